@@ -1,0 +1,33 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { translateAwsError } from './errors.js';
+
+export interface SecretsManagerStore {
+  /** The secret's string value; each secret is fetched at most once per run. */
+  getSecretString(name: string): Promise<string>;
+}
+
+export function createSecretsManagerStore(client: SecretsManagerClient): SecretsManagerStore {
+  const cache = new Map<string, Promise<string>>();
+  return {
+    getSecretString(name) {
+      let pending = cache.get(name);
+      if (!pending) {
+        pending = fetchSecret(client, name);
+        cache.set(name, pending);
+        pending.catch(() => cache.delete(name));
+      }
+      return pending;
+    },
+  };
+}
+
+async function fetchSecret(client: SecretsManagerClient, name: string): Promise<string> {
+  try {
+    const answer = await client.send(new GetSecretValueCommand({ SecretId: name }));
+    if (answer.SecretString !== undefined) return answer.SecretString;
+    if (answer.SecretBinary !== undefined) return Buffer.from(answer.SecretBinary).toString('utf8');
+    throw new Error('the secret has no value');
+  } catch (error) {
+    throw translateAwsError(error, `reading secret "${name}" from Secrets Manager`);
+  }
+}

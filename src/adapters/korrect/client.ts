@@ -1,0 +1,93 @@
+import { BackendError, ConfigError } from '../../core/errors.js';
+import { type RetryDeps, type RetryPolicy, RetryableError, withRetry } from '../../core/retry.js';
+import { parseJson, unwrapKorrectBody } from './body.js';
+
+export interface KorrectClientOptions {
+  baseUrl: string;
+  apiKey: () => Promise<string>;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  deps: RetryDeps;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface KorrectClient {
+  readonly baseUrl: string;
+  /** Calls one endpoint and returns its rows; retries 429/5xx/network errors, refuses 401/403 as config errors. */
+  request(path: string, init?: { method: 'GET' | 'POST'; body?: unknown }): Promise<unknown[]>;
+}
+
+export function createKorrectClient(options: KorrectClientOptions): KorrectClient {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  return {
+    baseUrl: options.baseUrl,
+    async request(path, init = { method: 'GET' }) {
+      const url = `${options.baseUrl}${path}`;
+      const apiKey = await options.apiKey();
+      const unavailable = (reason: string) => () =>
+        new BackendError(`Korrect ${path} is unavailable: ${reason} (after ${options.retry.retries + 1} attempts)`, {
+          hint: `check that ${options.baseUrl} is reachable; retry later`,
+        });
+      return withRetry(
+        async () => {
+          let response: Response;
+          try {
+            response = await doFetch(url, {
+              method: init.method,
+              headers: { 'x-api-key': apiKey, accept: 'application/json', 'content-type': 'application/json' },
+              body: init.body === undefined ? undefined : JSON.stringify(init.body),
+              signal: AbortSignal.timeout(options.timeoutMs),
+            });
+          } catch (error) {
+            const reason = describeFetchError(error, options.timeoutMs);
+            throw new RetryableError(reason, unavailable(reason));
+          }
+          const text = await readText(response, unavailable);
+          checkStatus(response.status, path, unavailable);
+          const unwrapped = unwrapKorrectBody(parseJson(text, `Korrect ${path} response`), `Korrect ${path}`);
+          if ('statusCode' in unwrapped) {
+            checkStatus(unwrapped.statusCode, path, unavailable);
+            throw new BackendError(`Korrect ${path} answered statusCode ${unwrapped.statusCode}`);
+          }
+          return unwrapped.rows;
+        },
+        options.retry,
+        options.deps,
+      );
+    },
+  };
+}
+
+async function readText(response: Response, unavailable: (reason: string) => () => Error): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    const reason = `the answer broke off (${error instanceof Error ? error.message : String(error)})`;
+    throw new RetryableError(reason, unavailable(reason));
+  }
+}
+
+function checkStatus(status: number, path: string, unavailable: (reason: string) => () => Error): void {
+  if (status === 401 || status === 403) {
+    throw new ConfigError(`Korrect refused the API key for ${path} (HTTP ${status})`, {
+      hint: 'check users.korrect.apiKey and that the key may call this endpoint',
+    });
+  }
+  if (status === 429 || status >= 500) {
+    const reason = `HTTP ${status}`;
+    throw new RetryableError(reason, unavailable(reason));
+  }
+  if (status < 200 || status > 299) {
+    throw new BackendError(`Korrect ${path} answered HTTP ${status}`, {
+      hint: 'check users.korrect.baseUrl (it should end before /dn_users_list)',
+    });
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  return cause ?? (error instanceof Error ? error.message : String(error));
+}

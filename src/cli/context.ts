@@ -1,0 +1,36 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { type Deps, createDeps } from './deps.js';
+import type { CliIO, GlobalOptions } from './io.js';
+import { type Progress, createProgress } from './ui/progress.js';
+
+/** What a command action gets: the loaded config, the wired deps, a progress reporter and colours. */
+export interface RunContext {
+  io: CliIO;
+  globals: GlobalOptions;
+  loaded: LoadedConfig;
+  deps: Deps;
+  progress: Progress;
+  chalk: ChalkInstance;
+}
+
+export type DepsFactory = typeof createDeps;
+
+export async function openRun(io: CliIO, globals: GlobalOptions, makeDeps: DepsFactory = createDeps): Promise<RunContext> {
+  const loaded = await loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    ...(globals.config === undefined ? {} : { configPath: globals.config }),
+    ...(globals.backend === undefined ? {} : { overrides: { backend: globals.backend } }),
+  });
+  const chalk = createChalk(io, globals);
+  const progress = createProgress(io.stderr, io.interactive, globals.color);
+  const deps = makeDeps(loaded, { onProgress: (event) => progress.onProgress(event) });
+  return { io, globals, loaded, deps, progress, chalk };
+}
+
+export function createChalk(io: CliIO, globals: GlobalOptions): ChalkInstance {
+  const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
+  const enabled = globals.color && !noColor && (io.stderr.isTTY === true || io.env.FORCE_COLOR !== undefined);
+  return new Chalk({ level: enabled ? 1 : 0 });
+}

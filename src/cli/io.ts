@@ -1,0 +1,22 @@
+import type { Env } from '../config/load.js';
+
+/** What a run of the CLI gets from its process; injected so tests can run `main` in-process. */
+export interface CliIO {
+  argv: readonly string[];
+  env: Env;
+  cwd: string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Whether a person is at the terminal: prompts and spinners only then. */
+  interactive: boolean;
+  now: () => Date;
+}
+
+/** The global flags, as every command sees them. */
+export interface GlobalOptions {
+  config?: string;
+  backend?: string;
+  json: boolean;
+  color: boolean;
+  verbose: boolean;
+}

@@ -1,0 +1,45 @@
+import { CommanderError } from 'commander';
+import { ExitCode, isDnMailerError } from '../core/errors.js';
+import { createChalk, type DepsFactory } from './context.js';
+import type { CliIO } from './io.js';
+import { createProgram, type ProgramState } from './program.js';
+
+/**
+ * Runs the CLI and returns the exit code. The ONE place that turns errors into output and exit codes (STYLE.md):
+ * a known error prints its message, details and hint (a stack only with --verbose); anything else is a bug (1).
+ */
+export async function main(io: CliIO, makeDeps?: DepsFactory): Promise<number> {
+  const state: ProgramState = { exitCode: ExitCode.ok };
+  const program = createProgram(io, state, makeDeps);
+  try {
+    await program.parseAsync([...io.argv], { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIO): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed the message (or the help / version text).
+    const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return quiet ? ExitCode.ok : ExitCode.usage;
+  }
+  const verbose = io.argv.includes('--verbose') || io.argv.includes('-v');
+  const json = io.argv.includes('--json');
+  const chalk = createChalk(io, { json, verbose, color: !io.argv.includes('--no-color') });
+  const known = isDnMailerError(error);
+  const exitCode = known ? error.exitCode : ExitCode.internal;
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = [chalk.red(`✘ ${known ? '' : 'internal error: '}${message}`)];
+  if (known) for (const detail of error.details) lines.push(`  - ${detail}`);
+  const hint = known ? error.hint : 'this is a bug in dn-mailer; run again with --verbose and report the output';
+  if (hint) lines.push(chalk.dim(`hint: ${hint}`));
+  if (verbose && error instanceof Error && error.stack) lines.push(chalk.dim(error.stack));
+  io.stderr.write(`${lines.join('\n')}\n`);
+  if (json) {
+    const details = known ? error.details : [];
+    io.stdout.write(`${JSON.stringify({ error: { message, exitCode, hint: hint ?? null, details } }, null, 2)}\n`);
+  }
+  return exitCode;
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ExitCode } from '../core/errors.js';
+import { registerResolvePaths } from './commands/resolve-paths.js';
+import { type DepsFactory, type RunContext, openRun } from './context.js';
+import type { CliIO, GlobalOptions } from './io.js';
+
+/** What command files get from the program: a way to open a run and to hand back their exit code. */
+export interface CommandRuntime {
+  open(command: Command): Promise<RunContext>;
+  /** Wraps an action so that the exit code it returns becomes the process's. */
+  // biome-ignore lint/suspicious/noExplicitAny: commander passes positional arguments of any shape
+  handle<A extends any[]>(action: (...args: A) => Promise<ExitCode>): (...args: A) => Promise<void>;
+}
+
+export interface ProgramState {
+  exitCode: ExitCode;
+}
+
+export function createProgram(io: CliIO, state: ProgramState, makeDeps?: DepsFactory): Command {
+  const program = new Command('dn-mailer')
+    .description('Send each creator their monthly financial report e-mail — and audit everything before it goes.')
+    .version(readVersion(), '-V, --version')
+    .option('-c, --config <path>', 'config file (default: .distronationrc searched upward; env DN_MAILER_CONFIG)')
+    .addOption(new Option('--backend <backend>', 'override the config backend').choices(['local', 'aws']))
+    .option('--json', 'print one JSON document on stdout (logs stay on stderr)', false)
+    .option('--no-color', 'plain output without colours (also NO_COLOR=1)')
+    .option('-v, --verbose', 'show full e-mail addresses and stack traces', false)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dn-mailer resolve-paths --month January --year 2025
+  $ dn-mailer resolve-paths --month previous --format json > audit.json
+  $ dn-mailer --config examples/demo/.distronationrc.json resolve-paths -m jan -y 2025
+
+Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data · 5 backend unavailable ·
+            6 partial (failed sends, or --strict found missing reports) · 130 cancelled`,
+    );
+
+  const runtime: CommandRuntime = {
+    open: (command) => openRun(io, command.optsWithGlobals<GlobalOptions>(), makeDeps),
+    handle:
+      (action) =>
+      async (...args) => {
+        state.exitCode = await action(...args);
+      },
+  };
+  registerResolvePaths(program, runtime);
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+function readVersion(): string {
+  const manifest = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,112 @@
+import type { ChalkInstance } from 'chalk';
+import type { AuditResult, AuditRow, AuditStatus } from '../../core/audit-report-paths.js';
+import { maskEmail } from '../../core/email-address.js';
+import { monthName } from '../../core/months.js';
+import { renderCsv, renderTable } from './table.js';
+
+export interface ViewOptions {
+  /** Show full addresses (`--verbose`); masked otherwise. */
+  revealEmails: boolean;
+  chalk: ChalkInstance;
+}
+
+const show = (email: string | null, options: ViewOptions) =>
+  email === null ? '—' : options.revealEmails ? email : maskEmail(email);
+
+export function renderAuditJson(result: AuditResult, options: ViewOptions): string {
+  const reveal = (email: string) => (options.revealEmails ? email : maskEmail(email));
+  const document = {
+    period: { ...result.period, monthName: monthName(result.period.month) },
+    summary: result.summary,
+    rows: result.rows.map((row) => ({ ...row, recipient: row.recipient === null ? null : reveal(row.recipient) })),
+    users: {
+      origin: result.users.origin,
+      rows: result.users.totalRows,
+      recipients: result.users.recipients,
+      skipped: result.users.skipped.map((s) => ({ ...s, email: reveal(s.email) })),
+      rejectedIds: result.users.rejectedIds.map((r) => ({ ...r, email: reveal(r.email) })),
+      rowProblems: result.users.rowProblems,
+    },
+    unmatched: result.unmatched.map(reveal),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const CSV_HEADER = ['customId', 'resolvedId', 'recipient', 'status', 'type', 'label', 'key', 'alsoMatched', 'note'];
+
+export function renderAuditCsv(result: AuditResult, options: ViewOptions): string {
+  const lines = result.rows.flatMap((row) => {
+    const head = [row.customId, row.resolvedId ?? '', show(row.recipient, options), row.status];
+    if (row.reports.length === 0) return [[...head, '', '', '', '', row.note]];
+    return row.reports.map((report) => [
+      ...head,
+      report.type,
+      report.label,
+      report.key ?? '',
+      report.alsoMatched.map((m) => m.key).join(' '),
+      row.note,
+    ]);
+  });
+  return renderCsv(CSV_HEADER, lines);
+}
+
+export function renderAuditTable(result: AuditResult, options: ViewOptions): string {
+  const { chalk } = options;
+  const lines: string[][] = [];
+  for (const row of result.rows) {
+    const head = [row.customId, row.resolvedId ?? '—', show(row.recipient, options), paintStatus(row.status, chalk)];
+    const details = describeReports(row, chalk);
+    details.forEach((detail, i) => lines.push(i === 0 ? [...head, detail] : ['', '', '', '', detail]));
+  }
+  const table = renderTable(['CUSTOM ID', 'RESOLVED', 'RECIPIENT', 'STATUS', 'REPORTS'], lines);
+  return `${table}\n\n${renderAuditSummary(result, chalk)}\n`;
+}
+
+function describeReports(row: AuditRow, chalk: ChalkInstance): string[] {
+  if (row.status === 'invalid') return [chalk.magenta(row.note)];
+  return row.reports.flatMap((report) => [
+    report.key ? `${report.label}: ${report.key}` : chalk.red(`${report.label}: not found`),
+    ...report.alsoMatched.map((match) => chalk.yellow(`  also: ${match.key}`)),
+  ]);
+}
+
+function paintStatus(status: AuditStatus, chalk: ChalkInstance): string {
+  const paint = { found: chalk.green, missing: chalk.red, ambiguous: chalk.yellow, invalid: chalk.magenta }[status];
+  return paint(status);
+}
+
+export function renderAuditSummary(result: AuditResult, chalk: ChalkInstance): string {
+  const { summary, period } = result;
+  const parts = [
+    `${summary.ids} IDs`,
+    chalk.green(`${summary.found} found`),
+    (summary.missing ? chalk.red : chalk.dim)(`${summary.missing} missing`),
+    (summary.ambiguous ? chalk.yellow : chalk.dim)(`${summary.ambiguous} ambiguous`),
+    (summary.invalid ? chalk.magenta : chalk.dim)(`${summary.invalid} invalid`),
+    `${summary.reports} report keys`,
+  ];
+  return `${monthName(period.month)} ${period.year}: ${parts.join(' · ')}`;
+}
+
+/** Lines for stderr: the users the rules left out and the rows that could not be read. */
+export function renderUserNotes(result: AuditResult, options: ViewOptions): string[] {
+  const { users } = result;
+  const reasons = new Map<string, number>();
+  for (const skipped of users.skipped) reasons.set(skipped.reason, (reasons.get(skipped.reason) ?? 0) + 1);
+  const skippedText = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
+  const lines = [
+    `Users: ${users.totalRows} rows → ${users.recipients} recipients${skippedText ? ` (skipped: ${skippedText})` : ''}`,
+  ];
+  for (const problem of users.rowProblems) {
+    lines.push(options.chalk.yellow(`  row ${problem.index}: ${problem.field}: ${problem.message} — row skipped`));
+  }
+  for (const rejected of users.rejectedIds) {
+    lines.push(
+      options.chalk.yellow(
+        `  row ${rejected.index}: custom ID "${rejected.customId}" rejected (${rejected.reason}) — ${show(rejected.email, options)}`,
+      ),
+    );
+  }
+  for (const email of result.unmatched) lines.push(options.chalk.yellow(`  --only ${show(email, options)}: not a recipient`));
+  return lines;
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { DEFAULT_REPORT_PATTERNS } from '../core/report-paths.js';
+
+/**
+ * The one schema of `.distronationrc`: types, defaults and the documentation of `.distronationrc.example` (which
+ * `renderConfigExample` generates from the descriptions and examples below). Relative paths are resolved by the
+ * `resolvePath` the loader passes in (against the config file's folder).
+ */
+export type ResolvePath = (path: string) => string;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function isAllowedServiceUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+const httpsUrl = (description: string, example: string) =>
+  z
+    .string()
+    .refine(isAllowedServiceUrl, { message: 'must be an https URL (http only for 127.0.0.1 / localhost)' })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .meta({ description, examples: [example] });
+
+const count = (description: string, fallback: number, min = 0) =>
+  z.coerce.number().int().min(min).default(fallback).meta({ description });
+
+function secretRefSchema(resolvePath: ResolvePath, description: string) {
+  return z
+    .strictObject({
+      env: z.string().min(1).optional().meta({ description: 'name of an environment variable' }),
+      file: z.string().min(1).transform(resolvePath).optional().meta({ description: 'path of a file' }),
+      secret: z.string().min(1).optional().meta({ description: 'AWS Secrets Manager secret name or ARN' }),
+      key: z.string().min(1).optional().meta({ description: 'JSON field of that secret' }),
+    })
+    .refine((ref) => [ref.env, ref.file, ref.secret].filter((v) => v !== undefined).length === 1, {
+      message: 'must name exactly one of env, file or secret, e.g. { env: KORRECT_API_KEY }',
+    })
+    .refine((ref) => ref.key === undefined || ref.secret !== undefined, { message: 'key is only for secret' })
+    .meta({ description: `${description} — a reference { env: NAME } | { file: path } | { secret: name, key? }` });
+}
+
+const patternSchema = z
+  .strictObject({
+    type: z.string().regex(/^[a-z0-9-]+$/, 'expected a lower-case word such as youtube'),
+    label: z.string().min(1),
+    pattern: z.string().min(1),
+  })
+  .superRefine((value, ctx) => {
+    const unknown = [...value.pattern.matchAll(/\{([^}]*)\}/g)]
+      .map((m) => m[1])
+      .filter((name) => !['year', 'month', 'id'].includes(name ?? ''));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `unknown placeholder {${unknown[0]}}` });
+    }
+    for (const required of ['{year}', '{month}', '{id}']) {
+      if (!value.pattern.includes(required)) {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `must contain ${required}` });
+      }
+    }
+  });
+
+export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
+  const pathField = (description: string, example: string) =>
+    z.string().min(1).transform(resolvePath).meta({ description, examples: [example] });
+
+  const users = z
+    .strictObject({
+      source: z
+        .enum(['korrect', 'file'])
+        .optional()
+        .meta({ description: 'where creators come from; default: file on the local backend, korrect on aws' }),
+      file: pathField('JSON file in the Korrect /dn_users_list shape (source: file)', 'users.json').optional(),
+      korrect: z
+        .strictObject({
+          baseUrl: httpsUrl('Korrect API base URL (without /dn_users_list)', 'https://api.example.com/staging'),
+          apiKey: secretRefSchema(resolvePath, 'the x-api-key header'),
+          timeoutMs: count('timeout of one request in milliseconds', 30_000, 1),
+          retries: count('retries on 429, 5xx and network errors (jittered backoff)', 4),
+        })
+        .optional()
+        .meta({ description: 'the Korrect API (source: korrect)' }),
+      excludeEmails: z
+        .array(z.string())
+        .default([])
+        .meta({ description: 'addresses never mailed (internal test accounts), case-insensitive' }),
+      customIdAliases: z
+        .record(z.string(), z.string())
+        .default({})
+        .meta({ description: 'custom ID → the ID used for payouts and reports', examples: [{ MOLS: 'MOL' }] }),
+    })
+    .default({ excludeEmails: [], customIdAliases: {} })
+    .meta({ description: 'who receives the report' });
+
+  const reports = z
+    .strictObject({
+      bucket: z.string().min(1).optional().meta({ description: 'S3 bucket of the reports (aws backend)' }),
+      region: z.string().min(1).optional().meta({ description: 'bucket region; default: the SDK chain' }),
+      forcePathStyle: z
+        .boolean()
+        .default(false)
+        .meta({ description: 'path-style S3 URLs, for S3-compatible stores' }),
+      dir: pathField('directory laid out like the bucket (local backend)', 'reports').optional(),
+      patterns: z
+        .array(patternSchema)
+        .min(1)
+        .default(DEFAULT_REPORT_PATTERNS.map((p) => ({ ...p })))
+        .meta({ description: 'report layouts in precedence order; placeholders {year} {month} {id}' }),
+    })
+    .default({ forcePathStyle: false, patterns: DEFAULT_REPORT_PATTERNS.map((p) => ({ ...p })) })
+    .meta({ description: 'where the report files are' });
+
+  return z
+    .strictObject({
+      $schema: z.string().optional().meta({ description: 'ignored; lets editors find a JSON schema' }),
+      backend: z
+        .enum(['local', 'aws'])
+        .default('local')
+        .meta({ description: 'local: files, SQLite, outbox (no credentials) · aws: Korrect, S3, SES, DynamoDB' }),
+      users,
+      reports,
+    })
+    .superRefine((config, ctx) => {
+      const source = config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file');
+      if (source === 'file' && !config.users.file) {
+        ctx.addIssue({ code: 'custom', path: ['users', 'file'], message: 'required when users.source is file' });
+      }
+      if (source === 'korrect' && !config.users.korrect) {
+        ctx.addIssue({ code: 'custom', path: ['users', 'korrect'], message: 'required when users.source is korrect' });
+      }
+      if (config.backend === 'aws' && !config.reports.bucket) {
+        ctx.addIssue({ code: 'custom', path: ['reports', 'bucket'], message: 'required for the aws backend' });
+      }
+      if (config.backend === 'local' && !config.reports.dir) {
+        ctx.addIssue({ code: 'custom', path: ['reports', 'dir'], message: 'required for the local backend' });
+      }
+    })
+    .transform((config) => ({
+      ...config,
+      users: { ...config.users, source: config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file') },
+    }));
+}
+
+export type Config = z.output<ReturnType<typeof createConfigSchema>>;
+export type SecretRef = NonNullable<Config['users']['korrect']>['apiKey'];

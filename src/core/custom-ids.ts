@@ -1,0 +1,40 @@
+/** A custom ID as the user source gave it, and the ID used for payouts and report paths (after aliases). */
+export interface CustomId {
+  original: string;
+  resolved: string;
+}
+
+const CUSTOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidCustomId(id: string): boolean {
+  return CUSTOM_ID_PATTERN.test(id);
+}
+
+export type AliasMap = Readonly<Record<string, string>>;
+
+/** Applies `users.customIdAliases` (matched case-insensitively, e.g. MOLS → MOL). */
+export function resolveCustomId(id: string, aliases: AliasMap): string {
+  const upper = id.toUpperCase();
+  for (const [from, to] of Object.entries(aliases)) {
+    if (from.toUpperCase() === upper) return to;
+  }
+  return id;
+}
+
+/**
+ * Validates and resolves one raw ID. The alias target is validated too: nothing that is not
+ * `[A-Za-z0-9_-]{1,64}` is ever interpolated into a key.
+ */
+export function toCustomId(raw: string, aliases: AliasMap): CustomId | { invalid: string } {
+  const original = raw.trim();
+  if (!isValidCustomId(original)) return { invalid: describeInvalid(original) };
+  const resolved = resolveCustomId(original, aliases);
+  if (!isValidCustomId(resolved)) return { invalid: `its alias "${resolved}" is not a valid custom ID` };
+  return { original, resolved };
+}
+
+function describeInvalid(id: string): string {
+  if (id === '') return 'empty custom ID';
+  if (id.length > 64) return 'longer than 64 characters';
+  return 'expected 1–64 letters, digits, "-" or "_"';
+}

@@ -1,0 +1,14 @@
+/**
+ * Progress events the core emits; the CLI decides how to draw them (spinner on a TTY, plain lines in CI, nothing
+ * for JSON).
+ */
+export type ProgressEvent =
+  | { type: 'users-loading'; origin: string }
+  | { type: 'users-loaded'; origin: string; rows: number; recipients: number }
+  | { type: 'retrying'; what: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'listing'; prefixes: number; location: string }
+  | { type: 'listed'; prefix: string; keys: number; done: number; total: number };
+
+export type OnProgress = (event: ProgressEvent) => void;
+
+export const ignoreProgress: OnProgress = () => {};

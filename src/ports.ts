@@ -1,0 +1,28 @@
+/**
+ * The interfaces the core needs from the outside world, in domain words. Adapters in `src/adapters/` implement
+ * them; no SDK type crosses a port.
+ */
+
+/** Delivers raw user rows in the Korrect `/dn_users_list` shape; the core validates each row. */
+export interface UserSource {
+  /** Where the rows come from, for messages (`Korrect https://…/dn_users_list`, a file path). */
+  readonly origin: string;
+  loadUsers(): Promise<unknown[]>;
+}
+
+/** Lists object keys of the report bucket (or a directory laid out like it). */
+export interface ReportStore {
+  /** Every key that starts with `prefix`, all pages. */
+  listKeys(prefix: string): Promise<string[]>;
+  /** `s3://bucket` or a directory path, for messages. */
+  readonly location: string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+
+/** A number in [0, 1), like `Math.random`. */
+export type Random = () => number;
