@@ -27,7 +27,10 @@ export function createSecretResolver(deps: {
       try {
         return (await readFile(ref.file, 'utf8')).trim();
       } catch (error) {
-        throw new ConfigError(`${field}: cannot read ${ref.file}`, { cause: error, hint: 'check the file path' });
+        throw new ConfigError(`${field}: cannot read ${ref.file}`, {
+          cause: error,
+          hint: 'check the file path',
+        });
       }
     }
     if (ref.secret === undefined) throw new ConfigError(`${field}: empty secret reference`);
@@ -46,7 +49,8 @@ function pickKey(value: string, key: string, name: string, field: string): strin
       hint: `drop "key" to use the whole secret string`,
     });
   }
-  const picked = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[key] : undefined;
+  const picked =
+    typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[key] : undefined;
   if (typeof picked !== 'string' || picked === '') {
     throw new ConfigError(`${field}: secret "${name}" has no string field "${key}"`);
   }

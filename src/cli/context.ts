@@ -1,8 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
-import { type Deps, createDeps } from './deps.js';
+import { createDeps, type Deps } from './deps.js';
 import type { CliIO, GlobalOptions } from './io.js';
-import { type Progress, createProgress } from './ui/progress.js';
+import { createProgress, type Progress } from './ui/progress.js';
 
 /** What a command action gets: the loaded config, the wired deps, a progress reporter and colours. */
 export interface RunContext {
@@ -16,7 +16,11 @@ export interface RunContext {
 
 export type DepsFactory = typeof createDeps;
 
-export async function openRun(io: CliIO, globals: GlobalOptions, makeDeps: DepsFactory = createDeps): Promise<RunContext> {
+export async function openRun(
+  io: CliIO,
+  globals: GlobalOptions,
+  makeDeps: DepsFactory = createDeps,
+): Promise<RunContext> {
   const loaded = await loadConfig({
     cwd: io.cwd,
     env: io.env,

@@ -33,13 +33,17 @@ function reportError(error: unknown, io: CliIO): number {
   const message = error instanceof Error ? error.message : String(error);
   const lines = [chalk.red(`✘ ${known ? '' : 'internal error: '}${message}`)];
   if (known) for (const detail of error.details) lines.push(`  - ${detail}`);
-  const hint = known ? error.hint : 'this is a bug in dn-mailer; run again with --verbose and report the output';
+  const hint = known
+    ? error.hint
+    : 'this is a bug in dn-mailer; run again with --verbose and report the output';
   if (hint) lines.push(chalk.dim(`hint: ${hint}`));
   if (verbose && error instanceof Error && error.stack) lines.push(chalk.dim(error.stack));
   io.stderr.write(`${lines.join('\n')}\n`);
   if (json) {
     const details = known ? error.details : [];
-    io.stdout.write(`${JSON.stringify({ error: { message, exitCode, hint: hint ?? null, details } }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ error: { message, exitCode, hint: hint ?? null, details } }, null, 2)}\n`,
+    );
   }
   return exitCode;
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ExitCode } from '../core/errors.js';
+import type { ExitCode } from '../core/errors.js';
 import { registerResolvePaths } from './commands/resolve-paths.js';
-import { type DepsFactory, type RunContext, openRun } from './context.js';
+import { type DepsFactory, openRun, type RunContext } from './context.js';
 import type { CliIO, GlobalOptions } from './io.js';
 
 /** What command files get from the program: a way to open a run and to hand back their exit code. */
@@ -19,9 +19,14 @@ export interface ProgramState {
 
 export function createProgram(io: CliIO, state: ProgramState, makeDeps?: DepsFactory): Command {
   const program = new Command('dn-mailer')
-    .description('Send each creator their monthly financial report e-mail — and audit everything before it goes.')
+    .description(
+      'Send each creator their monthly financial report e-mail — and audit everything before it goes.',
+    )
     .version(readVersion(), '-V, --version')
-    .option('-c, --config <path>', 'config file (default: .distronationrc searched upward; env DN_MAILER_CONFIG)')
+    .option(
+      '-c, --config <path>',
+      'config file (default: .distronationrc searched upward; env DN_MAILER_CONFIG)',
+    )
     .addOption(new Option('--backend <backend>', 'override the config backend').choices(['local', 'aws']))
     .option('--json', 'print one JSON document on stdout (logs stay on stderr)', false)
     .option('--no-color', 'plain output without colours (also NO_COLOR=1)')

@@ -44,7 +44,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (options.overrides?.backend !== undefined) raw.backend = options.overrides.backend;
 
   const baseDir = file ? path.dirname(file) : options.cwd;
-  const source = file ? path.relative(options.cwd, file) || file : 'the configuration (no .distronationrc found)';
+  const source = file
+    ? path.relative(options.cwd, file) || file
+    : 'the configuration (no .distronationrc found)';
   try {
     const config = validateConfig(raw, (p) => path.resolve(baseDir, p), source);
     return { config, path: file, env: options.env };
@@ -93,7 +95,7 @@ async function readConfigFile(file: string): Promise<Record<string, unknown>> {
     data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     throw new ConfigError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML or JSON'}`, {
-      details: [error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)],
+      details: [error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)],
       hint: 'fix the syntax; .distronationrc.example shows every key',
     });
   }

@@ -24,12 +24,12 @@ const httpsUrl = (description: string, example: string) =>
     .string()
     .refine(isAllowedServiceUrl, { message: 'must be an https URL (http only for 127.0.0.1 / localhost)' })
     .transform((value) => value.replace(/\/+$/, ''))
-    .meta({ description, examples: [example] });
+    .meta({ description, sample: example });
 
 const count = (description: string, fallback: number, min = 0) =>
   z.coerce.number().int().min(min).default(fallback).meta({ description });
 
-function secretRefSchema(resolvePath: ResolvePath, description: string) {
+function secretRefSchema(resolvePath: ResolvePath, description: string, example: Record<string, string>) {
   return z
     .strictObject({
       env: z.string().min(1).optional().meta({ description: 'name of an environment variable' }),
@@ -41,7 +41,10 @@ function secretRefSchema(resolvePath: ResolvePath, description: string) {
       message: 'must name exactly one of env, file or secret, e.g. { env: KORRECT_API_KEY }',
     })
     .refine((ref) => ref.key === undefined || ref.secret !== undefined, { message: 'key is only for secret' })
-    .meta({ description: `${description} — a reference { env: NAME } | { file: path } | { secret: name, key? }` });
+    .meta({
+      description: `${description} — a reference { env: NAME } | { file: path } | { secret: name, key? }`,
+      sample: example,
+    });
 }
 
 const patternSchema = z
@@ -66,19 +69,24 @@ const patternSchema = z
 
 export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
   const pathField = (description: string, example: string) =>
-    z.string().min(1).transform(resolvePath).meta({ description, examples: [example] });
+    z.string().min(1).transform(resolvePath).meta({ description, sample: example });
 
   const users = z
     .strictObject({
-      source: z
-        .enum(['korrect', 'file'])
-        .optional()
-        .meta({ description: 'where creators come from; default: file on the local backend, korrect on aws' }),
-      file: pathField('JSON file in the Korrect /dn_users_list shape (source: file)', 'users.json').optional(),
+      source: z.enum(['korrect', 'file']).optional().meta({
+        description: 'where creators come from; default: file on the local backend, korrect on aws',
+      }),
+      file: pathField(
+        'JSON file in the Korrect /dn_users_list shape (source: file)',
+        'users.json',
+      ).optional(),
       korrect: z
         .strictObject({
-          baseUrl: httpsUrl('Korrect API base URL (without /dn_users_list)', 'https://api.example.com/staging'),
-          apiKey: secretRefSchema(resolvePath, 'the x-api-key header'),
+          baseUrl: httpsUrl(
+            'Korrect API base URL (without /dn_users_list)',
+            'https://api.example.com/staging',
+          ),
+          apiKey: secretRefSchema(resolvePath, 'the x-api-key header', { env: 'KORRECT_API_KEY' }),
           timeoutMs: count('timeout of one request in milliseconds', 30_000, 1),
           retries: count('retries on 429, 5xx and network errors (jittered backoff)', 4),
         })
@@ -87,18 +95,28 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
       excludeEmails: z
         .array(z.string())
         .default([])
-        .meta({ description: 'addresses never mailed (internal test accounts), case-insensitive' }),
+        .meta({
+          description: 'addresses never mailed (internal test accounts), case-insensitive',
+          sample: ['qa-team@distro-nation.test'],
+        }),
       customIdAliases: z
         .record(z.string(), z.string())
         .default({})
-        .meta({ description: 'custom ID → the ID used for payouts and reports', examples: [{ MOLS: 'MOL' }] }),
+        .meta({
+          description: 'custom ID → the ID used for payouts and reports',
+          sample: { MOLS: 'MOL', JODYHIGHROLLER: 'RIFFRAFF' },
+        }),
     })
     .default({ excludeEmails: [], customIdAliases: {} })
     .meta({ description: 'who receives the report' });
 
   const reports = z
     .strictObject({
-      bucket: z.string().min(1).optional().meta({ description: 'S3 bucket of the reports (aws backend)' }),
+      bucket: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'S3 bucket of the reports (aws backend)', sample: 'distro-nation-reports' }),
       region: z.string().min(1).optional().meta({ description: 'bucket region; default: the SDK chain' }),
       forcePathStyle: z
         .boolean()
@@ -117,23 +135,34 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
   return z
     .strictObject({
       $schema: z.string().optional().meta({ description: 'ignored; lets editors find a JSON schema' }),
-      backend: z
-        .enum(['local', 'aws'])
-        .default('local')
-        .meta({ description: 'local: files, SQLite, outbox (no credentials) · aws: Korrect, S3, SES, DynamoDB' }),
+      backend: z.enum(['local', 'aws']).default('local').meta({
+        description: 'local: files, SQLite, outbox (no credentials) · aws: Korrect, S3, SES, DynamoDB',
+      }),
       users,
       reports,
     })
     .superRefine((config, ctx) => {
       const source = config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file');
       if (source === 'file' && !config.users.file) {
-        ctx.addIssue({ code: 'custom', path: ['users', 'file'], message: 'required when users.source is file' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', 'file'],
+          message: 'required when users.source is file',
+        });
       }
       if (source === 'korrect' && !config.users.korrect) {
-        ctx.addIssue({ code: 'custom', path: ['users', 'korrect'], message: 'required when users.source is korrect' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', 'korrect'],
+          message: 'required when users.source is korrect',
+        });
       }
       if (config.backend === 'aws' && !config.reports.bucket) {
-        ctx.addIssue({ code: 'custom', path: ['reports', 'bucket'], message: 'required for the aws backend' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reports', 'bucket'],
+          message: 'required for the aws backend',
+        });
       }
       if (config.backend === 'local' && !config.reports.dir) {
         ctx.addIssue({ code: 'custom', path: ['reports', 'dir'], message: 'required for the local backend' });
@@ -141,7 +170,10 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
     })
     .transform((config) => ({
       ...config,
-      users: { ...config.users, source: config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file') },
+      users: {
+        ...config.users,
+        source: config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file'),
+      },
     }));
 }
 

@@ -7,10 +7,10 @@ export function validateConfig(raw: unknown, resolvePath: ResolvePath, source: s
   const result = createConfigSchema(resolvePath).safeParse(raw ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.flatMap(describeIssue);
-  throw new ConfigError(
-    `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`,
-    { details: problems, hint: 'every key is documented in .distronationrc.example' },
-  );
+  throw new ConfigError(`${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, {
+    details: problems,
+    hint: 'every key is documented in .distronationrc.example',
+  });
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {

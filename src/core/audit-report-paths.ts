@@ -1,7 +1,7 @@
 import type { ReportStore, UserSource } from '../ports.js';
 import { toCustomId } from './custom-ids.js';
 import { normalizeEmail } from './email-address.js';
-import { type OnProgress, ignoreProgress } from './events.js';
+import { ignoreProgress, type OnProgress } from './events.js';
 import { loadRecipients } from './load-recipients.js';
 import type { Period } from './months.js';
 import type { RecipientRules, RecipientSelection } from './recipients.js';
@@ -92,7 +92,8 @@ export async function auditReportPaths(deps: AuditDeps, request: AuditRequest): 
         pattern: report.chosen?.pattern ?? null,
         alsoMatched: report.others,
       })),
-      note: resolution.status === 'missing' ? 'no report found' : missingTypes.map((l) => `no ${l}`).join(', '),
+      note:
+        resolution.status === 'missing' ? 'no report found' : missingTypes.map((l) => `no ${l}`).join(', '),
     };
   });
   const { recipients, ...rest } = selection;

@@ -1,5 +1,5 @@
 import type { UserSource } from '../ports.js';
-import { type OnProgress, ignoreProgress } from './events.js';
+import { ignoreProgress, type OnProgress } from './events.js';
 import { type RecipientRules, type RecipientSelection, selectRecipients } from './recipients.js';
 
 /** Loads the user rows from the source and applies the recipient rules. */

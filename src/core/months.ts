@@ -27,9 +27,15 @@ const YEAR_PATTERN = /^\d{4}$/;
  * Parses `--month` / `--year` as an operator types them: `January`, `jan`, `1`, `01`, or `previous` (the calendar
  * month before `today`, whose year is inferred when `--year` is omitted).
  */
-export function parsePeriod(monthInput: string | undefined, yearInput: string | undefined, today: Date): Period {
+export function parsePeriod(
+  monthInput: string | undefined,
+  yearInput: string | undefined,
+  today: Date,
+): Period {
   if (monthInput === undefined || monthInput.trim() === '') {
-    throw new UsageError('--month is required', { hint: 'e.g. --month January, --month 01 or --month previous' });
+    throw new UsageError('--month is required', {
+      hint: 'e.g. --month January, --month 01 or --month previous',
+    });
   }
   const raw = monthInput.trim();
   if (raw.toLowerCase() === 'previous') {
@@ -75,7 +81,9 @@ export function parseYear(input: string): number {
 
 export function previousMonth(today: Date): Period {
   const month = today.getUTCMonth(); // 0-based: the previous month's 1-based number
-  return month === 0 ? { month: 12, year: today.getUTCFullYear() - 1 } : { month, year: today.getUTCFullYear() };
+  return month === 0
+    ? { month: 12, year: today.getUTCFullYear() - 1 }
+    : { month, year: today.getUTCFullYear() };
 }
 
 export function monthName(month: number): string {

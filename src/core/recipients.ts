@@ -103,7 +103,9 @@ function addCustomIds(
     const id = toCustomId(raw, aliases);
     if ('invalid' in id) {
       rejected.push({ index: user.index, email: recipient.email, customId: raw, reason: id.invalid });
-    } else if (!recipient.customIds.some((known) => known.resolved.toUpperCase() === id.resolved.toUpperCase())) {
+    } else if (
+      !recipient.customIds.some((known) => known.resolved.toUpperCase() === id.resolved.toUpperCase())
+    ) {
       recipient.customIds.push(id);
     }
   }

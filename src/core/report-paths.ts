@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { ReportStore } from '../ports.js';
-import { type OnProgress, ignoreProgress } from './events.js';
+import { ignoreProgress, type OnProgress } from './events.js';
 import { monthVariants, type Period } from './months.js';
 
 /** One layout of the report bucket; `pattern` uses `{year}`, `{month}` and `{id}`. */
@@ -13,7 +13,11 @@ export interface ReportPattern {
 /** The four layouts of DESIGN.md, in precedence order. */
 export const DEFAULT_REPORT_PATTERNS: readonly ReportPattern[] = [
   { type: 'youtube', label: 'YouTube Report', pattern: 'financial-reports/{year}/{month}/{id}-youtube.pdf' },
-  { type: 'distro', label: 'Distribution Report', pattern: 'financial-reports/{year}/{month}/{id}-distro.pdf' },
+  {
+    type: 'distro',
+    label: 'Distribution Report',
+    pattern: 'financial-reports/{year}/{month}/{id}-distro.pdf',
+  },
   { type: 'youtube', label: 'YouTube Report', pattern: 'Exports/{year}/{month}/{id}/{id}.zip' },
   { type: 'distro', label: 'Distribution Report', pattern: 'Distro/{year}/{month}/{id}/{id}.zip' },
 ];

@@ -36,7 +36,10 @@ export function translateAwsError(error: unknown, doing: string): Error {
     });
   }
   if (NOT_FOUND_ERRORS.has(name)) {
-    return new ConfigError(`not found while ${doing}: ${message}`, { cause: error, hint: 'check the name in config' });
+    return new ConfigError(`not found while ${doing}: ${message}`, {
+      cause: error,
+      hint: 'check the name in config',
+    });
   }
   return new BackendError(`AWS call failed while ${doing}: ${message}`, {
     cause: error,

@@ -1,5 +1,5 @@
 import { BackendError, ConfigError } from '../../core/errors.js';
-import { type RetryDeps, type RetryPolicy, RetryableError, withRetry } from '../../core/retry.js';
+import { RetryableError, type RetryDeps, type RetryPolicy, withRetry } from '../../core/retry.js';
 import { parseJson, unwrapKorrectBody } from './body.js';
 
 export interface KorrectClientOptions {
@@ -25,16 +25,23 @@ export function createKorrectClient(options: KorrectClientOptions): KorrectClien
       const url = `${options.baseUrl}${path}`;
       const apiKey = await options.apiKey();
       const unavailable = (reason: string) => () =>
-        new BackendError(`Korrect ${path} is unavailable: ${reason} (after ${options.retry.retries + 1} attempts)`, {
-          hint: `check that ${options.baseUrl} is reachable; retry later`,
-        });
+        new BackendError(
+          `Korrect ${path} is unavailable: ${reason} (after ${options.retry.retries + 1} attempts)`,
+          {
+            hint: `check that ${options.baseUrl} is reachable; retry later`,
+          },
+        );
       return withRetry(
         async () => {
           let response: Response;
           try {
             response = await doFetch(url, {
               method: init.method,
-              headers: { 'x-api-key': apiKey, accept: 'application/json', 'content-type': 'application/json' },
+              headers: {
+                'x-api-key': apiKey,
+                accept: 'application/json',
+                'content-type': 'application/json',
+              },
               body: init.body === undefined ? undefined : JSON.stringify(init.body),
               signal: AbortSignal.timeout(options.timeoutMs),
             });

@@ -43,30 +43,30 @@ Examples:
     )
     .action(
       runtime.handle(async (options: ResolvePathsOptions, command: Command) => {
-      const run = await runtime.open(command);
-      const format = run.globals.json ? 'json' : options.format;
-      if (!FORMATS.includes(format as (typeof FORMATS)[number])) {
-        throw new UsageError(`--format: "${format}" is not one of ${FORMATS.join(', ')}`);
-      }
-      const period = parsePeriod(options.month, options.year, run.io.now());
-      const only = parseList(options.only);
-      const result = await auditReportPaths(
-        { ...run.deps, onProgress: run.progress.onProgress },
-        { period, ...(only ? { only } : {}) },
-      ).finally(() => run.progress.stop());
+        const run = await runtime.open(command);
+        const format = run.globals.json ? 'json' : options.format;
+        if (!FORMATS.includes(format as (typeof FORMATS)[number])) {
+          throw new UsageError(`--format: "${format}" is not one of ${FORMATS.join(', ')}`);
+        }
+        const period = parsePeriod(options.month, options.year, run.io.now());
+        const only = parseList(options.only);
+        const result = await auditReportPaths(
+          { ...run.deps, onProgress: run.progress.onProgress },
+          { period, ...(only ? { only } : {}) },
+        ).finally(() => run.progress.stop());
 
-      const view: ViewOptions = { revealEmails: run.globals.verbose, chalk: run.chalk };
-      if (format === 'json') run.io.stdout.write(renderAuditJson(result, view));
-      else if (format === 'csv') run.io.stdout.write(renderAuditCsv(result, view));
-      else run.io.stdout.write(renderAuditTable(result, view));
-      for (const line of renderUserNotes(result, view)) run.progress.note(line);
-      if (format !== 'table') run.progress.note(renderAuditSummary(result, run.chalk));
+        const view: ViewOptions = { revealEmails: run.globals.verbose, chalk: run.chalk };
+        if (format === 'json') run.io.stdout.write(renderAuditJson(result, view));
+        else if (format === 'csv') run.io.stdout.write(renderAuditCsv(result, view));
+        else run.io.stdout.write(renderAuditTable(result, view));
+        for (const line of renderUserNotes(result, view)) run.progress.note(line);
+        if (format !== 'table') run.progress.note(renderAuditSummary(result, run.chalk));
 
-      const strictFailure = options.strict && result.summary.missing > 0;
-      if (strictFailure) {
-        run.progress.note(run.chalk.red(`--strict: ${result.summary.missing} custom IDs have no report`));
-      }
-      return strictFailure ? ExitCode.partial : ExitCode.ok;
+        const strictFailure = options.strict && result.summary.missing > 0;
+        if (strictFailure) {
+          run.progress.note(run.chalk.red(`--strict: ${result.summary.missing} custom IDs have no report`));
+        }
+        return strictFailure ? ExitCode.partial : ExitCode.ok;
       }),
     );
 }

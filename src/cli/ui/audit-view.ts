@@ -18,7 +18,10 @@ export function renderAuditJson(result: AuditResult, options: ViewOptions): stri
   const document = {
     period: { ...result.period, monthName: monthName(result.period.month) },
     summary: result.summary,
-    rows: result.rows.map((row) => ({ ...row, recipient: row.recipient === null ? null : reveal(row.recipient) })),
+    rows: result.rows.map((row) => ({
+      ...row,
+      recipient: row.recipient === null ? null : reveal(row.recipient),
+    })),
     users: {
       origin: result.users.origin,
       rows: result.users.totalRows,
@@ -32,7 +35,17 @@ export function renderAuditJson(result: AuditResult, options: ViewOptions): stri
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-const CSV_HEADER = ['customId', 'resolvedId', 'recipient', 'status', 'type', 'label', 'key', 'alsoMatched', 'note'];
+const CSV_HEADER = [
+  'customId',
+  'resolvedId',
+  'recipient',
+  'status',
+  'type',
+  'label',
+  'key',
+  'alsoMatched',
+  'note',
+];
 
 export function renderAuditCsv(result: AuditResult, options: ViewOptions): string {
   const lines = result.rows.flatMap((row) => {
@@ -54,9 +67,14 @@ export function renderAuditTable(result: AuditResult, options: ViewOptions): str
   const { chalk } = options;
   const lines: string[][] = [];
   for (const row of result.rows) {
-    const head = [row.customId, row.resolvedId ?? '—', show(row.recipient, options), paintStatus(row.status, chalk)];
-    const details = describeReports(row, chalk);
-    details.forEach((detail, i) => lines.push(i === 0 ? [...head, detail] : ['', '', '', '', detail]));
+    const head = [
+      row.customId,
+      row.resolvedId ?? '—',
+      show(row.recipient, options),
+      paintStatus(row.status, chalk),
+    ];
+    const [first = '', ...rest] = describeReports(row, chalk);
+    lines.push([...head, first], ...rest.map((detail) => ['', '', '', '', detail]));
   }
   const table = renderTable(['CUSTOM ID', 'RESOLVED', 'RECIPIENT', 'STATUS', 'REPORTS'], lines);
   return `${table}\n\n${renderAuditSummary(result, chalk)}\n`;
@@ -65,13 +83,15 @@ export function renderAuditTable(result: AuditResult, options: ViewOptions): str
 function describeReports(row: AuditRow, chalk: ChalkInstance): string[] {
   if (row.status === 'invalid') return [chalk.magenta(row.note)];
   return row.reports.flatMap((report) => [
-    report.key ? `${report.label}: ${report.key}` : chalk.red(`${report.label}: not found`),
+    report.key ? `${report.label}: ${report.key}` : chalk.dim(`${report.label}: —`),
     ...report.alsoMatched.map((match) => chalk.yellow(`  also: ${match.key}`)),
   ]);
 }
 
 function paintStatus(status: AuditStatus, chalk: ChalkInstance): string {
-  const paint = { found: chalk.green, missing: chalk.red, ambiguous: chalk.yellow, invalid: chalk.magenta }[status];
+  const paint = { found: chalk.green, missing: chalk.red, ambiguous: chalk.yellow, invalid: chalk.magenta }[
+    status
+  ];
   return paint(status);
 }
 
@@ -98,7 +118,9 @@ export function renderUserNotes(result: AuditResult, options: ViewOptions): stri
     `Users: ${users.totalRows} rows → ${users.recipients} recipients${skippedText ? ` (skipped: ${skippedText})` : ''}`,
   ];
   for (const problem of users.rowProblems) {
-    lines.push(options.chalk.yellow(`  row ${problem.index}: ${problem.field}: ${problem.message} — row skipped`));
+    lines.push(
+      options.chalk.yellow(`  row ${problem.index}: ${problem.field}: ${problem.message} — row skipped`),
+    );
   }
   for (const rejected of users.rejectedIds) {
     lines.push(
@@ -107,6 +129,7 @@ export function renderUserNotes(result: AuditResult, options: ViewOptions): stri
       ),
     );
   }
-  for (const email of result.unmatched) lines.push(options.chalk.yellow(`  --only ${show(email, options)}: not a recipient`));
+  for (const email of result.unmatched)
+    lines.push(options.chalk.yellow(`  --only ${show(email, options)}: not a recipient`));
   return lines;
 }

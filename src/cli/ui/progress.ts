@@ -11,7 +11,11 @@ export interface Progress {
 /**
  * Spinner on a TTY, plain lines otherwise (CI logs); always on stderr, so stdout stays one clean document.
  */
-export function createProgress(stream: NodeJS.WritableStream, interactive: boolean, color: boolean): Progress {
+export function createProgress(
+  stream: NodeJS.WritableStream,
+  interactive: boolean,
+  color: boolean,
+): Progress {
   const spinner: Ora | undefined = interactive ? ora({ stream, color: color ? 'cyan' : false }) : undefined;
   const write = (line: string) => {
     if (spinner?.isSpinning) {

@@ -1,0 +1,153 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_REPORT_PATTERNS,
+  idVariants,
+  listingPrefixes,
+  matchReports,
+  resolveReportKeys,
+} from '../../src/core/report-paths.js';
+import type { ReportStore } from '../../src/ports.js';
+
+const january = { month: 1, year: 2025 };
+
+/** An in-memory ReportStore that counts calls. */
+function memoryStore(keys: string[]): ReportStore & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    location: 'memory',
+    calls,
+    listKeys: async (prefix) => {
+      calls.push(prefix);
+      return keys.filter((key) => key.startsWith(prefix));
+    },
+  };
+}
+
+describe('idVariants', () => {
+  it('covers upper-case and with/without separators', () => {
+    expect(idVariants('art-01')).toEqual(['art-01', 'art01', 'art_01', 'ART-01', 'ART01', 'ART_01']);
+    expect(idVariants('MOL')).toEqual(['MOL']);
+  });
+  it('always starts with the ID itself and never repeats (property)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), (id) => {
+        const variants = idVariants(id);
+        expect(variants[0]).toBe(id);
+        expect(new Set(variants).size).toBe(variants.length);
+        expect(variants).toContain(id.toUpperCase());
+      }),
+    );
+  });
+});
+
+describe('listingPrefixes', () => {
+  it('lists each distinct prefix of the four default layouts once per month spelling', () => {
+    const prefixes = listingPrefixes(DEFAULT_REPORT_PATTERNS, january);
+    expect(prefixes).toHaveLength(12);
+    expect(prefixes).toContain('financial-reports/2025/January/');
+    expect(prefixes).toContain('Exports/2025/01/');
+    expect(prefixes).toContain('Distro/2025/JANUARY/');
+  });
+  it('drops prefixes covered by a shorter one', () => {
+    const patterns = [
+      { type: 'a', label: 'A', pattern: 'r/{year}/{month}/{id}.pdf' },
+      { type: 'b', label: 'B', pattern: 'r/{year}/{month}/x/{id}.pdf' },
+    ];
+    expect(listingPrefixes(patterns, january)).toHaveLength(4);
+  });
+});
+
+describe('matchReports', () => {
+  it('chooses the first pattern in precedence order and lists the others (ambiguous)', () => {
+    const keys = new Set([
+      'financial-reports/2025/January/ID1-youtube.pdf',
+      'Exports/2025/january/ID1/ID1.zip',
+      'Distro/2025/01/ID1/ID1.zip',
+    ]);
+    const result = matchReports('ID1', keys, DEFAULT_REPORT_PATTERNS, january);
+    expect(result.status).toBe('ambiguous');
+    expect(result.reports).toEqual([
+      {
+        type: 'youtube',
+        label: 'YouTube Report',
+        chosen: {
+          key: 'financial-reports/2025/January/ID1-youtube.pdf',
+          pattern: DEFAULT_REPORT_PATTERNS[0]?.pattern,
+        },
+        others: [{ key: 'Exports/2025/january/ID1/ID1.zip', pattern: DEFAULT_REPORT_PATTERNS[2]?.pattern }],
+      },
+      {
+        type: 'distro',
+        label: 'Distribution Report',
+        chosen: { key: 'Distro/2025/01/ID1/ID1.zip', pattern: DEFAULT_REPORT_PATTERNS[3]?.pattern },
+        others: [],
+      },
+    ]);
+  });
+
+  it('finds ID variants and month variants', () => {
+    const keys = new Set([
+      'financial-reports/2025/01/ART01-youtube.pdf',
+      'Distro/2025/JANUARY/ART_02/ART_02.zip',
+    ]);
+    expect(matchReports('art-01', keys, DEFAULT_REPORT_PATTERNS, january).reports[0]?.chosen?.key).toBe(
+      'financial-reports/2025/01/ART01-youtube.pdf',
+    );
+    expect(matchReports('ART-02', keys, DEFAULT_REPORT_PATTERNS, january).reports[1]?.chosen?.key).toBe(
+      'Distro/2025/JANUARY/ART_02/ART_02.zip',
+    );
+  });
+
+  it('is missing when nothing matches, and ignores other months and years', () => {
+    const keys = new Set([
+      'financial-reports/2025/February/X-youtube.pdf',
+      'financial-reports/2024/January/X-distro.pdf',
+    ]);
+    const result = matchReports('X', keys, DEFAULT_REPORT_PATTERNS, january);
+    expect(result.status).toBe('missing');
+    expect(result.reports.every((report) => report.chosen === undefined)).toBe(true);
+  });
+
+  it('does not confuse IDs that are prefixes of each other', () => {
+    const keys = new Set(['financial-reports/2025/January/AB-youtube.pdf']);
+    expect(matchReports('A', keys, DEFAULT_REPORT_PATTERNS, january).status).toBe('missing');
+  });
+});
+
+describe('resolveReportKeys', () => {
+  it('lists each prefix once however many IDs are resolved (no per-ID calls)', async () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `ID${i}`);
+    const store = memoryStore(ids.map((id) => `financial-reports/2025/January/${id}-youtube.pdf`));
+    const result = await resolveReportKeys(store, ids, DEFAULT_REPORT_PATTERNS, january);
+    expect(store.calls).toHaveLength(12);
+    expect(new Set(store.calls).size).toBe(12);
+    expect([...result.values()].every((r) => r.status === 'found')).toBe(true);
+  });
+
+  it('the chosen key always exists and is one of the candidate spellings (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^[A-Z0-9]{1,6}[-_]?[A-Z0-9]{0,4}$/),
+        fc.subarray([0, 1, 2, 3]),
+        fc.constantFrom('January', 'january', 'JANUARY', '01'),
+        async (id, layouts, month) => {
+          const keys = layouts.map((i) =>
+            (DEFAULT_REPORT_PATTERNS[i]?.pattern ?? '')
+              .replace('{year}', '2025')
+              .replace('{month}', month)
+              .replaceAll('{id}', id.replace(/[-_]/g, '')),
+          );
+          const result = await resolveReportKeys(memoryStore(keys), [id], DEFAULT_REPORT_PATTERNS, january);
+          const resolution = result.get(id);
+          const chosen = resolution?.reports.flatMap((r) => (r.chosen ? [r.chosen.key] : [])) ?? [];
+          expect(chosen.every((key) => keys.includes(key))).toBe(true);
+          const perType = (type: number) => layouts.filter((i) => i % 2 === type).length;
+          const expected =
+            layouts.length === 0 ? 'missing' : perType(0) > 1 || perType(1) > 1 ? 'ambiguous' : 'found';
+          expect(resolution?.status).toBe(expected);
+        },
+      ),
+    );
+  });
+});
