@@ -25,7 +25,15 @@ export function runCli(
   }
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...baseEnv, CI: 'true', ...options.env },
+    env: {
+      ...baseEnv,
+      CI: 'true',
+      // Never pick up a developer's AWS profile or ask an instance metadata service.
+      AWS_CONFIG_FILE: '/nonexistent/dn-mailer-test/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/dn-mailer-test/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
