@@ -5,16 +5,15 @@ import type { ReportStore } from '../../ports.js';
 
 /**
  * A directory laid out like the bucket: the key of a file is its path relative to the directory, with `/`.
- * Listing a prefix walks only the directory the prefix names, like S3's prefix listing.
+ * Listing a prefix descends only into directories on the prefix's path, comparing names exactly (keys are
+ * case-sensitive as in S3, even on a case-insensitive file system).
  */
 export function createDirectoryReportStore(root: string): ReportStore {
   return {
     location: root,
     async listKeys(prefix) {
-      const slash = prefix.lastIndexOf('/');
-      const dirPart = slash < 0 ? '' : prefix.slice(0, slash + 1);
       const keys: string[] = [];
-      await walk(root, path.join(root, ...dirPart.split('/').filter(Boolean)), keys, prefix);
+      await walk(root, root, keys, prefix);
       return keys.sort();
     },
   };
