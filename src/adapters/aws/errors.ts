@@ -23,12 +23,6 @@ export function translateAwsError(error: unknown, doing: string): Error {
       hint: 'set AWS_REGION (or the region of your AWS profile); reports.region / ses.region override it',
     });
   }
-  if (CREDENTIAL_ERRORS.has(name) || /credential/i.test(message)) {
-    return new ConfigError(`AWS credentials were refused or not found while ${doing} (${name})`, {
-      cause: error,
-      hint: 'set AWS_PROFILE, run aws sso login, or provide credentials through the SDK chain',
-    });
-  }
   if (ACCESS_ERRORS.has(name)) {
     return new ConfigError(`access denied while ${doing}`, {
       cause: error,
@@ -39,6 +33,15 @@ export function translateAwsError(error: unknown, doing: string): Error {
     return new ConfigError(`not found while ${doing}: ${message}`, {
       cause: error,
       hint: 'check the name in config',
+    });
+  }
+  if (
+    CREDENTIAL_ERRORS.has(name) ||
+    /could not load credentials|credential.*(missing|expired)/i.test(message)
+  ) {
+    return new ConfigError(`AWS credentials were refused or not found while ${doing} (${name})`, {
+      cause: error,
+      hint: 'set AWS_PROFILE, run aws sso login, or provide credentials through the SDK chain',
     });
   }
   return new BackendError(`AWS call failed while ${doing}: ${message}`, {

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigError } from '../../core/errors.js';
 import { translateAwsError } from './errors.js';
 
 export interface SecretsManagerStore {
@@ -22,12 +23,13 @@ export function createSecretsManagerStore(client: SecretsManagerClient): Secrets
 }
 
 async function fetchSecret(client: SecretsManagerClient, name: string): Promise<string> {
+  let answer: { SecretString?: string; SecretBinary?: Uint8Array };
   try {
-    const answer = await client.send(new GetSecretValueCommand({ SecretId: name }));
-    if (answer.SecretString !== undefined) return answer.SecretString;
-    if (answer.SecretBinary !== undefined) return Buffer.from(answer.SecretBinary).toString('utf8');
-    throw new Error('the secret has no value');
+    answer = await client.send(new GetSecretValueCommand({ SecretId: name }));
   } catch (error) {
     throw translateAwsError(error, `reading secret "${name}" from Secrets Manager`);
   }
+  if (answer.SecretString !== undefined) return answer.SecretString;
+  if (answer.SecretBinary !== undefined) return Buffer.from(answer.SecretBinary).toString('utf8');
+  throw new ConfigError(`secret "${name}" has no value`, { hint: 'store the value in Secrets Manager' });
 }

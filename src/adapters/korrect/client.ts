@@ -49,14 +49,14 @@ export function createKorrectClient(options: KorrectClientOptions): KorrectClien
             const reason = describeFetchError(error, options.timeoutMs);
             throw new RetryableError(reason, unavailable(reason));
           }
-          const text = await readText(response, unavailable);
-          checkStatus(response.status, path, unavailable);
-          const unwrapped = unwrapKorrectBody(parseJson(text, `Korrect ${path} response`), `Korrect ${path}`);
-          if ('statusCode' in unwrapped) {
-            checkStatus(unwrapped.statusCode, path, unavailable);
-            throw new BackendError(`Korrect ${path} answered statusCode ${unwrapped.statusCode}`);
+          if (!response.ok) {
+            await response.body?.cancel().catch(() => {});
+            checkStatus(response.status, path, unavailable);
           }
-          return unwrapped.rows;
+          const text = await readText(response, unavailable);
+          const unwrapped = unwrapKorrectBody(parseJson(text, `Korrect ${path} response`), `Korrect ${path}`);
+          if ('statusCode' in unwrapped) checkStatus(unwrapped.statusCode, path, unavailable);
+          return 'rows' in unwrapped ? unwrapped.rows : [];
         },
         options.retry,
         options.deps,
