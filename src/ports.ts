@@ -1,3 +1,5 @@
+import type { Period } from './core/months.js';
+
 /**
  * The interfaces the core needs from the outside world, in domain words. Adapters in `src/adapters/` implement
  * them; no SDK type crosses a port.
@@ -26,3 +28,22 @@ export type Sleep = (ms: number) => Promise<void>;
 
 /** A number in [0, 1), like `Math.random`. */
 export type Random = () => number;
+
+export interface PayoutRequest {
+  /** Resolved custom IDs (after aliases). */
+  customIds: readonly string[];
+  period: Period;
+  payoutType: string;
+}
+
+/** Raw payout rows in the Korrect `/dn_payouts_fetch` body shape: `[{ customId, payout: [contract, …] }]`. */
+export interface PayoutSource {
+  readonly origin: string;
+  fetchPayouts(request: PayoutRequest): Promise<unknown[]>;
+}
+
+/** Signs report download links (CloudFront canned policy). The private key is loaded once per run. */
+export interface LinkSigner {
+  /** A signed URL for every bucket key, valid until `expiresAt`. */
+  signUrls(keys: readonly string[], expiresAt: Date): Promise<Map<string, string>>;
+}
