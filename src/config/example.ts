@@ -54,7 +54,8 @@ function describe(property: JsonSchema): string[] {
 
 function renderValue(key: string, value: unknown, indent: string): string[] {
   const isBlock = Array.isArray(value) ? value.some((v) => typeof v === 'object') : false;
-  if (!isBlock) return [`${indent}${key}: ${stringify(value, { collectionStyle: 'flow' }).trim()}`];
+  if (!isBlock)
+    return [`${indent}${key}: ${stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim()}`];
   const body = stringify(value).trimEnd().split('\n');
   return [`${indent}${key}:`, ...body.map((line) => `${indent}  ${line}`)];
 }

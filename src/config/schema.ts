@@ -1,52 +1,15 @@
 import { z } from 'zod';
 import { DEFAULT_REPORT_PATTERNS } from '../core/report-paths.js';
+import { count, httpsUrl, pathField as pathFieldOf, type ResolvePath, secretRef } from './fields.js';
+import { createCampaignSections } from './sections/campaign.js';
+
+export type { ResolvePath } from './fields.js';
 
 /**
  * The one schema of `.distronationrc`: types, defaults and the documentation of `.distronationrc.example` (which
  * `renderConfigExample` generates from the descriptions and examples below). Relative paths are resolved by the
  * `resolvePath` the loader passes in (against the config file's folder).
  */
-export type ResolvePath = (path: string) => string;
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-function isAllowedServiceUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-  } catch {
-    return false;
-  }
-}
-
-const httpsUrl = (description: string, example: string) =>
-  z
-    .string()
-    .refine(isAllowedServiceUrl, { message: 'must be an https URL (http only for 127.0.0.1 / localhost)' })
-    .transform((value) => value.replace(/\/+$/, ''))
-    .meta({ description, sample: example });
-
-const count = (description: string, fallback: number, min = 0) =>
-  z.coerce.number().int().min(min).default(fallback).meta({ description });
-
-function secretRefSchema(resolvePath: ResolvePath, description: string, example: Record<string, string>) {
-  return z
-    .strictObject({
-      env: z.string().min(1).optional().meta({ description: 'name of an environment variable' }),
-      file: z.string().min(1).transform(resolvePath).optional().meta({ description: 'path of a file' }),
-      secret: z.string().min(1).optional().meta({ description: 'AWS Secrets Manager secret name or ARN' }),
-      key: z.string().min(1).optional().meta({ description: 'JSON field of that secret' }),
-    })
-    .refine((ref) => [ref.env, ref.file, ref.secret].filter((v) => v !== undefined).length === 1, {
-      message: 'must name exactly one of env, file or secret, e.g. { env: KORRECT_API_KEY }',
-    })
-    .refine((ref) => ref.key === undefined || ref.secret !== undefined, { message: 'key is only for secret' })
-    .meta({
-      description: `${description} — a reference { env: NAME } | { file: path } | { secret: name, key? }`,
-      sample: example,
-    });
-}
-
 const patternSchema = z
   .strictObject({
     type: z.string().regex(/^[a-z0-9-]+$/, 'expected a lower-case word such as youtube'),
@@ -68,8 +31,7 @@ const patternSchema = z
   });
 
 export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
-  const pathField = (description: string, example: string) =>
-    z.string().min(1).transform(resolvePath).meta({ description, sample: example });
+  const pathField = (description: string, sample: string) => pathFieldOf(resolvePath, description, sample);
 
   const users = z
     .strictObject({
@@ -86,7 +48,7 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
             'Korrect API base URL (without /dn_users_list)',
             'https://api.example.com/staging',
           ),
-          apiKey: secretRefSchema(resolvePath, 'the x-api-key header', { env: 'KORRECT_API_KEY' }),
+          apiKey: secretRef(resolvePath, 'the x-api-key header', { env: 'KORRECT_API_KEY' }),
           timeoutMs: count('timeout of one request in milliseconds', 30_000, 1),
           retries: count('retries on 429, 5xx and network errors (jittered backoff)', 4),
         })
@@ -140,6 +102,7 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
       }),
       users,
       reports,
+      ...createCampaignSections(resolvePath),
     })
     .superRefine((config, ctx) => {
       const source = config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file');
@@ -170,6 +133,10 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
     })
     .transform((config) => ({
       ...config,
+      payouts: {
+        ...config.payouts,
+        source: config.payouts.source ?? (config.backend === 'aws' ? 'korrect' : 'file'),
+      },
       users: {
         ...config.users,
         source: config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file'),
@@ -179,3 +146,5 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
 
 export type Config = z.output<ReturnType<typeof createConfigSchema>>;
 export type SecretRef = NonNullable<Config['users']['korrect']>['apiKey'];
+export type EmailConfig = NonNullable<Config['email']>;
+export type LinksConfig = NonNullable<Config['links']>;

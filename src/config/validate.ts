@@ -21,3 +21,26 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'invalid_type' && issue.input === undefined) return [`${path}: required`];
   return [`${path || '(top level)'}: ${issue.message}`];
 }
+
+/** What a campaign (send, dry run, preview) needs beyond resolve-paths; every gap is reported at once. */
+export function requireCampaignConfig(
+  config: Config,
+): Config & { email: NonNullable<Config['email']>; links: NonNullable<Config['links']> } {
+  const problems: string[] = [];
+  if (!config.email) problems.push('email: required to send or preview (at least email.from)');
+  if (!config.links) problems.push('links: required to send or preview (baseUrl, keyPairId, privateKey)');
+  if (config.payouts.source === 'file' && !config.payouts.file) {
+    problems.push('payouts.file: required when payouts.source is file');
+  }
+  if (config.payouts.source === 'korrect' && !config.users.korrect) {
+    problems.push('users.korrect: required when payouts.source is korrect (payouts use the same Korrect API)');
+  }
+  const { email, links } = config;
+  if (problems.length > 0 || !email || !links) {
+    throw new ConfigError(`the configuration cannot run a campaign (${problems.length} problems):`, {
+      details: problems,
+      hint: 'every key is documented in .distronationrc.example',
+    });
+  }
+  return { ...config, email, links };
+}

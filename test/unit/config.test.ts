@@ -146,7 +146,10 @@ describe('loadConfig', () => {
       path.join(dir, '.distronationrc.json'),
       JSON.stringify({ ...localConfig, backend: 'local' }),
     );
-    const env = { DN_MAILER_REPORTS__BUCKET: 'from-env', DN_MAILER_USERS__SOURCE: 'file' };
+    const env = {
+      DN_MAILER_REPORTS__BUCKET: 'from-env',
+      DN_MAILER_USERS__SOURCE: 'file',
+    };
     const loaded = await loadConfig({ cwd: dir, env, overrides: { backend: 'aws' } });
     expect(loaded.config.backend).toBe('aws');
     expect(loaded.config.reports.bucket).toBe('from-env');
