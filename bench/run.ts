@@ -1,0 +1,36 @@
+/**
+ * Runs the benchmarks (`npm run bench`, optionally `npm run bench -- <name filter>`). They print figures; nothing
+ * here asserts on time. A benchmark whose results are wrong (not slow) sets a non-zero exit code.
+ */
+
+interface BenchModule {
+  run(): Promise<void>;
+}
+
+const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
+  { name: 'resolve-paths', load: () => import('./resolve-paths.js') },
+];
+
+// The SDK warns once per process about Node 20 support; the figures are what matters here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const filter = process.argv[2];
+const selected = BENCHES.filter((bench) => filter === undefined || bench.name.includes(filter));
+
+if (selected.length === 0) {
+  console.error(`no benchmark matches "${filter}"; known: ${BENCHES.map((bench) => bench.name).join(', ')}`);
+  process.exitCode = 2;
+}
+
+for (const bench of selected) {
+  console.log(`\n=== ${bench.name} ===`);
+  const start = performance.now();
+  try {
+    const module = await bench.load();
+    await module.run();
+  } catch (error) {
+    console.error(`${bench.name} failed:`, error);
+    process.exitCode = 1;
+  }
+  console.log(`=== ${bench.name}: ${((performance.now() - start) / 1000).toFixed(1)} s ===`);
+}
