@@ -33,7 +33,9 @@ export function requireCampaignConfig(
     problems.push('payouts.file: required when payouts.source is file');
   }
   if (config.payouts.source === 'korrect' && !config.users.korrect) {
-    problems.push('users.korrect: required when payouts.source is korrect (payouts use the same Korrect API)');
+    problems.push(
+      'users.korrect: required when payouts.source is korrect (payouts use the same Korrect API)',
+    );
   }
   const { email, links } = config;
   if (problems.length > 0 || !email || !links) {
