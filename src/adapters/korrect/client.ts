@@ -86,7 +86,7 @@ function checkStatus(status: number, path: string, unavailable: (reason: string)
   }
   if (status < 200 || status > 299) {
     throw new BackendError(`Korrect ${path} answered HTTP ${status}`, {
-      hint: 'check users.korrect.baseUrl (it should end before /dn_users_list)',
+      hint: 'check users.korrect.baseUrl (the API base URL, without the endpoint path)',
     });
   }
 }
