@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import os from 'node:os';
+
 // The AWS SDK warns on every start under Node 20 that releases after January 2027 will need Node 22. The SDK
 // versions dn-mailer pins work on Node 20, so that one warning is switched off here (README: "Node versions").
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -8,6 +10,7 @@ process.exitCode = await main({
   argv: process.argv.slice(2),
   env: process.env,
   cwd: process.cwd(),
+  tmpdir: os.tmpdir(),
   stdout: process.stdout,
   stderr: process.stderr,
   interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,

@@ -1,4 +1,5 @@
 import type { Period } from './core/months.js';
+import type { TemplateSource } from './core/render.js';
 
 /**
  * The interfaces the core needs from the outside world, in domain words. Adapters in `src/adapters/` implement
@@ -46,4 +47,10 @@ export interface PayoutSource {
 export interface LinkSigner {
   /** A signed URL for every bucket key, valid until `expiresAt`. */
   signUrls(keys: readonly string[], expiresAt: Date): Promise<Map<string, string>>;
+}
+
+/** The HTML and text templates of the e-mail (built-in, or an operator's own folder). */
+export interface TemplateStore {
+  readonly location: string;
+  load(): Promise<{ html: TemplateSource; text: TemplateSource }>;
 }

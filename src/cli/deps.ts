@@ -1,20 +1,35 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createCloudFrontLinkSigner } from '../adapters/aws/cloudfront-signer.js';
 import { createS3ReportStore } from '../adapters/aws/s3-report-store.js';
 import { createSecretsManagerStore } from '../adapters/aws/secrets-manager.js';
-import { createKorrectClient } from '../adapters/korrect/client.js';
+import { createKorrectClient, type KorrectClient } from '../adapters/korrect/client.js';
+import { createKorrectPayoutSource } from '../adapters/korrect/payouts.js';
 import { createKorrectUserSource } from '../adapters/korrect/users.js';
+import { createFilePayoutSource } from '../adapters/local/payouts-file.js';
 import { createDirectoryReportStore } from '../adapters/local/report-dir.js';
+import { createTemplateStore } from '../adapters/local/templates.js';
 import { createFileUserSource } from '../adapters/local/users-file.js';
 import { createSecretResolver, type ResolveSecret } from '../adapters/secrets.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { requireCampaignConfig } from '../config/validate.js';
 import { ConfigError } from '../core/errors.js';
 import { ignoreProgress, type OnProgress } from '../core/events.js';
+import type { CampaignSettings } from '../core/plan-campaign.js';
 import type { RecipientRules } from '../core/recipients.js';
 import type { ReportPattern } from '../core/report-paths.js';
 import type { RetryDeps } from '../core/retry.js';
-import type { Clock, Random, ReportStore, Sleep, UserSource } from '../ports.js';
+import type {
+  Clock,
+  LinkSigner,
+  PayoutSource,
+  Random,
+  ReportStore,
+  Sleep,
+  TemplateStore,
+  UserSource,
+} from '../ports.js';
 
 /** Everything the core use cases need, built once per run from the config. */
 export interface Deps {
@@ -24,9 +39,20 @@ export interface Deps {
   rules: RecipientRules;
   patterns: readonly ReportPattern[];
   resolveSecret: ResolveSecret;
+  /** Built on first use, after the campaign sections of the config are checked. */
+  campaign: () => CampaignParts;
   clock: Clock;
   sleep: Sleep;
   random: Random;
+}
+
+/** What a campaign (send, dry run, preview) needs on top of `Deps`. */
+export interface CampaignParts {
+  payouts: PayoutSource;
+  signer: LinkSigner;
+  templates: TemplateStore;
+  settings: CampaignSettings;
+  email: NonNullable<Config['email']>;
 }
 
 export interface DepsOptions {
@@ -54,9 +80,11 @@ export function createDeps(loaded: LoadedConfig, options: DepsOptions = {}): Dep
     random,
     onRetry: (info) => onProgress({ type: 'retrying', what, ...info }),
   });
+  const korrect = createKorrect(config, resolveSecret, retryDeps);
   return {
     config,
-    users: overrides.users ?? createUserSource(config, resolveSecret, retryDeps('Korrect users')),
+    users: overrides.users ?? createUserSource(config, korrect),
+    campaign: () => overrides.campaign?.() ?? createCampaignParts(config, resolveSecret, korrect),
     reports: overrides.reports ?? createReportStore(config),
     rules: { excludeEmails: config.users.excludeEmails, customIdAliases: config.users.customIdAliases },
     patterns: config.reports.patterns,
@@ -67,26 +95,77 @@ export function createDeps(loaded: LoadedConfig, options: DepsOptions = {}): Dep
   };
 }
 
-function createUserSource(config: Config, resolveSecret: ResolveSecret, retry: RetryDeps): UserSource {
+type KorrectFactory = (what: string) => KorrectClient;
+
+/** One Korrect connection setting for users and payouts; the API key is resolved once, on first use. */
+function createKorrect(
+  config: Config,
+  resolveSecret: ResolveSecret,
+  retryDeps: (what: string) => RetryDeps,
+): KorrectFactory {
+  let apiKey: Promise<string> | undefined;
+  return (what) => {
+    const korrect = config.users.korrect;
+    if (!korrect) throw new ConfigError(`users.korrect: required to read ${what} from Korrect`);
+    return createKorrectClient({
+      baseUrl: korrect.baseUrl,
+      apiKey: () => {
+        apiKey ??= resolveSecret(korrect.apiKey, 'users.korrect.apiKey');
+        return apiKey;
+      },
+      timeoutMs: korrect.timeoutMs,
+      retry: { retries: korrect.retries, baseDelayMs: 500, maxDelayMs: 10_000 },
+      deps: retryDeps(`Korrect ${what}`),
+    });
+  };
+}
+
+function createUserSource(config: Config, korrect: KorrectFactory): UserSource {
   const { users } = config;
   if (users.source === 'file') {
     if (!users.file) throw new ConfigError('users.file: required when users.source is file');
     return createFileUserSource(users.file);
   }
-  const korrect = users.korrect;
-  if (!korrect) throw new ConfigError('users.korrect: required when users.source is korrect');
-  let apiKey: Promise<string> | undefined;
-  const client = createKorrectClient({
-    baseUrl: korrect.baseUrl,
-    apiKey: () => {
-      apiKey ??= resolveSecret(korrect.apiKey, 'users.korrect.apiKey');
-      return apiKey;
+  return createKorrectUserSource(korrect('users'));
+}
+
+function createCampaignParts(
+  config: Config,
+  resolveSecret: ResolveSecret,
+  korrect: KorrectFactory,
+): CampaignParts {
+  const campaign = requireCampaignConfig(config);
+  const { payouts, links, email } = campaign;
+  let privateKey: Promise<string> | undefined;
+  return {
+    payouts:
+      payouts.source === 'file' && payouts.file
+        ? createFilePayoutSource(payouts.file)
+        : createKorrectPayoutSource(korrect('payouts'), payouts),
+    signer: createCloudFrontLinkSigner({
+      baseUrl: links.baseUrl,
+      keyPairId: links.keyPairId,
+      privateKey: () => {
+        privateKey ??= resolveSecret(links.privateKey, 'links.privateKey');
+        return privateKey;
+      },
+    }),
+    templates: createTemplateStore(email.templates),
+    settings: {
+      brandName: email.brandName,
+      currency: payouts.currency,
+      locale: payouts.locale,
+      lang: payouts.locale.split('-')[0] ?? 'en',
+      footerNote: email.footerNote ?? null,
+      unsubscribeUrl: email.unsubscribeUrl ?? null,
+      subject: email.subject,
+      greeting: email.greeting,
+      body: email.body,
+      expiresInDays: links.expiresInDays,
+      payoutType: payouts.payoutType,
     },
-    timeoutMs: korrect.timeoutMs,
-    retry: { retries: korrect.retries, baseDelayMs: 500, maxDelayMs: 10_000 },
-    deps: retry,
-  });
-  return createKorrectUserSource(client);
+    email,
+  };
 }
 
 function createReportStore(config: Config): ReportStore {

@@ -5,6 +5,8 @@ export interface CliIO {
   argv: readonly string[];
   env: Env;
   cwd: string;
+  /** The OS temp folder (previews go there by default). */
+  tmpdir: string;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Whether a person is at the terminal: prompts and spinners only then. */

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { ExitCode } from '../core/errors.js';
+import { registerPreview } from './commands/preview.js';
 import { registerResolvePaths } from './commands/resolve-paths.js';
+import { registerSendReport } from './commands/send-report.js';
 import { type DepsFactory, openRun, type RunContext } from './context.js';
 import type { CliIO, GlobalOptions } from './io.js';
 
@@ -41,6 +43,8 @@ export function createProgram(io: CliIO, state: ProgramState, makeDeps?: DepsFac
       'after',
       `
 Examples:
+  $ dn-mailer send-report --month January --year 2025 --dry-run
+  $ dn-mailer preview --month January --year 2025 --custom-id DYLVN --open
   $ dn-mailer resolve-paths --month January --year 2025
   $ dn-mailer resolve-paths --month previous --format json > audit.json
   $ dn-mailer --config examples/demo/.distronationrc.json resolve-paths -m jan -y 2025
@@ -57,7 +61,9 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
         state.exitCode = await action(...args);
       },
   };
+  registerSendReport(program, runtime);
   registerResolvePaths(program, runtime);
+  registerPreview(program, runtime);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

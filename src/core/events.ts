@@ -7,7 +7,10 @@ export type ProgressEvent =
   | { type: 'users-loaded'; origin: string; rows: number; recipients: number }
   | { type: 'retrying'; what: string; attempt: number; delayMs: number; reason: string }
   | { type: 'listing'; prefixes: number; location: string }
-  | { type: 'listed'; prefix: string; keys: number; done: number; total: number };
+  | { type: 'listed'; prefix: string; keys: number; done: number; total: number }
+  | { type: 'payouts-loading'; origin: string; ids: number }
+  | { type: 'signing'; links: number }
+  | { type: 'rendering'; recipients: number };
 
 export type OnProgress = (event: ProgressEvent) => void;
 

@@ -1,3 +1,5 @@
+import { UsageError } from '../../core/errors.js';
+
 /** `--only a,b c` → ['a', 'b', 'c']; undefined when the flag is absent. */
 export function parseList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -6,4 +8,13 @@ export function parseList(value: string | undefined): string[] | undefined {
     .map((item) => item.trim())
     .filter(Boolean);
   return items.length > 0 ? items : undefined;
+}
+
+/** A positive whole number flag such as `--limit 20`. */
+export function parseCount(value: string, flag: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(count) || count < 1) {
+    throw new UsageError(`${flag}: "${value}" is not a positive whole number`);
+  }
+  return count;
 }

@@ -56,5 +56,11 @@ function describeEvent(event: ProgressEvent): string | undefined {
       return `Listing ${event.prefixes} prefixes in ${event.location}…`;
     case 'listed':
       return `Listed ${event.done}/${event.total} prefixes`;
+    case 'payouts-loading':
+      return `Fetching payouts for ${event.ids} custom IDs from ${event.origin}…`;
+    case 'signing':
+      return `Signing ${event.links} report links…`;
+    case 'rendering':
+      return `Rendering e-mails for ${event.recipients} recipients…`;
   }
 }

@@ -1,0 +1,61 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { type Manifest, previewBaseName } from '../../core/manifest.js';
+import type { Plan } from '../../core/plan.js';
+import { composeMime, type MimeEnvelope, messageIdFor } from '../mime.js';
+
+const PREVIEW_FILE = /^\d+-[A-Za-z0-9_-]+\.(html|txt|eml)$/;
+
+export interface PreviewOptions {
+  from: string;
+  replyTo?: string | undefined;
+  bcc: readonly string[];
+  date: Date;
+}
+
+/**
+ * Writes a dry run's previews: per message `<n>-<id>.html`, `.txt` and the complete `.eml`, plus manifest.json.
+ * A folder that holds something other than an earlier preview is refused rather than overwritten.
+ */
+export async function writePreviews(
+  dir: string,
+  plan: Plan,
+  manifest: Manifest,
+  options: PreviewOptions,
+): Promise<void> {
+  await prepareFolder(dir);
+  const total = plan.messages.length;
+  for (const message of plan.messages) {
+    const base = path.join(dir, previewBaseName(message, total));
+    const envelope: MimeEnvelope = {
+      from: options.from,
+      replyTo: options.replyTo,
+      bcc: options.bcc,
+      date: options.date,
+      messageId: messageIdFor(plan.campaignId, message.to, options.from),
+    };
+    await writeFile(`${base}.html`, message.html);
+    await writeFile(`${base}.txt`, message.text);
+    await writeFile(`${base}.eml`, await composeMime(message, envelope));
+  }
+  await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+async function prepareFolder(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const entries = await readdir(dir);
+  const foreign = entries.filter((name) => name !== 'manifest.json' && !PREVIEW_FILE.test(name));
+  if (foreign.length > 0) {
+    throw new UsageError(`--out ${dir} holds other files (${foreign.slice(0, 3).join(', ')}…)`, {
+      hint: 'choose an empty folder or an earlier preview folder',
+    });
+  }
+  await Promise.all(entries.map((name) => rm(path.join(dir, name))));
+}
+
+/** `dn-mailer preview`: one rendered e-mail as an HTML file. */
+export async function writePreviewHtml(file: string, html: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, html);
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { openInBrowser } from '../../adapters/local/browser.js';
+import { writePreviewHtml } from '../../adapters/local/previews.js';
+import { ExitCode, InputError } from '../../core/errors.js';
+import { parsePeriod } from '../../core/months.js';
+import { planCampaign } from '../../core/plan-campaign.js';
+import type { CommandRuntime } from '../program.js';
+
+interface PreviewOptions {
+  month?: string;
+  year?: string;
+  customId: string;
+  out?: string;
+  open: boolean;
+}
+
+export function registerPreview(program: Command, runtime: CommandRuntime): void {
+  program
+    .command('preview')
+    .description("render one creator's e-mail to an HTML file (and open it)")
+    .requiredOption('-m, --month <month>', 'January, jan, 1, 01 or previous')
+    .option('-y, --year <year>', 'four-digit year (inferred with --month previous)')
+    .requiredOption('--custom-id <id>', 'the creator (custom ID, before or after its alias)')
+    .option('--out <file>', 'where to write the HTML (default: a file in the temp folder)')
+    .option('--open', 'open it in the default browser', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dn-mailer preview --month January --year 2025 --custom-id DYLVN --open
+  $ dn-mailer preview -m previous --custom-id MOLS --out mols.html`,
+    )
+    .action(
+      runtime.handle(async (options: PreviewOptions, command: Command) => {
+        const run = await runtime.open(command);
+        const period = parsePeriod(options.month, options.year, run.io.now());
+        const campaign = run.deps.campaign();
+        const { plan } = await planCampaign(
+          { ...run.deps, ...campaign, onProgress: run.progress.onProgress },
+          { period, only: [options.customId] },
+        ).finally(() => run.progress.stop());
+        const message = plan.messages[0];
+        if (!message) {
+          const unsent = plan.unsent[0];
+          throw new InputError(
+            unsent
+              ? `nothing to preview for ${options.customId}: ${unsent.detail}`
+              : `${options.customId} is not a custom ID of any recipient`,
+            { hint: 'dn-mailer resolve-paths --only <id> shows what exists for it' },
+          );
+        }
+        const file = path.resolve(
+          run.io.cwd,
+          options.out ??
+            path.join(run.io.tmpdir, `dn-mailer-preview-${plan.campaignId}-${options.customId}.html`),
+        );
+        await writePreviewHtml(file, message.html);
+        run.io.stdout.write(
+          run.globals.json ? `${JSON.stringify({ file, subject: message.subject })}\n` : `${file}\n`,
+        );
+        run.progress.note(`Subject: ${message.subject}`);
+        if (options.open) await openInBrowser(file);
+        return ExitCode.ok;
+      }),
+    );
+}

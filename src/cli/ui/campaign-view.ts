@@ -1,0 +1,75 @@
+import { maskEmail } from '../../core/email-address.js';
+import type { Manifest } from '../../core/manifest.js';
+import { formatExpiry } from '../../core/plan.js';
+import type { ViewOptions } from './audit-view.js';
+import { renderTable } from './table.js';
+
+const masked = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
+
+export function renderDryRunSummary(manifest: Manifest, outDir: string, options: ViewOptions): string {
+  const { chalk } = options;
+  const { counts } = manifest;
+  const rows = manifest.messages.map((message) => [
+    String(message.n),
+    masked(message.to, options),
+    message.customIds.join(', '),
+    String(message.links.length),
+    message.totals.closing,
+    message.warnings.length > 0 ? chalk.yellow(`${message.warnings.length} warning(s)`) : '',
+  ]);
+  const table = renderTable(['#', 'TO', 'CUSTOM IDS', 'LINKS', `CLOSING (${manifest.currency})`, ''], rows);
+  const lines = [
+    chalk.bold(
+      `Dry run of ${manifest.campaignId} (${manifest.period.monthName} ${manifest.period.year}) — nothing sent, no ledger rows written`,
+    ),
+    '',
+    table,
+    '',
+    `${counts.recipients} recipients → ${chalk.green(`${counts.messages} messages`)} · ${counts.nothingToSend} nothing to send · ${
+      counts.heldBack ? chalk.red(`${counts.heldBack} held back`) : '0 held back'
+    }`,
+    `${counts.links} links valid until ${formatExpiry(new Date(manifest.linksExpireAt))} · ${warn(counts.payoutWarnings, 'payout warning', options)} · ${warn(counts.missingReports, 'ID', options)} without every report type`,
+    `Previews: ${outDir} (manifest.json and .html / .txt / .eml per message)`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function warn(count: number, noun: string, options: ViewOptions): string {
+  const text = `${count} ${noun}${count === 1 ? '' : 's'}`;
+  return count > 0 ? options.chalk.yellow(text) : text;
+}
+
+/** The manifest on stdout, addresses masked unless --verbose (stdout often ends up in CI logs). */
+export function renderDryRunJson(manifest: Manifest, outDir: string, options: ViewOptions): string {
+  const document = {
+    dryRun: true,
+    outDir,
+    ...manifest,
+    messages: manifest.messages.map((m) => ({ ...m, to: masked(m.to, options) })),
+    unsent: manifest.unsent.map((u) => ({ ...u, email: masked(u.email, options) })),
+    missingReports: manifest.missingReports.map((m) => ({ ...m, email: masked(m.email, options) })),
+    skippedUsers: manifest.skippedUsers.map((s) => ({ ...s, email: masked(s.email, options) })),
+    rejectedIds: manifest.rejectedIds.map((r) => ({ ...r, email: masked(r.email, options) })),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** Lines for stderr: who is not mailed and why, figures that do not add up, unreadable rows. */
+export function renderCampaignNotes(manifest: Manifest, options: ViewOptions): string[] {
+  const { chalk } = options;
+  const lines: string[] = [];
+  for (const unsent of manifest.unsent) {
+    const paint = unsent.reason === 'payout-data-invalid' ? chalk.red : chalk.dim;
+    lines.push(paint(`  not mailed: ${masked(unsent.email, options)} — ${unsent.reason}: ${unsent.detail}`));
+  }
+  for (const w of manifest.payoutWarnings) lines.push(chalk.yellow(`  payout warning: ${w.message}`));
+  for (const p of manifest.payoutProblems)
+    lines.push(chalk.red(`  payout row ${p.index}: ${p.field}: ${p.message}`));
+  for (const p of manifest.userRowProblems)
+    lines.push(chalk.yellow(`  user row ${p.index}: ${p.field}: ${p.message} — row skipped`));
+  for (const r of manifest.rejectedIds) {
+    lines.push(chalk.yellow(`  user row ${r.index}: custom ID "${r.customId}" rejected (${r.reason})`));
+  }
+  for (const token of manifest.unmatched) lines.push(chalk.yellow(`  --only ${token}: matched no recipient`));
+  return lines;
+}

@@ -1,0 +1,114 @@
+import type { Clock, LinkSigner, PayoutSource, ReportStore, TemplateStore, UserSource } from '../ports.js';
+import { ignoreProgress, type OnProgress } from './events.js';
+import { linkExpiry } from './link-expiry.js';
+import { loadRecipients } from './load-recipients.js';
+import { monthNumber, type Period } from './months.js';
+import { parsePayoutRows } from './payouts.js';
+import { buildPlan, type Plan, type PlanSettings } from './plan.js';
+import type { RecipientRules, RecipientSelection } from './recipients.js';
+import { compileEmailTemplates } from './render.js';
+import { type ReportPattern, resolveReportKeys } from './report-paths.js';
+import { checkTemplates } from './sample-context.js';
+import { selectForCampaign } from './select.js';
+import type { RowProblem } from './users.js';
+
+export interface CampaignSettings extends PlanSettings {
+  subject: string;
+  greeting: string;
+  body: string;
+  expiresInDays: number;
+  payoutType: string;
+}
+
+export interface CampaignDeps {
+  users: UserSource;
+  reports: ReportStore;
+  payouts: PayoutSource;
+  signer: LinkSigner;
+  templates: TemplateStore;
+  clock: Clock;
+  rules: RecipientRules;
+  patterns: readonly ReportPattern[];
+  settings: CampaignSettings;
+  onProgress?: OnProgress;
+}
+
+export interface CampaignRequest {
+  period: Period;
+  only?: readonly string[];
+  limit?: number;
+  campaignId?: string;
+}
+
+export interface CampaignPlan {
+  plan: Plan;
+  currency: string;
+  users: Omit<RecipientSelection, 'recipients'> & { origin: string; recipients: number };
+  /** `--only` entries that matched no recipient. */
+  unmatched: string[];
+  payoutProblems: RowProblem[];
+}
+
+export function defaultCampaignId(period: Period): string {
+  return `financial-${period.year}-${monthNumber(period.month)}`;
+}
+
+/**
+ * Everything a send needs, for every recipient, before anything is sent: templates compiled and checked first
+ * (a template error costs no network call), then users, payouts and report keys, signed links, rendered e-mails.
+ */
+export async function planCampaign(deps: CampaignDeps, request: CampaignRequest): Promise<CampaignPlan> {
+  const onProgress = deps.onProgress ?? ignoreProgress;
+  const { settings } = deps;
+  const sources = await deps.templates.load();
+  const render = compileEmailTemplates({
+    ...sources,
+    subject: { name: 'email.subject', source: settings.subject },
+    greeting: { name: 'email.greeting', source: settings.greeting },
+    body: { name: 'email.body', source: settings.body },
+  });
+  checkTemplates(render, settings, request.period);
+  const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
+
+  const loaded = await loadRecipients(deps.users, deps.rules, onProgress);
+  const { recipients, unmatched } = selectForCampaign(loaded.recipients, request);
+  const ids = [...new Set(recipients.flatMap((recipient) => recipient.customIds.map((id) => id.resolved)))];
+  onProgress({ type: 'payouts-loading', origin: deps.payouts.origin, ids: ids.length });
+  const [payoutRows, resolutions] = await Promise.all([
+    ids.length === 0
+      ? []
+      : deps.payouts.fetchPayouts({
+          customIds: ids,
+          period: request.period,
+          payoutType: settings.payoutType,
+        }),
+    resolveReportKeys(deps.reports, ids, deps.patterns, request.period, onProgress),
+  ]);
+  const payouts = parsePayoutRows(payoutRows, request.period);
+  const keys = [...resolutions.values()].flatMap((r) =>
+    r.reports.flatMap((report) => (report.chosen ? [report.chosen.key] : [])),
+  );
+  onProgress({ type: 'signing', links: keys.length });
+  const links = await deps.signer.signUrls(keys, expiresAt);
+  onProgress({ type: 'rendering', recipients: recipients.length });
+
+  const plan = buildPlan({
+    campaignId: request.campaignId ?? defaultCampaignId(request.period),
+    period: request.period,
+    recipients,
+    payouts,
+    resolutions,
+    links,
+    expiresAt,
+    settings,
+    render,
+  });
+  const { recipients: all, ...rest } = loaded;
+  return {
+    plan,
+    currency: settings.currency,
+    users: { ...rest, recipients: all.length },
+    unmatched,
+    payoutProblems: payouts.problems,
+  };
+}

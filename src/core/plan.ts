@@ -1,0 +1,250 @@
+import type { CustomId } from './custom-ids.js';
+import type { CreatorSection, EmailContext, LinkView, MoneyColumns } from './email-context.js';
+import { describeLink, fileTypeOf } from './email-context.js';
+import { formatMoney } from './money.js';
+import { monthName, monthNumber, type Period } from './months.js';
+import {
+  type Contract,
+  type ParsedPayouts,
+  type PayoutTotals,
+  type PayoutWarning,
+  totalsOf,
+} from './payouts.js';
+import type { Recipient } from './recipients.js';
+import type { RenderedEmail } from './render.js';
+import type { IdResolution } from './report-paths.js';
+
+export interface PlannedLink {
+  customId: string;
+  type: string;
+  label: string;
+  key: string;
+  url: string;
+}
+
+/** One e-mail, fully rendered, to one address. */
+export interface PlannedMessage {
+  /** 1-based position in the plan (also the preview file number). */
+  index: number;
+  to: string;
+  userName: string;
+  customIds: CustomId[];
+  subject: string;
+  html: string;
+  text: string;
+  links: PlannedLink[];
+  totals: PayoutTotals;
+  contracts: number;
+  warnings: string[];
+}
+
+export type UnsentReason = 'nothing-to-send' | 'payout-data-invalid';
+
+export interface UnsentRecipient {
+  email: string;
+  customIds: string[];
+  reason: UnsentReason;
+  detail: string;
+}
+
+export interface MissingReport {
+  email: string;
+  customId: string;
+  labels: string[];
+}
+
+export interface Plan {
+  campaignId: string;
+  period: Period;
+  expiresAt: Date;
+  messages: PlannedMessage[];
+  unsent: UnsentRecipient[];
+  missingReports: MissingReport[];
+  payoutWarnings: PayoutWarning[];
+}
+
+export interface PlanSettings {
+  brandName: string;
+  currency: string;
+  locale: string;
+  lang: string;
+  footerNote: string | null;
+  unsubscribeUrl: string | null;
+}
+
+export interface PlanInput {
+  campaignId: string;
+  period: Period;
+  recipients: readonly Recipient[];
+  payouts: ParsedPayouts;
+  resolutions: ReadonlyMap<string, IdResolution>;
+  /** Signed URL of every chosen key. */
+  links: ReadonlyMap<string, string>;
+  expiresAt: Date;
+  settings: PlanSettings;
+  render: (context: EmailContext) => RenderedEmail;
+}
+
+/**
+ * Joins recipients, payouts, resolved report keys and signed links into one rendered message per address. Pure:
+ * the same input gives the same plan. A recipient with neither a report nor a payout row is "nothing to send";
+ * one whose payout data is malformed is held back rather than mailed wrong figures.
+ */
+export function buildPlan(input: PlanInput): Plan {
+  const messages: PlannedMessage[] = [];
+  const unsent: UnsentRecipient[] = [];
+  const missingReports: MissingReport[] = [];
+  const expiresOn = formatExpiry(input.expiresAt);
+
+  for (const recipient of input.recipients) {
+    const ids = recipient.customIds.map((id) => id.resolved);
+    const blocked = ids.filter((id) => input.payouts.blockedIds.has(id.toUpperCase()));
+    if (blocked.length > 0) {
+      unsent.push({
+        email: recipient.email,
+        customIds: ids,
+        reason: 'payout-data-invalid',
+        detail: `malformed payout data for ${blocked.join(', ')} (see payout problems)`,
+      });
+      continue;
+    }
+    const sections = recipient.customIds.map((id) => buildSection(id, input, expiresOn));
+    for (const { id, missing } of sections) {
+      if (missing.length > 0)
+        missingReports.push({ email: recipient.email, customId: id.resolved, labels: missing });
+    }
+    const shown = sections.filter((s) => s.contracts.length > 0 || s.links.length > 0);
+    if (shown.length === 0) {
+      const detail = ids.length === 0 ? 'no custom ID' : 'no report and no payout rows for the period';
+      unsent.push({ email: recipient.email, customIds: ids, reason: 'nothing-to-send', detail });
+      continue;
+    }
+    messages.push(buildMessage(messages.length + 1, recipient, shown, input, expiresOn));
+  }
+  return {
+    campaignId: input.campaignId,
+    period: input.period,
+    expiresAt: input.expiresAt,
+    messages,
+    unsent,
+    missingReports,
+    payoutWarnings: input.payouts.warnings,
+  };
+}
+
+interface Section {
+  id: CustomId;
+  contracts: Contract[];
+  links: PlannedLink[];
+  missing: string[];
+  view: CreatorSection;
+}
+
+function buildSection(id: CustomId, input: PlanInput, expiresOn: string): Section {
+  const contracts = input.payouts.byId.get(id.resolved.toUpperCase()) ?? [];
+  const reports = input.resolutions.get(id.resolved)?.reports ?? [];
+  const links: PlannedLink[] = [];
+  const views: LinkView[] = [];
+  for (const report of reports) {
+    const key = report.chosen?.key;
+    const url = key === undefined ? undefined : input.links.get(key);
+    if (key === undefined || url === undefined) continue;
+    links.push({ customId: id.resolved, type: report.type, label: report.label, key, url });
+    const linkText = describeLink(report, key, expiresOn);
+    views.push({ type: report.type, label: report.label, url, fileType: fileTypeOf(key), linkText });
+  }
+  const money = (cents: number) => formatMoney(cents, input.settings.currency, input.settings.locale);
+  const view: CreatorSection = {
+    customId: id.resolved,
+    hasActivity: contracts.length > 0,
+    hasLinks: views.length > 0,
+    contracts: contracts.map((c) => ({
+      contractCode: c.contractCode,
+      period: periodOf(c, input.period),
+      ...columns(c, money),
+    })),
+    totals: columns(totalsOf(contracts), money),
+    links: views,
+  };
+  const missing = reports.filter((report) => !report.chosen).map((report) => report.label);
+  return { id, contracts, links, missing, view };
+}
+
+function buildMessage(
+  index: number,
+  recipient: Recipient,
+  sections: readonly Section[],
+  input: PlanInput,
+  expiresOn: string,
+): PlannedMessage {
+  const { settings, period } = input;
+  const contracts = sections.flatMap((section) => section.contracts);
+  const totals = totalsOf(contracts);
+  const money = (cents: number) => formatMoney(cents, settings.currency, settings.locale);
+  const context: EmailContext = {
+    lang: settings.lang,
+    brandName: settings.brandName,
+    preheader: preheaderOf(period, contracts.length > 0 ? money(totals.closingCents) : undefined, expiresOn),
+    userName: recipient.userName || 'there',
+    email: recipient.email,
+    monthName: monthName(period.month),
+    month: monthNumber(period.month),
+    year: period.year,
+    currency: settings.currency,
+    expiresOn,
+    hasActivity: contracts.length > 0,
+    hasSeveralCreators: sections.length > 1,
+    creators: sections.map((section) => section.view),
+    totals: columns(totals, money),
+    footerNote: settings.footerNote,
+    unsubscribeUrl: settings.unsubscribeUrl,
+  };
+  const rendered = input.render(context);
+  const warnings = input.payouts.warnings
+    .filter((w) => sections.some((s) => s.id.resolved.toUpperCase() === w.customId.toUpperCase()))
+    .map((w) => w.message);
+  return {
+    index,
+    to: recipient.email,
+    userName: recipient.userName,
+    customIds: sections.map((section) => section.id),
+    ...rendered,
+    links: sections.flatMap((section) => section.links),
+    totals,
+    contracts: contracts.length,
+    warnings,
+  };
+}
+
+function columns(totals: PayoutTotals, money: (cents: number) => string): MoneyColumns {
+  return {
+    opening: money(totals.openingCents),
+    earnings: money(totals.earningsCents),
+    payments: money(totals.paymentsCents),
+    closing: money(totals.closingCents),
+  };
+}
+
+function periodOf(contract: Contract, fallback: Period): string {
+  const fromRoyalty = contract.royaltyPeriod;
+  const year = contract.year ?? (fromRoyalty ? Math.floor(fromRoyalty / 100) : fallback.year);
+  const month = contract.month ?? (fromRoyalty ? fromRoyalty % 100 : fallback.month);
+  return month >= 1 && month <= 12
+    ? `${monthName(month)} ${year}`
+    : `${monthName(fallback.month)} ${fallback.year}`;
+}
+
+function preheaderOf(period: Period, closing: string | undefined, expiresOn: string): string {
+  const summary = closing ? `closing balance ${closing}` : 'no payout activity';
+  return `Your ${monthName(period.month)} ${period.year} statement: ${summary}. Report links work until ${expiresOn}.`;
+}
+
+/** `23 Jan 2026` (UTC): unambiguous in every locale the creators read. */
+export function formatExpiry(date: Date): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(date);
+}
