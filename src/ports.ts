@@ -54,3 +54,124 @@ export interface TemplateStore {
   readonly location: string;
   load(): Promise<{ html: TemplateSource; text: TemplateSource }>;
 }
+
+/** One e-mail ready to leave: what a Mailer needs, in domain words. */
+export interface OutgoingMessage {
+  to: string;
+  from: string;
+  replyTo?: string | undefined;
+  bcc: readonly string[];
+  subject: string;
+  html: string;
+  text: string;
+  /** Extra headers, e.g. `List-Unsubscribe`, `List-Unsubscribe-Post`. */
+  headers: Readonly<Record<string, string>>;
+  /** Our stable Message-ID (without brackets); the outbox uses it, SES assigns its own. */
+  messageId: string;
+  /** Message tags (SES `EmailTags`); the adapter sanitises names and values. */
+  tags: Readonly<Record<string, string>>;
+  date: Date;
+  /** SES-managed unsubscribe (`unsubscribe.mode: ses`): the contact list and topic. */
+  listManagement?: { contactList: string; topic: string } | undefined;
+}
+
+/**
+ * Sends one message. Throws the errors of `core/send-errors.ts`: throttled (retry later), rejected (this message
+ * failed), fatal (stop the run) and outcome-unknown (the request may have reached the provider).
+ */
+export interface Mailer {
+  readonly provider: string;
+  send(message: OutgoingMessage): Promise<{ messageId: string }>;
+}
+
+export interface SendQuota {
+  max24HourSend: number;
+  maxSendRate: number;
+  sentLast24Hours: number;
+  sendingEnabled: boolean;
+}
+
+/** The sending account's limits (SES `GetAccount`), read once per run. */
+export interface SendingAccount {
+  getQuota(): Promise<SendQuota>;
+}
+
+/** Addresses that must not be mailed (unsubscribed, suppressed), fetched in bulk once per run. */
+export interface GateList {
+  readonly name: string;
+  /** Lower-cased address → why it is blocked. */
+  loadBlocked(): Promise<Map<string, string>>;
+}
+
+export type LedgerStatus = 'planned' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown';
+
+export interface LedgerRow {
+  campaignId: string;
+  /** Lower-cased recipient address. */
+  email: string;
+  status: LedgerStatus;
+  customIds: string[];
+  messageId?: string | undefined;
+  reason?: string | undefined;
+  attempts: number;
+  /** The run that last claimed the row. */
+  runId?: string | undefined;
+  /** ISO time of the last change. */
+  updatedAt: string;
+}
+
+export interface LedgerOutcome {
+  status: 'sent' | 'failed' | 'unknown' | 'skipped';
+  messageId?: string | undefined;
+  reason?: string | undefined;
+}
+
+/**
+ * One row per (campaignId, recipient). Every transition is conditional, so two runs of the same campaign can
+ * never both claim a recipient.
+ */
+export interface SendLedger {
+  readonly location: string;
+  listRows(campaignId: string): Promise<LedgerRow[]>;
+  /** Creates `planned` rows for recipients that have none (existing rows are left as they are). */
+  ensurePlanned(campaignId: string, rows: readonly { email: string; customIds: string[] }[], at: Date): Promise<void>;
+  /** Moves a row from one of `from` to `sending` for `runId`; false when the row was not in one of `from`. */
+  claim(campaignId: string, email: string, from: readonly LedgerStatus[], runId: string, at: Date): Promise<boolean>;
+  /**
+   * Records the outcome of a claimed row (`sending` → sent | failed | unknown) or skips a planned one
+   * (`planned` → skipped); `from` is the status the row must still have. False when it had changed.
+   */
+  finish(
+    campaignId: string,
+    email: string,
+    from: LedgerStatus,
+    outcome: LedgerOutcome,
+    at: Date,
+    runId?: string,
+  ): Promise<boolean>;
+}
+
+/** A row of the tracking table (the reference's DynamoDB schema). */
+export interface TrackingRow {
+  campaignId: string;
+  /** Unix time in milliseconds. */
+  timestamp: number;
+  email: string;
+  recipient: string;
+  eventType: 'financial_send';
+  sendStatus: 'success' | 'failed' | 'skipped' | 'unknown';
+  sesMessageId?: string | undefined;
+  reason?: string | undefined;
+  month: string;
+  year: string;
+  customIds: string[];
+  tags: string[];
+  provider: string;
+  /** Unix time in seconds when the row expires (TTL). */
+  expirationTime: number;
+}
+
+export interface TrackingStore {
+  /** Writes rows, batched where the store allows. */
+  record(rows: readonly TrackingRow[]): Promise<void>;
+}
