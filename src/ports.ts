@@ -121,7 +121,8 @@ export interface LedgerRow {
 }
 
 export interface LedgerOutcome {
-  status: 'sent' | 'failed' | 'unknown' | 'skipped';
+  /** `planned` releases a claimed row that certainly was not sent (the run stopped before sending it). */
+  status: 'sent' | 'failed' | 'unknown' | 'skipped' | 'planned';
   messageId?: string | undefined;
   reason?: string | undefined;
 }
@@ -134,9 +135,19 @@ export interface SendLedger {
   readonly location: string;
   listRows(campaignId: string): Promise<LedgerRow[]>;
   /** Creates `planned` rows for recipients that have none (existing rows are left as they are). */
-  ensurePlanned(campaignId: string, rows: readonly { email: string; customIds: string[] }[], at: Date): Promise<void>;
+  ensurePlanned(
+    campaignId: string,
+    rows: readonly { email: string; customIds: string[] }[],
+    at: Date,
+  ): Promise<void>;
   /** Moves a row from one of `from` to `sending` for `runId`; false when the row was not in one of `from`. */
-  claim(campaignId: string, email: string, from: readonly LedgerStatus[], runId: string, at: Date): Promise<boolean>;
+  claim(
+    campaignId: string,
+    email: string,
+    from: readonly LedgerStatus[],
+    runId: string,
+    at: Date,
+  ): Promise<boolean>;
   /**
    * Records the outcome of a claimed row (`sending` → sent | failed | unknown) or skips a planned one
    * (`planned` → skipped); `from` is the status the row must still have. False when it had changed.

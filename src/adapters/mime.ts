@@ -43,10 +43,3 @@ export async function composeMime(message: MimeMessage, envelope: MimeEnvelope):
   node.keepBcc = true;
   return node.build();
 }
-
-/** `<campaign>.<hash of the recipient>@<sender domain>`: stable for a campaign and recipient. */
-export function messageIdFor(campaignId: string, recipient: string, from: string): string {
-  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'dn-mailer.invalid';
-  const hash = createHash('sha256').update(`${campaignId}\n${recipient}`).digest('hex').slice(0, 20);
-  return `${campaignId}.${hash}@${domain}`;
-}

@@ -30,6 +30,7 @@ import type {
   TemplateStore,
   UserSource,
 } from '../ports.js';
+import { createSendingParts, type SendingParts } from './deps-sending.js';
 
 /** Everything the core use cases need, built once per run from the config. */
 export interface Deps {
@@ -41,6 +42,8 @@ export interface Deps {
   resolveSecret: ResolveSecret;
   /** Built on first use, after the campaign sections of the config are checked. */
   campaign: () => CampaignParts;
+  /** The sending ports (mailer, ledger, gates, …), opened on first use; the caller closes them. */
+  sending: () => SendingParts;
   clock: Clock;
   sleep: Sleep;
   random: Random;
@@ -85,6 +88,7 @@ export function createDeps(loaded: LoadedConfig, options: DepsOptions = {}): Dep
     config,
     users: overrides.users ?? createUserSource(config, korrect),
     campaign: () => overrides.campaign?.() ?? createCampaignParts(config, resolveSecret, korrect),
+    sending: () => overrides.sending?.() ?? createSendingParts(config),
     reports: overrides.reports ?? createReportStore(config),
     rules: { excludeEmails: config.users.excludeEmails, customIdAliases: config.users.customIdAliases },
     patterns: config.reports.patterns,

@@ -4,6 +4,7 @@ import type { ExitCode } from '../core/errors.js';
 import { registerPreview } from './commands/preview.js';
 import { registerResolvePaths } from './commands/resolve-paths.js';
 import { registerSendReport } from './commands/send-report.js';
+import { registerStatus } from './commands/status.js';
 import { type DepsFactory, openRun, type RunContext } from './context.js';
 import type { CliIO, GlobalOptions } from './io.js';
 
@@ -44,6 +45,8 @@ export function createProgram(io: CliIO, state: ProgramState, makeDeps?: DepsFac
       `
 Examples:
   $ dn-mailer send-report --month January --year 2025 --dry-run
+  $ dn-mailer send-report --month January --year 2025
+  $ dn-mailer status --month January --year 2025 --failed
   $ dn-mailer preview --month January --year 2025 --custom-id DYLVN --open
   $ dn-mailer resolve-paths --month January --year 2025
   $ dn-mailer resolve-paths --month previous --format json > audit.json
@@ -64,6 +67,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   registerSendReport(program, runtime);
   registerResolvePaths(program, runtime);
   registerPreview(program, runtime);
+  registerStatus(program, runtime);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

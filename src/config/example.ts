@@ -36,8 +36,9 @@ function renderProperties(schema: JsonSchema, depth: number): string[] {
     if (depth === 0) lines.push('');
     for (const comment of describe(property)) lines.push(`${indent}# ${comment}`);
     const value = property.sample ?? property.default;
-    if (value !== undefined) lines.push(...renderValue(key, value, indent));
-    else if (property.properties) lines.push(`${indent}${key}:`, ...renderProperties(property, depth + 1));
+    if (property.sample === undefined && property.properties) {
+      lines.push(`${indent}${key}:`, ...renderProperties(property, depth + 1));
+    } else if (value !== undefined) lines.push(...renderValue(key, value, indent));
     else lines.push(...renderValue(key, placeholder(property), `${indent}# `));
   }
   return lines;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_REPORT_PATTERNS } from '../core/report-paths.js';
 import { count, httpsUrl, pathField as pathFieldOf, type ResolvePath, secretRef } from './fields.js';
 import { createCampaignSections } from './sections/campaign.js';
+import { createSendingSections } from './sections/sending.js';
 
 export type { ResolvePath } from './fields.js';
 
@@ -103,6 +104,7 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
       users,
       reports,
       ...createCampaignSections(resolvePath),
+      ...createSendingSections(resolvePath),
     })
     .superRefine((config, ctx) => {
       const source = config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file');

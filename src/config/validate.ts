@@ -39,10 +39,17 @@ export function requireCampaignConfig(
   }
   const { email, links } = config;
   if (problems.length > 0 || !email || !links) {
-    throw new ConfigError(`the configuration cannot run a campaign (${problems.length} problems):`, {
-      details: problems,
-      hint: 'every key is documented in .distronationrc.example',
-    });
+    throw new ConfigError(
+      `the configuration cannot run a campaign (${plural(problems.length, 'problem')}):`,
+      {
+        details: problems,
+        hint: 'every key is documented in .distronationrc.example',
+      },
+    );
   }
   return { ...config, email, links };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

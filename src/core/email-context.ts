@@ -16,6 +16,8 @@ export interface EmailContext {
   currency: string;
   expiresOn: string;
   hasActivity: boolean;
+  /** At least one download link in the e-mail. */
+  hasLinks: boolean;
   hasSeveralCreators: boolean;
   creators: CreatorSection[];
   totals: MoneyColumns;

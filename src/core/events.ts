@@ -10,7 +10,19 @@ export type ProgressEvent =
   | { type: 'listed'; prefix: string; keys: number; done: number; total: number }
   | { type: 'payouts-loading'; origin: string; ids: number }
   | { type: 'signing'; links: number }
-  | { type: 'rendering'; recipients: number };
+  | { type: 'rendering'; recipients: number }
+  | { type: 'send-started'; total: number; rate: number }
+  | {
+      type: 'send-progress';
+      total: number;
+      sent: number;
+      failed: number;
+      unknown: number;
+      skipped: number;
+      rate: number;
+    }
+  | { type: 'throttled'; delayMs: number; rate: number }
+  | { type: 'waiting-in-flight'; rows: number; waitMs: number };
 
 export type OnProgress = (event: ProgressEvent) => void;
 

@@ -1,4 +1,5 @@
 import type { Clock, LinkSigner, PayoutSource, ReportStore, TemplateStore, UserSource } from '../ports.js';
+import { UsageError } from './errors.js';
 import { ignoreProgress, type OnProgress } from './events.js';
 import { linkExpiry } from './link-expiry.js';
 import { loadRecipients } from './load-recipients.js';
@@ -61,17 +62,23 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   const onProgress = deps.onProgress ?? ignoreProgress;
   const { settings } = deps;
   const sources = await deps.templates.load();
-  const render = compileEmailTemplates({
+  const templates = {
     ...sources,
     subject: { name: 'email.subject', source: settings.subject },
     greeting: { name: 'email.greeting', source: settings.greeting },
     body: { name: 'email.body', source: settings.body },
-  });
-  checkTemplates(render, settings, request.period);
+  };
+  const render = compileEmailTemplates(templates);
+  checkTemplates(templates, render, settings, request.period);
   const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
 
   const loaded = await loadRecipients(deps.users, deps.rules, onProgress);
   const { recipients, unmatched } = selectForCampaign(loaded.recipients, request);
+  if (request.only && request.only.length > 0 && recipients.length === 0) {
+    throw new UsageError(`no recipient matches ${request.only.join(', ')}`, {
+      hint: 'give custom IDs (before or after their alias) or addresses; dn-mailer resolve-paths lists them',
+    });
+  }
   const ids = [...new Set(recipients.flatMap((recipient) => recipient.customIds.map((id) => id.resolved)))];
   onProgress({ type: 'payouts-loading', origin: deps.payouts.origin, ids: ids.length });
   const [payoutRows, resolutions] = await Promise.all([

@@ -184,7 +184,11 @@ function buildMessage(
   const context: EmailContext = {
     lang: settings.lang,
     brandName: settings.brandName,
-    preheader: preheaderOf(period, contracts.length > 0 ? money(totals.closingCents) : undefined, expiresOn),
+    preheader: preheaderOf(
+      period,
+      contracts.length > 0 ? money(totals.closingCents) : undefined,
+      sections.some((section) => section.links.length > 0) ? expiresOn : undefined,
+    ),
     userName: recipient.userName || 'there',
     email: recipient.email,
     monthName: monthName(period.month),
@@ -193,6 +197,7 @@ function buildMessage(
     currency: settings.currency,
     expiresOn,
     hasActivity: contracts.length > 0,
+    hasLinks: sections.some((section) => section.links.length > 0),
     hasSeveralCreators: sections.length > 1,
     creators: sections.map((section) => section.view),
     totals: columns(totals, money),
@@ -234,9 +239,10 @@ function periodOf(contract: Contract, fallback: Period): string {
     : `${monthName(fallback.month)} ${fallback.year}`;
 }
 
-function preheaderOf(period: Period, closing: string | undefined, expiresOn: string): string {
+function preheaderOf(period: Period, closing: string | undefined, expiresOn: string | undefined): string {
   const summary = closing ? `closing balance ${closing}` : 'no payout activity';
-  return `Your ${monthName(period.month)} ${period.year} statement: ${summary}. Report links work until ${expiresOn}.`;
+  const links = expiresOn ? ` Report links work until ${expiresOn}.` : '';
+  return `Your ${monthName(period.month)} ${period.year} statement: ${summary}.${links}`;
 }
 
 /** `23 Jan 2026` (UTC): unambiguous in every locale the creators read. */

@@ -1,20 +1,32 @@
 import type { EmailContext } from './email-context.js';
 import { monthName, monthNumber, type Period } from './months.js';
 import type { PlanSettings } from './plan.js';
-import type { RenderedEmail } from './render.js';
+import type { EmailTemplates, RenderedEmail } from './render.js';
+import { checkTemplatePaths } from './template-check.js';
 
 const SAMPLE_MONEY = { opening: '$1.00', earnings: '$1.00', payments: '-$1.00', closing: '$1.00' };
 
 /**
- * Renders a sample e-mail that takes every branch of the templates (activity, links, several creators, footer),
- * so an unknown variable is reported before any user, payout or bucket is read — even when no recipient would
- * reach that branch this month.
+ * Checks the templates before any user, payout or bucket is read: every variable they name — in `{{…}}` and in
+ * `#if` / `#each` — must exist in a sample context that has them all, and a sample e-mail taking every branch
+ * (activity, links, several creators, footer) must render. So a misspelt name fails the plan even when no
+ * recipient would reach that branch this month.
  */
 export function checkTemplates(
+  templates: EmailTemplates,
   render: (context: EmailContext) => RenderedEmail,
   settings: PlanSettings,
   period: Period,
 ): void {
+  const sample = sampleContext(settings, period);
+  const full = { ...sample, greeting: 'greeting', body: 'body', subjectLine: 'subject' };
+  for (const template of [templates.subject, templates.greeting, templates.body])
+    checkTemplatePaths(template, sample);
+  for (const template of [templates.html, templates.text]) checkTemplatePaths(template, full);
+  render(sample);
+}
+
+function sampleContext(settings: PlanSettings, period: Period): EmailContext {
   const creator = {
     customId: 'SAMPLE',
     hasActivity: true,
@@ -33,7 +45,7 @@ export function checkTemplates(
       },
     ],
   };
-  render({
+  return {
     lang: settings.lang,
     brandName: settings.brandName,
     preheader: 'preheader',
@@ -45,10 +57,11 @@ export function checkTemplates(
     currency: settings.currency,
     expiresOn: '1 Jan 2000',
     hasActivity: true,
+    hasLinks: true,
     hasSeveralCreators: true,
     creators: [creator, { ...creator, hasActivity: false, hasLinks: false, contracts: [], links: [] }],
     totals: SAMPLE_MONEY,
     footerNote: 'note',
     unsubscribeUrl: 'https://example.com/unsubscribe',
-  });
+  };
 }

@@ -1,8 +1,9 @@
-import { generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCloudFrontLinkSigner } from '../../src/adapters/aws/cloudfront-signer.js';
 import { ConfigError, InputError } from '../../src/core/errors.js';
+import { decodeResourceKey, parseSignedUrl, verifySignature } from '../support/signed-url.js';
 
 // No CloudFront peer exists: each URL is checked the way CloudFront checks it (TESTING.md), with node:crypto only.
 const BASE_URL = 'https://d111111abcdef8.cloudfront.net';
@@ -45,30 +46,20 @@ interface CheckedUrl {
 
 /** Splits off the signing parameters, rebuilds the canned policy and verifies the RSA-SHA1 signature. */
 function checkSignedUrl(url: string, key: KeyObject): CheckedUrl {
-  const queryAt = url.indexOf('?');
-  const resource = url.slice(0, queryAt);
-  const params = Object.fromEntries(
-    url
-      .slice(queryAt + 1)
-      .split('&')
-      .map((pair) => pair.split('=')),
-  );
-  expect(Object.keys(params).sort()).toEqual(['Expires', 'Key-Pair-Id', 'Signature']);
-  const { Expires: expires, 'Key-Pair-Id': keyPairId, Signature: signature } = params;
-  expect(expires).toMatch(/^\d+$/);
-  expect(signature).toMatch(/^[A-Za-z0-9_~-]+$/);
-  const policy = `{"Statement":[{"Resource":"${resource}","Condition":{"DateLessThan":{"AWS:EpochTime":${expires}}}}]}`;
-  const base64 = signature.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/');
-  const valid = verify('RSA-SHA1', Buffer.from(policy), key, Buffer.from(base64, 'base64'));
-  return { resource, expires: Number(expires), keyPairId, valid };
+  const parts = parseSignedUrl(url);
+  expect(Object.keys(parts.params).sort()).toEqual(['Expires', 'Key-Pair-Id', 'Signature']);
+  expect(parts.expires).toMatch(/^\d+$/);
+  expect(parts.signature).toMatch(/^[A-Za-z0-9_~-]+$/);
+  return {
+    resource: parts.resource,
+    expires: Number(parts.expires),
+    keyPairId: parts.keyPairId,
+    valid: verifySignature(parts, key),
+  };
 }
 
 function decodeKey(resource: string): string {
-  return resource
-    .slice(BASE_URL.length + 1)
-    .split('/')
-    .map((segment) => decodeURIComponent(segment))
-    .join('/');
+  return decodeResourceKey(resource, BASE_URL);
 }
 
 describe('CloudFront link signer (canned policy)', () => {

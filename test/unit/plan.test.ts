@@ -180,23 +180,50 @@ describe('buildPlan', () => {
 });
 
 describe('templates', () => {
+  const check = (overrides: Parameters<typeof defaultTemplates>[0]) => () => {
+    const templates = defaultTemplates(overrides);
+    checkTemplates(templates, compileEmailTemplates(templates), settings, december);
+  };
+
+  it('the built-in templates and defaults pass the check', () => {
+    expect(check({})).not.toThrow();
+  });
+
   it('an unknown variable fails naming the template and the variable', () => {
-    const render = compileEmailTemplates(
-      defaultTemplates({ html: { name: 'my.html.hbs', source: '<p>{{greeting}} {{unknownVariable}}</p>' } }),
-    );
-    expect(() => checkTemplates(render, settings, december)).toThrow(InputError);
-    expect(() => checkTemplates(render, settings, december)).toThrow(
-      'template my.html.hbs: unknown variable "unknownVariable"',
+    const broken = check({
+      html: { name: 'my.html.hbs', source: '<p>{{greeting}} {{unknownVariable}}</p>' },
+    });
+    expect(broken).toThrow(InputError);
+    expect(broken).toThrow('template my.html.hbs: unknown variable "unknownVariable"');
+  });
+
+  it.each([
+    ['{{#if hasActivty}}x{{/if}}', 'hasActivty'],
+    ['{{#each creatorz}}x{{/each}}', 'creatorz'],
+    ['{{#each creators}}{{#each contracts}}{{#if closng}}x{{/if}}{{/each}}{{/each}}', 'closng'],
+    ['{{#each creators}}{{../monthNam}}{{/each}}', '../monthNam'],
+    ['{{#unless @root.hasLink}}x{{/unless}}', '@root.hasLink'],
+  ])('a misspelt name in a block helper (%s) fails too', (source, variable) => {
+    expect(check({ text: { name: 't.txt.hbs', source } })).toThrow(
+      `t.txt.hbs: unknown variable "${variable}"`,
     );
   });
 
-  it('an unknown variable inside a loop is found by the sample render', () => {
-    const render = compileEmailTemplates(
-      defaultTemplates({
-        text: { name: 't.txt.hbs', source: '{{#each creators}}{{#each links}}{{nope}}{{/each}}{{/each}}' },
-      }),
+  it('an unknown helper fails', () => {
+    expect(check({ html: { name: 'h.hbs', source: '{{#iff hasLinks}}x{{/iff}}' } })).toThrow(
+      'unknown helper "iff"',
     );
-    expect(() => checkTemplates(render, settings, december)).toThrow(/t\.txt\.hbs: unknown variable "nope"/);
+  });
+
+  it('names that exist pass, at every depth', () => {
+    const source =
+      '{{#each creators}}{{customId}}{{#each links}}{{url}} {{../customId}} {{@root.brandName}} {{@index}}{{/each}}{{#with totals}}{{closing}}{{/with}}{{/each}}';
+    expect(check({ text: { name: 't.txt.hbs', source } })).not.toThrow();
+  });
+
+  it('an unknown variable inside a loop is found', () => {
+    const source = '{{#each creators}}{{#each links}}{{nope}}{{/each}}{{/each}}';
+    expect(check({ text: { name: 't.txt.hbs', source } })).toThrow(/t\.txt\.hbs: unknown variable "nope"/);
   });
 
   it('a syntax error fails at compile time naming the template', () => {

@@ -2,8 +2,9 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { type Manifest, previewBaseName } from '../../core/manifest.js';
+import { messageIdFor } from '../../core/message-id.js';
 import type { Plan } from '../../core/plan.js';
-import { composeMime, type MimeEnvelope, messageIdFor } from '../mime.js';
+import { composeMime, type MimeEnvelope } from '../mime.js';
 
 const PREVIEW_FILE = /^\d+-[A-Za-z0-9_-]+\.(html|txt|eml)$/;
 
@@ -42,15 +43,33 @@ export async function writePreviews(
   await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-async function prepareFolder(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const entries = await readdir(dir);
+/**
+ * Refuses, before any work, a preview folder that is a file or holds something other than an earlier preview;
+ * returns what an earlier preview left there.
+ */
+export async function checkPreviewFolder(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ENOTDIR') throw new UsageError(`--out ${dir} is a file, not a folder`);
+    throw error;
+  }
   const foreign = entries.filter((name) => name !== 'manifest.json' && !PREVIEW_FILE.test(name));
   if (foreign.length > 0) {
-    throw new UsageError(`--out ${dir} holds other files (${foreign.slice(0, 3).join(', ')}…)`, {
+    const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ', …' : '');
+    throw new UsageError(`--out ${dir} holds other files (${shown})`, {
       hint: 'choose an empty folder or an earlier preview folder',
     });
   }
+  return entries;
+}
+
+async function prepareFolder(dir: string): Promise<void> {
+  const entries = await checkPreviewFolder(dir);
+  await mkdir(dir, { recursive: true });
   await Promise.all(entries.map((name) => rm(path.join(dir, name))));
 }
 

@@ -18,3 +18,11 @@ export function parseCount(value: string, flag: string): number {
   }
   return count;
 }
+
+/** A positive number of messages per second, e.g. `--rate 14` or `--rate 0.5`. */
+export function parseRate(value: string, flag: string): number {
+  const rate = Number(value);
+  if (!Number.isFinite(rate) || rate <= 0)
+    throw new UsageError(`${flag}: "${value}" is not a positive number`);
+  return rate;
+}

@@ -42,12 +42,11 @@ Examples:
         ).finally(() => run.progress.stop());
         const message = plan.messages[0];
         if (!message) {
-          const unsent = plan.unsent[0];
           throw new InputError(
-            unsent
-              ? `nothing to preview for ${options.customId}: ${unsent.detail}`
-              : `${options.customId} is not a custom ID of any recipient`,
-            { hint: 'dn-mailer resolve-paths --only <id> shows what exists for it' },
+            `nothing to preview for ${options.customId}: ${plan.unsent[0]?.detail ?? 'no message'}`,
+            {
+              hint: 'dn-mailer resolve-paths --only <id> shows what exists for it',
+            },
           );
         }
         const file = path.resolve(

@@ -5,6 +5,8 @@ import type { ViewOptions } from './audit-view.js';
 import { renderTable } from './table.js';
 
 const masked = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
+const maskToken = (token: string, options: ViewOptions) =>
+  token.includes('@') ? masked(token, options) : token;
 
 export function renderDryRunSummary(manifest: Manifest, outDir: string, options: ViewOptions): string {
   const { chalk } = options;
@@ -50,6 +52,7 @@ export function renderDryRunJson(manifest: Manifest, outDir: string, options: Vi
     missingReports: manifest.missingReports.map((m) => ({ ...m, email: masked(m.email, options) })),
     skippedUsers: manifest.skippedUsers.map((s) => ({ ...s, email: masked(s.email, options) })),
     rejectedIds: manifest.rejectedIds.map((r) => ({ ...r, email: masked(r.email, options) })),
+    unmatched: manifest.unmatched.map((token) => maskToken(token, options)),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -70,6 +73,7 @@ export function renderCampaignNotes(manifest: Manifest, options: ViewOptions): s
   for (const r of manifest.rejectedIds) {
     lines.push(chalk.yellow(`  user row ${r.index}: custom ID "${r.customId}" rejected (${r.reason})`));
   }
-  for (const token of manifest.unmatched) lines.push(chalk.yellow(`  --only ${token}: matched no recipient`));
+  for (const token of manifest.unmatched)
+    lines.push(chalk.yellow(`  --only ${maskToken(token, options)}: matched no recipient`));
   return lines;
 }

@@ -15,8 +15,11 @@ export function createProgress(
   stream: NodeJS.WritableStream,
   interactive: boolean,
   color: boolean,
+  now: () => number = Date.now,
 ): Progress {
   const spinner: Ora | undefined = interactive ? ora({ stream, color: color ? 'cyan' : false }) : undefined;
+  let lastPlainLine = 0;
+  let sendStartedAt = 0;
   const write = (line: string) => {
     if (spinner?.isSpinning) {
       spinner.clear();
@@ -28,20 +31,40 @@ export function createProgress(
   };
   return {
     onProgress(event) {
-      const text = describeEvent(event);
+      if (event.type === 'send-started') sendStartedAt = now();
+      const text =
+        event.type === 'send-progress' ? describeSending(event, now() - sendStartedAt) : describeEvent(event);
       if (text === undefined) return;
       if (spinner) {
         spinner.text = text;
         if (!spinner.isSpinning) spinner.start();
-      } else if (event.type !== 'listed' || event.done === event.total) {
-        write(text);
+        return;
       }
+      // CI logs: one line per stage, and while sending one line every 10 seconds (and the last one).
+      if (event.type === 'listed' && event.done !== event.total) return;
+      if (event.type === 'send-progress') {
+        const done = event.sent + event.failed + event.unknown + event.skipped;
+        if (now() - lastPlainLine < 10_000 && done < event.total) return;
+        lastPlainLine = now();
+      }
+      write(text);
     },
     note: write,
     stop() {
       spinner?.stop();
     },
   };
+}
+
+function describeSending(
+  event: Extract<ProgressEvent, { type: 'send-progress' }>,
+  elapsedMs: number,
+): string {
+  const done = event.sent + event.failed + event.unknown + event.skipped;
+  const achieved = elapsedMs > 0 ? (event.sent + event.failed + event.unknown) / (elapsedMs / 1000) : 0;
+  const left = event.total - done;
+  const eta = achieved > 0 && left > 0 ? ` · ETA ${Math.ceil(left / achieved)} s` : '';
+  return `Sending ${done}/${event.total} · sent ${event.sent} · failed ${event.failed} · unknown ${event.unknown} · skipped ${event.skipped} · ${achieved.toFixed(1)}/s${eta}`;
 }
 
 function describeEvent(event: ProgressEvent): string | undefined {
@@ -62,5 +85,13 @@ function describeEvent(event: ProgressEvent): string | undefined {
       return `Signing ${event.links} report links…`;
     case 'rendering':
       return `Rendering e-mails for ${event.recipients} recipients…`;
+    case 'send-started':
+      return `Sending ${event.total} messages at ${Number.isFinite(event.rate) ? `${event.rate}/s` : 'full speed'}…`;
+    case 'throttled':
+      return `Throttled by the provider: slowing to ${event.rate.toFixed(1)}/s, retry in ${event.delayMs} ms`;
+    case 'waiting-in-flight':
+      return `Waiting for ${event.rows} messages another run is sending…`;
+    case 'send-progress':
+      return undefined;
   }
 }

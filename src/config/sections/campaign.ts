@@ -4,7 +4,7 @@ import { count, httpsUrl, mailbox, pathField, type ResolvePath, secretRef } from
 export const DEFAULT_SUBJECT = 'Your {{monthName}} {{year}} financial report';
 export const DEFAULT_GREETING = 'Hello {{userName}},';
 export const DEFAULT_BODY =
-  'Your financial summary for {{monthName}} {{year}} is below. Download your reports with the links in this e-mail; they work until {{expiresOn}}.';
+  'Your financial summary for {{monthName}} {{year}} is below.{{#if hasLinks}} Download your reports with the links in this e-mail; they work until {{expiresOn}}.{{/if}}';
 
 /** The sections a campaign needs (payouts, links, email); resolve-paths works without them. */
 export function createCampaignSections(resolvePath: ResolvePath) {

@@ -1,0 +1,99 @@
+import type Database from 'better-sqlite3';
+import { assertClaimable, assertFinishable } from '../../core/ledger-transitions.js';
+import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
+import { runSqlite } from './sqlite-schema.js';
+
+interface LedgerRecord {
+  campaign_id: string;
+  email: string;
+  status: LedgerStatus;
+  custom_ids: string;
+  message_id: string | null;
+  reason: string | null;
+  attempts: number;
+  run_id: string | null;
+  updated_at: string;
+}
+
+/**
+ * The send ledger in SQLite. Every transition is one conditional UPDATE whose WHERE names the statuses the row may
+ * still have; `changes === 1` is the claim. SQLite serialises writers on the file (WAL + busy_timeout), so two
+ * connections or processes can never both move the same row.
+ */
+export function createSqliteLedger(db: Database.Database, file: string): SendLedger {
+  const select = db.prepare('SELECT * FROM ledger WHERE campaign_id = ? ORDER BY email');
+  const insert = db.prepare(
+    `INSERT INTO ledger (campaign_id, email, status, custom_ids, attempts, updated_at)
+     VALUES (?, ?, 'planned', ?, 0, ?) ON CONFLICT (campaign_id, email) DO NOTHING`,
+  );
+  const insertAll = db.transaction(
+    (campaignId: string, rows: readonly { email: string; customIds: string[] }[], at: string) => {
+      for (const row of rows) insert.run(campaignId, row.email, JSON.stringify(row.customIds), at);
+    },
+  );
+  const claims = new Map<number, Database.Statement>();
+  const claimStatement = (count: number): Database.Statement => {
+    let statement = claims.get(count);
+    if (!statement) {
+      statement = db.prepare(
+        `UPDATE ledger SET status = 'sending', attempts = attempts + 1, run_id = ?, updated_at = ?,
+           message_id = NULL, reason = NULL
+         WHERE campaign_id = ? AND email = ? AND status IN (${Array(count).fill('?').join(', ')})`,
+      );
+      claims.set(count, statement);
+    }
+    return statement;
+  };
+  const finishSql = `UPDATE ledger SET status = ?, message_id = ?, reason = ?, updated_at = ?
+    WHERE campaign_id = ? AND email = ? AND status = ?`;
+  const finishAny = db.prepare(finishSql);
+  const finishOwn = db.prepare(`${finishSql} AND run_id = ?`);
+
+  return {
+    location: file,
+    async listRows(campaignId) {
+      const records = runSqlite(file, 'reading the ledger', () => select.all(campaignId) as LedgerRecord[]);
+      return records.map(toLedgerRow);
+    },
+    async ensurePlanned(campaignId, rows, at) {
+      runSqlite(file, 'planning ledger rows', () => insertAll.immediate(campaignId, rows, at.toISOString()));
+    },
+    async claim(campaignId, email, from, runId, at) {
+      assertClaimable(from);
+      const result = runSqlite(file, 'claiming a ledger row', () =>
+        claimStatement(from.length).run(runId, at.toISOString(), campaignId, email, ...from),
+      );
+      return result.changes === 1;
+    },
+    async finish(campaignId, email, from, outcome, at, runId) {
+      assertFinishable(from, outcome.status);
+      const values = [
+        outcome.status,
+        outcome.messageId ?? null,
+        outcome.reason ?? null,
+        at.toISOString(),
+        campaignId,
+        email,
+        from,
+      ];
+      const result = runSqlite(file, 'finishing a ledger row', () =>
+        runId === undefined ? finishAny.run(...values) : finishOwn.run(...values, runId),
+      );
+      return result.changes === 1;
+    },
+  };
+}
+
+function toLedgerRow(record: LedgerRecord): LedgerRow {
+  return {
+    campaignId: record.campaign_id,
+    email: record.email,
+    status: record.status,
+    customIds: JSON.parse(record.custom_ids) as string[],
+    messageId: record.message_id ?? undefined,
+    reason: record.reason ?? undefined,
+    attempts: record.attempts,
+    runId: record.run_id ?? undefined,
+    updatedAt: record.updated_at,
+  };
+}

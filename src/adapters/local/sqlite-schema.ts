@@ -1,0 +1,90 @@
+import type Database from 'better-sqlite3';
+import { BackendError, ConfigError } from '../../core/errors.js';
+
+/** Bump with a migration step in `migrateSqlite` whenever a table changes. */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS ledger (
+  campaign_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('planned', 'sending', 'sent', 'failed', 'skipped', 'unknown')),
+  custom_ids TEXT NOT NULL DEFAULT '[]',
+  message_id TEXT,
+  reason TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  run_id TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, email)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tracking (
+  id INTEGER PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  email TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  send_status TEXT NOT NULL,
+  ses_message_id TEXT,
+  reason TEXT,
+  month TEXT NOT NULL,
+  year TEXT NOT NULL,
+  custom_ids TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  expiration_time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tracking_by_campaign ON tracking (campaign_id, timestamp);
+CREATE INDEX IF NOT EXISTS tracking_by_recipient ON tracking (recipient, timestamp);
+CREATE TABLE IF NOT EXISTS suppressions (
+  email TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+  email TEXT PRIMARY KEY,
+  unsubscribe_all INTEGER NOT NULL DEFAULT 0,
+  topics TEXT NOT NULL DEFAULT '{}',
+  updated_at TEXT NOT NULL
+);
+`;
+
+/**
+ * Creates the tables when missing and records the schema version, in one IMMEDIATE transaction so two processes
+ * opening a fresh file at once do not both initialise it. A file from a newer dn-mailer is refused, not guessed at.
+ */
+export function migrateSqlite(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as {
+      version: number | null;
+    };
+    const current = row.version ?? 0;
+    if (current > SQLITE_SCHEMA_VERSION) {
+      throw new ConfigError(
+        `the SQLite store ${file} has schema version ${current}; this dn-mailer knows up to ${SQLITE_SCHEMA_VERSION}`,
+        { hint: 'upgrade dn-mailer, or point tracking.file at another file' },
+      );
+    }
+    if (current < 1) {
+      db.exec(SCHEMA_V1);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+    }
+  }).immediate();
+}
+
+/** Runs one SQLite call, turning a lock that outlasted busy_timeout into a backend error (retry later). */
+export function runSqlite<T>(file: string, doing: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
+      throw new BackendError(`the SQLite store ${file} stayed locked while ${doing}`, {
+        cause: error,
+        hint: 'another dn-mailer process holds the file; wait for it or run again',
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+import { ExitCode } from '../../core/errors.js';
+import type { CampaignRequest } from '../../core/plan-campaign.js';
+import { sendCampaign, stoppedError } from '../../core/send-campaign.js';
+import type { RunContext } from '../context.js';
+import { askToConfirm } from '../ui/prompt.js';
+import { renderConfirmation, renderSendJson, renderSendSummary } from '../ui/send-view.js';
+
+export interface SendFlags {
+  redirectTo: string | undefined;
+  rate: number | undefined;
+  concurrency: number | undefined;
+  retryFailed: boolean;
+  retryUnknown: boolean;
+  yes: boolean;
+}
+
+/** `send-report`: plan, confirm, send; the summary on stdout; exit 0, 6 (some not sent) or 5 (run stopped). */
+export async function runSend(
+  run: RunContext,
+  request: CampaignRequest,
+  flags: SendFlags,
+): Promise<ExitCode> {
+  const { config } = run.loaded;
+  const campaign = run.deps.campaign();
+  const sending = run.deps.sending();
+  const view = { revealEmails: run.globals.verbose, chalk: run.chalk };
+  try {
+    const { summary } = await sendCampaign(
+      { ...run.deps, ...campaign, ...sending, onProgress: run.progress.onProgress },
+      {
+        ...request,
+        envelope: {
+          from: campaign.email.from,
+          replyTo: campaign.email.replyTo,
+          bcc: campaign.email.bcc,
+          redirectTo: flags.redirectTo,
+        },
+        retryFailed: flags.retryFailed,
+        retryUnknown: flags.retryUnknown,
+        rate: flags.rate,
+        maxRate: config.ses.maxRate,
+        concurrency: flags.concurrency ?? config.ses.concurrency,
+        circuitBreaker: config.ses.circuitBreaker,
+        sendTimeoutMs: config.ses.sendTimeoutMs,
+        ttlDays: config.tracking.ttlDays,
+      },
+      async (preview) => {
+        run.progress.stop();
+        run.progress.note(renderConfirmation(preview, config.backend, run.chalk));
+        return askToConfirm(run.io, `Send ${preview.toSend} e-mails now?`, flags.yes);
+      },
+    ).finally(() => run.progress.stop());
+    run.io.stdout.write(run.globals.json ? renderSendJson(summary, view) : renderSendSummary(summary, view));
+    if (run.globals.json) run.progress.note(renderSendSummary(summary, view).trimEnd());
+    const stopped = stoppedError(summary);
+    if (stopped) throw stopped;
+    return summary.success ? ExitCode.ok : ExitCode.partial;
+  } finally {
+    sending.close();
+  }
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { count, pathField, type ResolvePath } from '../fields.js';
+
+/** The sections that sending needs: SES, the local outbox, the ledger and tracking stores, gating lists. */
+export function createSendingSections(resolvePath: ResolvePath) {
+  const ses = z
+    .strictObject({
+      region: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'SES region; default: the SDK chain (AWS_REGION)' }),
+      configurationSet: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'SES configuration set', sample: 'financial-reports' }),
+      maxRate: z.coerce
+        .number()
+        .positive()
+        .optional()
+        .meta({ description: 'messages per second at most (the account MaxSendRate always applies)' }),
+      concurrency: count('SendEmail calls in flight', 8, 1, 64),
+      circuitBreaker: count('stop the run after this many failures in a row', 10, 1),
+      sendTimeoutMs: count('timeout of one SendEmail call; after it the outcome is unknown', 15_000, 1_000),
+      suppressionList: z
+        .boolean()
+        .default(true)
+        .meta({ description: 'skip addresses on the SES account suppression list (aws backend)' }),
+    })
+    .default({ concurrency: 8, circuitBreaker: 10, sendTimeoutMs: 15_000, suppressionList: true })
+    .meta({ description: 'sending through Amazon SES v2 (aws backend) and the pace of every backend' });
+
+  const outbox = z
+    .strictObject({
+      dir: pathField(
+        resolvePath,
+        'folder the local backend "sends" into (.eml files)',
+        '.dn-mailer/outbox',
+      ).default(resolvePath('.dn-mailer/outbox')),
+    })
+    .default({ dir: resolvePath('.dn-mailer/outbox') })
+    .meta({ description: 'the local backend outbox' });
+
+  const tracking = z
+    .strictObject({
+      file: pathField(
+        resolvePath,
+        'SQLite file of the local backend (ledger, tracking, contacts, audit)',
+        '.dn-mailer/dn-mailer.sqlite',
+      ).default(resolvePath('.dn-mailer/dn-mailer.sqlite')),
+      ledgerTable: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'DynamoDB send ledger (keys campaignId, email)', sample: 'dn-mailer-ledger' }),
+      table: z.string().min(1).optional().meta({
+        description: 'DynamoDB tracking table (keys campaignId, timestamp)',
+        sample: 'financial-campaign-tracking',
+      }),
+      suppressionTable: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'optional DynamoDB suppression table (key email)' }),
+      auditTable: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'DynamoDB audit table of unsubscribe changes' }),
+      ttlDays: count('days tracking rows are kept (expirationTime)', 90, 1),
+    })
+    .default({ file: resolvePath('.dn-mailer/dn-mailer.sqlite'), ttlDays: 90 })
+    .meta({ description: 'the ledger (no double sends) and the tracking rows' });
+
+  const unsubscribe = z
+    .strictObject({
+      contactList: z.string().min(1).optional().meta({
+        description: 'SES contact list whose opt-outs are honoured (aws backend)',
+        sample: 'distro-nation',
+      }),
+      topic: z
+        .string()
+        .min(1)
+        .default('financial-reports')
+        .meta({ description: 'the topic these e-mails belong to' }),
+    })
+    .default({ topic: 'financial-reports' })
+    .meta({ description: 'opt-outs honoured before every send' });
+
+  return { ses, outbox, tracking, unsubscribe };
+}

@@ -1,0 +1,101 @@
+import { assertClaimable, assertFinishable } from '../../src/core/ledger-transitions.js';
+import type {
+  GateList,
+  LedgerRow,
+  Mailer,
+  OutgoingMessage,
+  SendingAccount,
+  SendLedger,
+  TrackingRow,
+  TrackingStore,
+} from '../../src/ports.js';
+
+/** An in-memory SendLedger with the same conditional moves as the real ones (for core tests). */
+export function memoryLedger(): SendLedger & { rows: Map<string, LedgerRow> } {
+  const rows = new Map<string, LedgerRow>();
+  const key = (campaignId: string, email: string) => `${campaignId}\n${email}`;
+  return {
+    rows,
+    location: 'memory',
+    listRows: async (campaignId) =>
+      [...rows.values()].filter((row) => row.campaignId === campaignId).map((r) => ({ ...r })),
+    async ensurePlanned(campaignId, planned, at) {
+      for (const { email, customIds } of planned) {
+        if (!rows.has(key(campaignId, email))) {
+          rows.set(key(campaignId, email), {
+            campaignId,
+            email,
+            customIds,
+            status: 'planned',
+            attempts: 0,
+            updatedAt: at.toISOString(),
+          });
+        }
+      }
+    },
+    async claim(campaignId, email, from, runId, at) {
+      assertClaimable(from);
+      const row = rows.get(key(campaignId, email));
+      if (!row || !from.includes(row.status)) return false;
+      Object.assign(row, {
+        status: 'sending',
+        runId,
+        attempts: row.attempts + 1,
+        updatedAt: at.toISOString(),
+      });
+      return true;
+    },
+    async finish(campaignId, email, from, outcome, at, runId) {
+      assertFinishable(from, outcome.status);
+      const row = rows.get(key(campaignId, email));
+      if (!row || row.status !== from || (runId !== undefined && row.runId !== runId)) return false;
+      Object.assign(row, {
+        status: outcome.status,
+        messageId: outcome.messageId,
+        reason: outcome.reason,
+        updatedAt: at.toISOString(),
+      });
+      return true;
+    },
+  };
+}
+
+/** A Mailer whose answer for each call is scripted; records what it was asked to send. */
+export function scriptedMailer(
+  answer: (message: OutgoingMessage, call: number) => Promise<{ messageId: string }> | { messageId: string },
+) {
+  const sent: OutgoingMessage[] = [];
+  let calls = 0;
+  const mailer: Mailer = {
+    provider: 'test',
+    async send(message) {
+      calls += 1;
+      const result = await answer(message, calls);
+      sent.push(message);
+      return result;
+    },
+  };
+  return { mailer, sent, calls: () => calls };
+}
+
+export function memoryTracking(): TrackingStore & { rows: TrackingRow[] } {
+  const rows: TrackingRow[] = [];
+  return {
+    rows,
+    record: async (batch) => {
+      rows.push(...batch);
+    },
+  };
+}
+
+export function staticGate(name: string, blocked: Record<string, string>): GateList {
+  return { name, loadBlocked: async () => new Map(Object.entries(blocked)) };
+}
+
+export function quotaAccount(
+  max24HourSend = 1_000_000,
+  maxSendRate = 1_000,
+  sentLast24Hours = 0,
+): SendingAccount {
+  return { getQuota: async () => ({ max24HourSend, maxSendRate, sentLast24Hours, sendingEnabled: true }) };
+}
