@@ -9,6 +9,7 @@ interface BenchModule {
 
 const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'resolve-paths', load: () => import('./resolve-paths.js') },
+  { name: 'plan', load: () => import('./plan.js') },
 ];
 
 // The SDK warns once per process about Node 20 support; the figures are what matters here.
