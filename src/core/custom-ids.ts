@@ -10,15 +10,17 @@ export function isValidCustomId(id: string): boolean {
   return CUSTOM_ID_PATTERN.test(id);
 }
 
-export type AliasMap = Readonly<Record<string, string>>;
+export type AliasMap = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+
+/** `users.customIdAliases` keyed by upper-cased ID, for lookups in constant time. */
+export function indexAliases(aliases: AliasMap): ReadonlyMap<string, string> {
+  if (aliases instanceof Map) return aliases;
+  return new Map(Object.entries(aliases).map(([from, to]) => [from.toUpperCase(), to]));
+}
 
 /** Applies `users.customIdAliases` (matched case-insensitively, e.g. MOLS → MOL). */
 export function resolveCustomId(id: string, aliases: AliasMap): string {
-  const upper = id.toUpperCase();
-  for (const [from, to] of Object.entries(aliases)) {
-    if (from.toUpperCase() === upper) return to;
-  }
-  return id;
+  return indexAliases(aliases).get(id.toUpperCase()) ?? id;
 }
 
 /**

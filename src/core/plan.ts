@@ -1,7 +1,7 @@
 import type { CustomId } from './custom-ids.js';
 import type { CreatorSection, EmailContext, LinkView, MoneyColumns } from './email-context.js';
 import { describeLink, fileTypeOf } from './email-context.js';
-import { formatMoney } from './money.js';
+import { createMoneyFormatter } from './money.js';
 import { monthName, monthNumber, type Period } from './months.js';
 import {
   type Contract,
@@ -91,10 +91,15 @@ export interface PlanInput {
  * one whose payout data is malformed is held back rather than mailed wrong figures.
  */
 export function buildPlan(input: PlanInput): Plan {
+  const context: BuildContext = {
+    input,
+    expiresOn: formatExpiry(input.expiresAt),
+    money: createMoneyFormatter(input.settings.currency, input.settings.locale),
+    warningsById: groupWarnings(input.payouts.warnings),
+  };
   const messages: PlannedMessage[] = [];
   const unsent: UnsentRecipient[] = [];
   const missingReports: MissingReport[] = [];
-  const expiresOn = formatExpiry(input.expiresAt);
 
   for (const recipient of input.recipients) {
     const ids = recipient.customIds.map((id) => id.resolved);
@@ -108,7 +113,7 @@ export function buildPlan(input: PlanInput): Plan {
       });
       continue;
     }
-    const sections = recipient.customIds.map((id) => buildSection(id, input, expiresOn));
+    const sections = recipient.customIds.map((id) => buildSection(id, context));
     for (const { id, missing } of sections) {
       if (missing.length > 0)
         missingReports.push({ email: recipient.email, customId: id.resolved, labels: missing });
@@ -119,7 +124,7 @@ export function buildPlan(input: PlanInput): Plan {
       unsent.push({ email: recipient.email, customIds: ids, reason: 'nothing-to-send', detail });
       continue;
     }
-    messages.push(buildMessage(messages.length + 1, recipient, shown, input, expiresOn));
+    messages.push(buildMessage(messages.length + 1, recipient, shown, context));
   }
   return {
     campaignId: input.campaignId,
@@ -132,6 +137,25 @@ export function buildPlan(input: PlanInput): Plan {
   };
 }
 
+/** What every message of one plan shares, computed once. */
+interface BuildContext {
+  input: PlanInput;
+  expiresOn: string;
+  money: (cents: number) => string;
+  warningsById: ReadonlyMap<string, string[]>;
+}
+
+function groupWarnings(warnings: readonly PayoutWarning[]): Map<string, string[]> {
+  const byId = new Map<string, string[]>();
+  for (const warning of warnings) {
+    const key = warning.customId.toUpperCase();
+    const list = byId.get(key) ?? [];
+    list.push(warning.message);
+    byId.set(key, list);
+  }
+  return byId;
+}
+
 interface Section {
   id: CustomId;
   contracts: Contract[];
@@ -140,7 +164,7 @@ interface Section {
   view: CreatorSection;
 }
 
-function buildSection(id: CustomId, input: PlanInput, expiresOn: string): Section {
+function buildSection(id: CustomId, { input, expiresOn, money }: BuildContext): Section {
   const contracts = input.payouts.byId.get(id.resolved.toUpperCase()) ?? [];
   const reports = input.resolutions.get(id.resolved)?.reports ?? [];
   const links: PlannedLink[] = [];
@@ -153,7 +177,6 @@ function buildSection(id: CustomId, input: PlanInput, expiresOn: string): Sectio
     const linkText = describeLink(report, key, expiresOn);
     views.push({ type: report.type, label: report.label, url, fileType: fileTypeOf(key), linkText });
   }
-  const money = (cents: number) => formatMoney(cents, input.settings.currency, input.settings.locale);
   const view: CreatorSection = {
     customId: id.resolved,
     hasActivity: contracts.length > 0,
@@ -174,13 +197,11 @@ function buildMessage(
   index: number,
   recipient: Recipient,
   sections: readonly Section[],
-  input: PlanInput,
-  expiresOn: string,
+  { input, expiresOn, money, warningsById }: BuildContext,
 ): PlannedMessage {
   const { settings, period } = input;
   const contracts = sections.flatMap((section) => section.contracts);
   const totals = totalsOf(contracts);
-  const money = (cents: number) => formatMoney(cents, settings.currency, settings.locale);
   const context: EmailContext = {
     lang: settings.lang,
     brandName: settings.brandName,
@@ -205,9 +226,7 @@ function buildMessage(
     unsubscribeUrl: settings.unsubscribeUrl,
   };
   const rendered = input.render(context);
-  const warnings = input.payouts.warnings
-    .filter((w) => sections.some((s) => s.id.resolved.toUpperCase() === w.customId.toUpperCase()))
-    .map((w) => w.message);
+  const warnings = sections.flatMap((section) => warningsById.get(section.id.resolved.toUpperCase()) ?? []);
   return {
     index,
     to: recipient.email,

@@ -1,4 +1,4 @@
-import { type AliasMap, type CustomId, toCustomId } from './custom-ids.js';
+import { type AliasMap, type CustomId, indexAliases, toCustomId } from './custom-ids.js';
 import { isValidEmail, normalizeEmail } from './email-address.js';
 import { type IndexedUserRow, parseUserRows, type RowProblem } from './users.js';
 
@@ -48,6 +48,7 @@ export interface RecipientSelection {
 export function selectRecipients(rows: readonly unknown[], rules: RecipientRules): RecipientSelection {
   const { users, problems } = parseUserRows(rows);
   const excluded = new Set(rules.excludeEmails.map(normalizeEmail));
+  const aliases = indexAliases(rules.customIdAliases);
   const byEmail = new Map<string, Recipient>();
   const skipped: SkippedUser[] = [];
   const rejectedIds: RejectedCustomId[] = [];
@@ -68,7 +69,7 @@ export function selectRecipients(rows: readonly unknown[], rules: RecipientRules
       byEmail.set(email, recipient);
     }
     recipient.rows.push(user.index);
-    addCustomIds(recipient, user, rules.customIdAliases, rejectedIds);
+    addCustomIds(recipient, user, aliases, rejectedIds);
   }
   return {
     recipients: [...byEmail.values()],
