@@ -186,3 +186,49 @@ export interface TrackingStore {
   /** Writes rows, batched where the store allows. */
   record(rows: readonly TrackingRow[]): Promise<void>;
 }
+
+export type TopicStatus = 'OPT_IN' | 'OPT_OUT';
+
+/** One address's subscription preferences. */
+export interface ContactPreferences {
+  email: string;
+  unsubscribeAll: boolean;
+  /** Explicit preferences per topic; a topic not listed follows the list's default. */
+  topics: Readonly<Record<string, TopicStatus>>;
+}
+
+/** The contact list that records opt-outs (SES contact list, or SQLite on the local backend). */
+export interface ContactList {
+  readonly location: string;
+  /** The contact, or undefined when the address is not on the list. */
+  get(email: string): Promise<ContactPreferences | undefined>;
+  /**
+   * Sets one topic's preference, creating the contact when needed and keeping every other topic as it was.
+   * Opting in also clears `unsubscribeAll` (a resubscribe must be able to undo "unsubscribe from everything").
+   */
+  setTopic(email: string, topic: string, status: TopicStatus): Promise<ContactPreferences>;
+}
+
+export type AuditSource = 'cli' | 'one-click' | 'mailto' | 'token' | 'page';
+
+/** One change to a contact's preferences, kept for compliance. */
+export interface AuditEntry {
+  /** ISO time. */
+  at: string;
+  email: string;
+  action: 'unsubscribe' | 'resubscribe';
+  topic: string;
+  /** The operator's AWS identity or OS user; `recipient` for changes made through the endpoint. */
+  actor: string;
+  source: AuditSource;
+  reason?: string | undefined;
+  /** e.g. the client IP for endpoint changes. */
+  detail?: string | undefined;
+}
+
+export interface AuditLog {
+  readonly location: string;
+  record(entry: AuditEntry): Promise<void>;
+  /** Every entry for an address, oldest first. */
+  history(email: string): Promise<AuditEntry[]>;
+}
