@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Period } from '../src/core/months.js';
 import type { PlannedMessage } from '../src/core/plan.js';
 import { compileEmailTemplates } from '../src/core/render.js';
+import { createUnsubscribeLinks } from '../src/core/unsubscribe-links.js';
 import { countDifferences, runOldLambdaLoop } from './support/plan-baseline.js';
 import { checkPlan, type PlanCheck } from './support/plan-check.js';
 import { type FullRun, type PhaseTime, runFullPlan } from './support/plan-full-run.js';
@@ -88,6 +89,7 @@ async function runBaseline(workspace: PlanWorkspace, measured: Measured, phases:
     baseUrl: BASE_URL,
     keyPairId: KEY_PAIR_ID,
     expiresAt: measured.expiresAt,
+    unsubscribeFor: createUnsubscribeLinks(await campaign.settings.unsubscribe(), measured.expiresAt),
     settings: campaign.settings,
     render: compileEmailTemplates(phases.templates),
   });

@@ -10,7 +10,7 @@ import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { encodeKeyPath } from '../../src/adapters/aws/cloudfront-signer.js';
 import { monthVariants, type Period } from '../../src/core/months.js';
 import { parsePayoutRows } from '../../src/core/payouts.js';
-import { buildPlan, type PlannedMessage, type PlanSettings } from '../../src/core/plan.js';
+import { buildPlan, type PlanInput, type PlannedMessage, type PlanSettings } from '../../src/core/plan.js';
 import { defaultCampaignId } from '../../src/core/plan-campaign.js';
 import type { Recipient } from '../../src/core/recipients.js';
 import type { RenderedEmail } from '../../src/core/render.js';
@@ -32,6 +32,7 @@ export interface BaselineInput {
   keyPairId: string;
   expiresAt: Date;
   settings: PlanSettings;
+  unsubscribeFor: PlanInput['unsubscribeFor'];
   render: (context: object) => RenderedEmail;
 }
 
@@ -74,6 +75,7 @@ export async function runOldLambdaLoop(input: BaselineInput): Promise<BaselineRu
       links,
       expiresAt: input.expiresAt,
       settings: input.settings,
+      unsubscribeFor: input.unsubscribeFor,
       render: input.render,
     });
     messages.push(...plan.messages);

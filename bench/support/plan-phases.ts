@@ -16,6 +16,7 @@ import {
   listReportKeys,
   matchReports,
 } from '../../src/core/report-paths.js';
+import { createUnsubscribeLinks } from '../../src/core/unsubscribe-links.js';
 import type { PhaseTime } from './plan-full-run.js';
 
 export interface PhaseRun {
@@ -86,6 +87,7 @@ export async function runPhasesOneByOne(
     links,
     expiresAt,
     settings,
+    unsubscribeFor: createUnsubscribeLinks(await settings.unsubscribe(), expiresAt),
   };
   const messages = await timed(phases, 'rendering: compile + buildPlan', () => {
     const render = compileEmailTemplates(templates);

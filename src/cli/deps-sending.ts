@@ -13,6 +13,9 @@ import type { Config } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import type { GateList, Mailer, SendingAccount, SendLedger, TrackingStore } from '../ports.js';
 
+/** The most sends in flight (`ses.concurrency`, `--concurrency`); the SES socket pool is sized to it. */
+export const MAX_CONCURRENCY = 64;
+
 /** The ports a real send needs, for the configured backend. */
 export interface SendingParts {
   mailer: Mailer;
@@ -70,9 +73,12 @@ function createAwsParts(config: Config): SendingParts {
   if (ses.suppressionList) gates.push(createSesSuppressionGate(sesClient));
   if (tracking.suppressionTable) gates.push(createDynamoSuppressionGate(doc, tracking.suppressionTable));
   return {
-    mailer: createSesMailer(createSesSendClient({ ...region, requestTimeoutMs: ses.sendTimeoutMs }), {
-      configurationSet: ses.configurationSet,
-    }),
+    mailer: createSesMailer(
+      createSesSendClient({ ...region, requestTimeoutMs: ses.sendTimeoutMs, concurrency: MAX_CONCURRENCY }),
+      {
+        configurationSet: ses.configurationSet,
+      },
+    ),
     account: createSesAccount(sesClient),
     gates,
     ledger: createDynamoLedger(doc, tracking.ledgerTable),

@@ -20,6 +20,8 @@ import type { CampaignSettings } from '../core/plan-campaign.js';
 import type { RecipientRules } from '../core/recipients.js';
 import type { ReportPattern } from '../core/report-paths.js';
 import type { RetryDeps } from '../core/retry.js';
+import type { UnsubscribeSettings } from '../core/unsubscribe-links.js';
+import { parseTokenKey } from '../core/unsubscribe-token.js';
 import type {
   Clock,
   LinkSigner,
@@ -44,6 +46,7 @@ export interface Deps {
   campaign: () => CampaignParts;
   /** The sending ports (mailer, ledger, gates, …), opened on first use; the caller closes them. */
   sending: () => SendingParts;
+
   clock: Clock;
   sleep: Sleep;
   random: Random;
@@ -89,6 +92,7 @@ export function createDeps(loaded: LoadedConfig, options: DepsOptions = {}): Dep
     users: overrides.users ?? createUserSource(config, korrect),
     campaign: () => overrides.campaign?.() ?? createCampaignParts(config, resolveSecret, korrect),
     sending: () => overrides.sending?.() ?? createSendingParts(config),
+
     reports: overrides.reports ?? createReportStore(config),
     rules: { excludeEmails: config.users.excludeEmails, customIdAliases: config.users.customIdAliases },
     patterns: config.reports.patterns,
@@ -141,6 +145,7 @@ function createCampaignParts(
   const campaign = requireCampaignConfig(config);
   const { payouts, links, email } = campaign;
   let privateKey: Promise<string> | undefined;
+  let unsubscribe: Promise<UnsubscribeSettings> | undefined;
   return {
     payouts:
       payouts.source === 'file' && payouts.file
@@ -161,7 +166,10 @@ function createCampaignParts(
       locale: payouts.locale,
       lang: payouts.locale.split('-')[0] ?? 'en',
       footerNote: email.footerNote ?? null,
-      unsubscribeUrl: email.unsubscribeUrl ?? null,
+      unsubscribe: () => {
+        unsubscribe ??= loadUnsubscribeSettings(campaign, resolveSecret);
+        return unsubscribe;
+      },
       subject: email.subject,
       greeting: email.greeting,
       body: email.body,
@@ -185,4 +193,25 @@ function createReportStore(config: Config): ReportStore {
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
   return createS3ReportStore(client, reports.bucket);
+}
+
+async function loadUnsubscribeSettings(
+  config: Config,
+  resolveSecret: ResolveSecret,
+): Promise<UnsubscribeSettings> {
+  const { unsubscribe, email } = config;
+  if (unsubscribe.mode === 'ses' && unsubscribe.contactList) {
+    return { mode: 'ses', topic: unsubscribe.topic, contactList: unsubscribe.contactList };
+  }
+  if (unsubscribe.mode === 'own' && unsubscribe.baseUrl && unsubscribe.tokenKey) {
+    const key = parseTokenKey(await resolveSecret(unsubscribe.tokenKey, 'unsubscribe.tokenKey'));
+    return {
+      mode: 'own',
+      baseUrl: unsubscribe.baseUrl,
+      mailto: unsubscribe.mailto,
+      topic: unsubscribe.topic,
+      key,
+    };
+  }
+  return { mode: 'static', url: email?.unsubscribeUrl ?? null };
 }

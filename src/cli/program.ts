@@ -47,6 +47,8 @@ Examples:
   $ dn-mailer send-report --month January --year 2025 --dry-run
   $ dn-mailer send-report --month January --year 2025
   $ dn-mailer status --month January --year 2025 --failed
+  $ dn-mailer unsubscribe artist@example.com --reason "asked by phone"
+  $ dn-mailer contacts show artist@example.com
   $ dn-mailer preview --month January --year 2025 --custom-id DYLVN --open
   $ dn-mailer resolve-paths --month January --year 2025
   $ dn-mailer resolve-paths --month previous --format json > audit.json

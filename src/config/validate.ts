@@ -37,6 +37,7 @@ export function requireCampaignConfig(
       'users.korrect: required when payouts.source is korrect (payouts use the same Korrect API)',
     );
   }
+  problems.push(...unsubscribeProblems(config));
   const { email, links } = config;
   if (problems.length > 0 || !email || !links) {
     throw new ConfigError(
@@ -52,4 +53,20 @@ export function requireCampaignConfig(
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function unsubscribeProblems(config: Config): string[] {
+  const { unsubscribe } = config;
+  const problems: string[] = [];
+  if (unsubscribe.mode === 'own') {
+    if (!unsubscribe.baseUrl) problems.push('unsubscribe.baseUrl: required when unsubscribe.mode is own');
+    if (!unsubscribe.tokenKey) problems.push('unsubscribe.tokenKey: required when unsubscribe.mode is own');
+  }
+  if (unsubscribe.mode === 'ses') {
+    if (!unsubscribe.contactList)
+      problems.push('unsubscribe.contactList: required when unsubscribe.mode is ses');
+    if (config.backend !== 'aws')
+      problems.push('unsubscribe.mode: ses needs the aws backend (use own locally)');
+  }
+  return problems;
 }

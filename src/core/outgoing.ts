@@ -6,8 +6,6 @@ export interface Envelope {
   from: string;
   replyTo?: string | undefined;
   bcc: readonly string[];
-  /** Per-recipient extra headers (List-Unsubscribe in own unsubscribe mode). */
-  headersFor?: (email: string) => Record<string, string>;
   listManagement?: { contactList: string; topic: string } | undefined;
   /** `--redirect-to`: every message goes here instead, marked [TEST], without Bcc. */
   redirectTo?: string | undefined;
@@ -29,7 +27,7 @@ export function toOutgoing(
     subject: redirect ? `[TEST] ${message.subject}` : message.subject,
     html: message.html,
     text: message.text,
-    headers: envelope.headersFor?.(message.to) ?? {},
+    headers: message.headers,
     messageId: messageIdFor(campaignId, message.to, envelope.from),
     tags: { campaign: campaignId, recipient: recipientHash(message.to) },
     date,

@@ -11,9 +11,12 @@ import { compileEmailTemplates } from './render.js';
 import { type ReportPattern, resolveReportKeys } from './report-paths.js';
 import { checkTemplates } from './sample-context.js';
 import { selectForCampaign } from './select.js';
+import { createUnsubscribeLinks, type UnsubscribeSettings } from './unsubscribe-links.js';
 import type { RowProblem } from './users.js';
 
 export interface CampaignSettings extends PlanSettings {
+  /** How recipients unsubscribe; loads the token key (a secret) once, when the plan starts. */
+  unsubscribe: () => Promise<UnsubscribeSettings>;
   subject: string;
   greeting: string;
   body: string;
@@ -71,6 +74,7 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   const render = compileEmailTemplates(templates);
   checkTemplates(templates, render, settings, request.period);
   const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
+  const unsubscribeFor = createUnsubscribeLinks(await settings.unsubscribe(), deps.clock.now());
 
   const loaded = await loadRecipients(deps.users, deps.rules, onProgress);
   const { recipients, unmatched } = selectForCampaign(loaded.recipients, request);
@@ -109,6 +113,7 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
     expiresAt,
     settings,
     render,
+    unsubscribeFor,
   });
   const { recipients: all, ...rest } = loaded;
   return {

@@ -13,6 +13,7 @@ import {
 import type { Recipient } from './recipients.js';
 import type { RenderedEmail } from './render.js';
 import type { IdResolution } from './report-paths.js';
+import type { UnsubscribeLink } from './unsubscribe-links.js';
 
 export interface PlannedLink {
   customId: string;
@@ -33,6 +34,8 @@ export interface PlannedMessage {
   html: string;
   text: string;
   links: PlannedLink[];
+  /** Headers this recipient's message carries (List-Unsubscribe in own unsubscribe mode). */
+  headers: Record<string, string>;
   totals: PayoutTotals;
   contracts: number;
   warnings: string[];
@@ -69,7 +72,6 @@ export interface PlanSettings {
   locale: string;
   lang: string;
   footerNote: string | null;
-  unsubscribeUrl: string | null;
 }
 
 export interface PlanInput {
@@ -83,6 +85,8 @@ export interface PlanInput {
   expiresAt: Date;
   settings: PlanSettings;
   render: (context: EmailContext) => RenderedEmail;
+  /** The recipient's unsubscribe link and headers. */
+  unsubscribeFor: (email: string) => UnsubscribeLink;
 }
 
 /**
@@ -202,6 +206,7 @@ function buildMessage(
   const { settings, period } = input;
   const contracts = sections.flatMap((section) => section.contracts);
   const totals = totalsOf(contracts);
+  const unsubscribe = input.unsubscribeFor(recipient.email);
   const context: EmailContext = {
     lang: settings.lang,
     brandName: settings.brandName,
@@ -223,7 +228,7 @@ function buildMessage(
     creators: sections.map((section) => section.view),
     totals: columns(totals, money),
     footerNote: settings.footerNote,
-    unsubscribeUrl: settings.unsubscribeUrl,
+    unsubscribeUrl: unsubscribe.url,
   };
   const rendered = input.render(context);
   const warnings = sections.flatMap((section) => warningsById.get(section.id.resolved.toUpperCase()) ?? []);
@@ -234,6 +239,7 @@ function buildMessage(
     customIds: sections.map((section) => section.id),
     ...rendered,
     links: sections.flatMap((section) => section.links),
+    headers: unsubscribe.headers,
     totals,
     contracts: contracts.length,
     warnings,

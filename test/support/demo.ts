@@ -16,7 +16,8 @@ export const DEMO_PUBLIC_KEY: KeyObject = createPublicKey(
 type Json = Record<string, unknown>;
 const demoConfig = JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')) as {
   links: { baseUrl: string; keyPairId: string; expiresInDays: number };
-  email: { from: string; replyTo: string; bcc: string[]; unsubscribeUrl: string };
+  email: { from: string; replyTo: string; bcc: string[] };
+  unsubscribe: { baseUrl: string; mailto: string; topic: string };
 } & Json;
 export const DEMO = demoConfig;
 

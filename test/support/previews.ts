@@ -25,13 +25,18 @@ export async function readMessage(outDir: string, message: ManifestJson['message
   } satisfies MessageFiles;
 }
 
-/** The report links of an HTML part (every href except the configured unsubscribe page). */
+/** Whether a URL is the demo's unsubscribe link (its endpoint, with or without the per-recipient token). */
+export function isUnsubscribeLink(url: string): boolean {
+  return url.split('?')[0] === DEMO.unsubscribe.baseUrl;
+}
+
+/** The report links of an HTML part (every href except the unsubscribe link). */
 export function reportLinksOfHtml(html: string): string[] {
-  return htmlLinks(html).filter((url) => url !== DEMO.email.unsubscribeUrl);
+  return htmlLinks(html).filter((url) => !isUnsubscribeLink(url));
 }
 
 export function reportLinksOfText(text: string): string[] {
-  return textLinks(text).filter((url) => url !== DEMO.email.unsubscribeUrl);
+  return textLinks(text).filter((url) => !isUnsubscribeLink(url));
 }
 
 export interface CheckedLink {

@@ -48,6 +48,6 @@ describe('layers (STYLE.md)', () => {
 
   it('ports.ts names no SDK type', async () => {
     const text = await readFile(path.join(SRC, 'ports.ts'), 'utf8');
-    expect(text).not.toMatch(/@aws-sdk|firebase|sqlite/i);
+    expect(text).not.toMatch(/from ['"](@aws-sdk|firebase-admin|better-sqlite3)/);
   });
 });

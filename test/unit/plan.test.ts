@@ -16,7 +16,6 @@ const settings: PlanSettings = {
   locale: 'en-US',
   lang: 'en',
   footerNote: null,
-  unsubscribeUrl: 'https://example.com/unsubscribe',
 };
 const seed = JSON.parse(
   JSON.parse(readFileSync(new URL('../fixtures/korrect-payouts-dylvn-2025-12.json', import.meta.url), 'utf8'))
@@ -65,6 +64,7 @@ function input(overrides: Partial<PlanInput> = {}): PlanInput {
     expiresAt: new Date('2026-01-23T10:00:00Z'),
     settings,
     render: compileEmailTemplates(defaultTemplates()),
+    unsubscribeFor: () => ({ url: 'https://example.com/unsubscribe', headers: {} }),
     ...overrides,
   };
 }

@@ -25,6 +25,7 @@ const message = (n: number): PlannedMessage => ({
   html: '<p>hi</p>',
   text: 'hi',
   links: [],
+  headers: { 'List-Unsubscribe': '<https://example.com/u>' },
   totals: { openingCents: 0, earningsCents: 0, paymentsCents: 0, closingCents: 0 },
   contracts: 1,
   warnings: [],

@@ -23,6 +23,11 @@ export type SesSendClientOptions = Omit<
   requestTimeoutMs: number;
   /** Deadline of the TCP/TLS connect alone (default: the smaller of 5 s and requestTimeoutMs). */
   connectionTimeoutMs?: number;
+  /**
+   * Sends in flight. The socket pool is sized to it: the request timeout starts before a socket is assigned, so a
+   * request queued for a socket could otherwise time out unsent and be recorded as unknown.
+   */
+  concurrency?: number;
 };
 
 /**
@@ -32,7 +37,8 @@ export type SesSendClientOptions = Omit<
  * logs a warning when `requestTimeout` passes. Use another client (with retries) for the non-send calls.
  */
 export function createSesSendClient(options: SesSendClientOptions): SESv2Client {
-  const { requestTimeoutMs, connectionTimeoutMs, ...config } = options;
+  const { requestTimeoutMs, connectionTimeoutMs, concurrency = 50, ...config } = options;
+  const agent = { keepAlive: true, maxSockets: Math.max(concurrency, 1) };
   return new SESv2Client({
     ...config,
     maxAttempts: 1,
@@ -40,6 +46,8 @@ export function createSesSendClient(options: SesSendClientOptions): SESv2Client 
       requestTimeout: requestTimeoutMs,
       connectionTimeout: connectionTimeoutMs ?? Math.min(5_000, requestTimeoutMs),
       throwOnRequestTimeout: true,
+      httpsAgent: agent,
+      httpAgent: agent,
     },
   });
 }

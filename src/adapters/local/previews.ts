@@ -33,6 +33,7 @@ export async function writePreviews(
       from: options.from,
       replyTo: options.replyTo,
       bcc: options.bcc,
+      headers: message.headers,
       date: options.date,
       messageId: messageIdFor(plan.campaignId, message.to, options.from),
     };

@@ -34,6 +34,10 @@ export async function runSend(
           replyTo: campaign.email.replyTo,
           bcc: campaign.email.bcc,
           redirectTo: flags.redirectTo,
+          listManagement:
+            config.unsubscribe.mode === 'ses' && config.unsubscribe.contactList
+              ? { contactList: config.unsubscribe.contactList, topic: config.unsubscribe.topic }
+              : undefined,
         },
         retryFailed: flags.retryFailed,
         retryUnknown: flags.retryUnknown,

@@ -3,6 +3,7 @@ import { isValidEmail, normalizeEmail } from '../../core/email-address.js';
 import { UsageError } from '../../core/errors.js';
 import { parsePeriod } from '../../core/months.js';
 import type { CampaignRequest } from '../../core/plan-campaign.js';
+import { MAX_CONCURRENCY } from '../deps-sending.js';
 import type { CommandRuntime } from '../program.js';
 import { parseCount, parseList, parseRate } from './options.js';
 import { runDryRun } from './send-report-dry-run.js';

@@ -6,12 +6,15 @@ import type { CliIO } from '../io.js';
  * Asks a yes/no question on the terminal. Without a terminal (CI, pipes) nothing is ever asked: the caller must
  * have passed --yes, or the run stops with a usage error (exit 2).
  */
-export async function askToConfirm(io: CliIO, question: string, yes: boolean): Promise<boolean> {
+export async function askToConfirm(
+  io: CliIO,
+  question: string,
+  yes: boolean,
+  hint = 'add --yes to send from CI or a script (rehearse first with --dry-run)',
+): Promise<boolean> {
   if (yes) return true;
   if (!io.interactive) {
-    throw new UsageError('refusing to send without confirmation: no terminal to ask on', {
-      hint: 'add --yes to send from CI or a script (rehearse first with --dry-run)',
-    });
+    throw new UsageError('refusing to go on without confirmation: no terminal to ask on', { hint });
   }
   try {
     return await confirm({ message: question, default: false }, { output: io.stderr });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, pathField, type ResolvePath } from '../fields.js';
+import { count, httpsUrl, mailbox, pathField, type ResolvePath, secretRef } from '../fields.js';
 
 /** The sections that sending needs: SES, the local outbox, the ledger and tracking stores, gating lists. */
 export function createSendingSections(resolvePath: ResolvePath) {
@@ -20,7 +20,7 @@ export function createSendingSections(resolvePath: ResolvePath) {
         .positive()
         .optional()
         .meta({ description: 'messages per second at most (the account MaxSendRate always applies)' }),
-      concurrency: count('SendEmail calls in flight', 8, 1, 64),
+      concurrency: count('SendEmail calls in flight', 32, 1, 64),
       circuitBreaker: count('stop the run after this many failures in a row', 10, 1),
       sendTimeoutMs: count('timeout of one SendEmail call; after it the outcome is unknown', 15_000, 1_000),
       suppressionList: z
@@ -28,7 +28,7 @@ export function createSendingSections(resolvePath: ResolvePath) {
         .default(true)
         .meta({ description: 'skip addresses on the SES account suppression list (aws backend)' }),
     })
-    .default({ concurrency: 8, circuitBreaker: 10, sendTimeoutMs: 15_000, suppressionList: true })
+    .default({ concurrency: 32, circuitBreaker: 10, sendTimeoutMs: 15_000, suppressionList: true })
     .meta({ description: 'sending through Amazon SES v2 (aws backend) and the pace of every backend' });
 
   const outbox = z
@@ -75,6 +75,22 @@ export function createSendingSections(resolvePath: ResolvePath) {
 
   const unsubscribe = z
     .strictObject({
+      mode: z.enum(['own', 'ses']).optional().meta({
+        description:
+          'own: signed one-click links to dn-mailer serve / the exported handler; ses: SES-managed (ListManagementOptions); unset: only email.unsubscribeUrl in the footer',
+      }),
+      baseUrl: httpsUrl(
+        'own mode: the endpoint the one-click links point to',
+        'https://mail.distro-nation.com/unsubscribe',
+      ).optional(),
+      mailto: mailbox(
+        'own mode: the mailto address of List-Unsubscribe',
+        'unsubscribe@distro-nation.com',
+      ).optional(),
+      tokenKey: secretRef(resolvePath, 'own mode: 32-byte key (base64 or hex) that encrypts the tokens', {
+        secret: 'dn-mailer/unsubscribe-token-key',
+      }).optional(),
+      maxAgeDays: count('own mode: days a token stays valid', 30, 1, 365),
       contactList: z.string().min(1).optional().meta({
         description: 'SES contact list whose opt-outs are honoured (aws backend)',
         sample: 'distro-nation',
@@ -85,8 +101,8 @@ export function createSendingSections(resolvePath: ResolvePath) {
         .default('financial-reports')
         .meta({ description: 'the topic these e-mails belong to' }),
     })
-    .default({ topic: 'financial-reports' })
-    .meta({ description: 'opt-outs honoured before every send' });
+    .default({ topic: 'financial-reports', maxAgeDays: 30 })
+    .meta({ description: 'opt-outs: the links in every e-mail, and the lists honoured before every send' });
 
   return { ses, outbox, tracking, unsubscribe };
 }

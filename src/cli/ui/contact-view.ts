@@ -1,0 +1,36 @@
+import type { ChalkInstance } from 'chalk';
+import { maskEmail } from '../../core/email-address.js';
+import type { AuditEntry, ContactPreferences } from '../../ports.js';
+import { renderTable } from './table.js';
+
+export function renderContact(
+  contact: { email: string; preferences: ContactPreferences | null; history: AuditEntry[] },
+  verbose: boolean,
+  chalk: ChalkInstance,
+): string {
+  const who = verbose ? contact.email : maskEmail(contact.email);
+  const lines = [chalk.bold(who)];
+  const prefs = contact.preferences;
+  if (!prefs) lines.push('  not on the contact list (every topic follows its default)');
+  else {
+    lines.push(`  unsubscribed from everything: ${prefs.unsubscribeAll ? chalk.red('yes') : 'no'}`);
+    const topics = Object.entries(prefs.topics);
+    if (topics.length === 0) lines.push('  no topic preference recorded');
+    for (const [topic, status] of topics)
+      lines.push(`  ${topic}: ${status === 'OPT_OUT' ? chalk.red(status) : chalk.green(status)}`);
+  }
+  lines.push('', contact.history.length === 0 ? 'No changes recorded.' : 'History:');
+  if (contact.history.length > 0) {
+    const rows = contact.history.map((e) => [
+      e.at,
+      e.action,
+      e.topic,
+      e.source,
+      e.actor,
+      e.reason ?? '',
+      e.detail ?? '',
+    ]);
+    lines.push(renderTable(['WHEN', 'WHAT', 'TOPIC', 'SOURCE', 'WHO', 'REASON', 'DETAIL'], rows));
+  }
+  return `${lines.join('\n')}\n`;
+}
