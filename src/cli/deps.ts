@@ -33,6 +33,7 @@ import type {
   UserSource,
 } from '../ports.js';
 import { createSendingParts, type SendingParts } from './deps-sending.js';
+import { createUnsubscribeParts, type UnsubscribeParts } from './deps-unsubscribe.js';
 
 /** Everything the core use cases need, built once per run from the config. */
 export interface Deps {
@@ -46,6 +47,8 @@ export interface Deps {
   campaign: () => CampaignParts;
   /** The sending ports (mailer, ledger, gates, …), opened on first use; the caller closes them. */
   sending: () => SendingParts;
+  /** The contact list, audit trail and token key (unsubscribe commands, the endpoint); the caller closes them. */
+  unsubscribe: () => UnsubscribeParts;
 
   clock: Clock;
   sleep: Sleep;
@@ -92,6 +95,7 @@ export function createDeps(loaded: LoadedConfig, options: DepsOptions = {}): Dep
     users: overrides.users ?? createUserSource(config, korrect),
     campaign: () => overrides.campaign?.() ?? createCampaignParts(config, resolveSecret, korrect),
     sending: () => overrides.sending?.() ?? createSendingParts(config),
+    unsubscribe: () => overrides.unsubscribe?.() ?? createUnsubscribeParts(config, loaded.env, resolveSecret),
 
     reports: overrides.reports ?? createReportStore(config),
     rules: { excludeEmails: config.users.excludeEmails, customIdAliases: config.users.customIdAliases },

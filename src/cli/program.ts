@@ -4,7 +4,9 @@ import type { ExitCode } from '../core/errors.js';
 import { registerPreview } from './commands/preview.js';
 import { registerResolvePaths } from './commands/resolve-paths.js';
 import { registerSendReport } from './commands/send-report.js';
+import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
+import { registerSubscriptionCommands } from './commands/subscriptions.js';
 import { type DepsFactory, openRun, type RunContext } from './context.js';
 import type { CliIO, GlobalOptions } from './io.js';
 
@@ -70,6 +72,8 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   registerResolvePaths(program, runtime);
   registerPreview(program, runtime);
   registerStatus(program, runtime);
+  registerSubscriptionCommands(program, runtime);
+  registerServe(program, runtime);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -33,7 +33,7 @@ const trackingRow = (i: number): TrackingRow => ({
 });
 
 describe('openSqliteStore', () => {
-  it('creates the folder and the schema (version 1, WAL), and keeps data across reopening', async () => {
+  it('creates the folder and the schema (version 2, WAL), and keeps data across reopening', async () => {
     const file = path.join(dir, 'a', 'b', 'state.sqlite');
     const store = openSqliteStore(file);
     await store.ledger.ensurePlanned('c', [{ email: 'a@x.test', customIds: ['A'] }], new Date());
@@ -41,20 +41,20 @@ describe('openSqliteStore', () => {
     store.close(); // closing twice is harmless
 
     const raw = new Database(file, { readonly: true });
-    expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+    expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }, { version: 2 }]);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = raw
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['contacts', 'ledger', 'schema_version', 'suppressions', 'tracking']);
+    expect(tables).toEqual(['audit', 'contacts', 'ledger', 'schema_version', 'suppressions', 'tracking']);
     raw.close();
 
     const again = openSqliteStore(file);
     expect(await again.ledger.listRows('c')).toHaveLength(1);
     again.close();
     const raw2 = new Database(file, { readonly: true });
-    expect(raw2.prepare('SELECT COUNT(*) FROM schema_version').pluck().get()).toBe(1);
+    expect(raw2.prepare('SELECT COUNT(*) FROM schema_version').pluck().get()).toBe(2);
     raw2.close();
   });
 

@@ -94,13 +94,18 @@ export function createSesFakeState(maxPageSize = 1000) {
       .map((t) => ({ TopicName: t.TopicName, SubscriptionStatus: t.DefaultSubscriptionStatus })),
     LastUpdatedTimestamp: now(),
   });
-  /** UpdateContact semantics: only the topics named change; an absent UnsubscribeAll keeps its value. */
+  /**
+   * UpdateContact semantics as the SES v2 API reference states them: the request's TopicPreferences replace the
+   * contact's whole list (a topic left out loses its explicit choice); an absent UnsubscribeAll keeps its value.
+   */
   const apply = (contact: FakeContact, body: Record<string, unknown>) => {
     if (typeof body.UnsubscribeAll === 'boolean') contact.UnsubscribeAll = body.UnsubscribeAll;
     if (typeof body.AttributesData === 'string') contact.AttributesData = body.AttributesData;
-    const topics = Array.isArray(body.TopicPreferences) ? body.TopicPreferences : [];
-    for (const p of topics as { TopicName: string; SubscriptionStatus: SubscriptionStatus }[]) {
-      contact.TopicPreferences[p.TopicName] = p.SubscriptionStatus;
+    if (Array.isArray(body.TopicPreferences)) {
+      contact.TopicPreferences = {};
+      for (const p of body.TopicPreferences as { TopicName: string; SubscriptionStatus: SubscriptionStatus }[]) {
+        contact.TopicPreferences[p.TopicName] = p.SubscriptionStatus;
+      }
     }
     return contact;
   };

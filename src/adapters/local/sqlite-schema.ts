@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { BackendError, ConfigError } from '../../core/errors.js';
 
 /** Bump with a migration step in `migrateSqlite` whenever a table changes. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -50,8 +50,28 @@ CREATE TABLE IF NOT EXISTS contacts (
 `;
 
 /**
- * Creates the tables when missing and records the schema version, in one IMMEDIATE transaction so two processes
- * opening a fresh file at once do not both initialise it. A file from a newer dn-mailer is refused, not guessed at.
+ * Version 2: the audit trail of contact changes (unsubscribe / resubscribe), oldest first per address. `id` is the
+ * rowid, so it grows with every row; AUTOINCREMENT is not needed (rows are never deleted) and would add a table.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  email TEXT NOT NULL,
+  action TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  source TEXT NOT NULL,
+  reason TEXT,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_email ON audit (email, at);
+`;
+
+/**
+ * Creates the tables when missing and records each version step (one row per step), in one IMMEDIATE transaction
+ * so two processes opening a fresh file at once do not both initialise it. A version-1 file gains the audit table; a
+ * file from a newer dn-mailer is refused, not guessed at.
  */
 export function migrateSqlite(db: Database.Database, file: string): void {
   db.transaction(() => {
@@ -69,6 +89,10 @@ export function migrateSqlite(db: Database.Database, file: string): void {
     if (current < 1) {
       db.exec(SCHEMA_V1);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+    }
+    if (current < 2) {
+      db.exec(SCHEMA_V2);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(2);
     }
   }).immediate();
 }

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, isDnMailerError } from '../../core/errors.js';
-import type { GateList, SendLedger, TrackingStore } from '../../ports.js';
+import type { AuditLog, Clock, ContactList, GateList, SendLedger, TrackingStore } from '../../ports.js';
+import { createSqliteAuditLog, createSqliteContactList } from './sqlite-contacts.js';
 import {
   createSqliteContactGate,
   createSqliteSuppressionGate,
@@ -16,6 +17,10 @@ export interface SqliteStore {
   tracking: TrackingStore;
   suppressions: GateList;
   contacts: GateList;
+  /** The contact preferences the `contacts` gate reads, for unsubscribe / resubscribe. */
+  contactList: ContactList;
+  /** The audit trail of contact changes. */
+  audit: AuditLog;
   close(): void;
 }
 
@@ -24,11 +29,14 @@ export interface SqliteStoreOptions {
   topic?: string | undefined;
   /** How long a statement waits for another process's write lock (default 10 s). */
   busyTimeoutMs?: number | undefined;
+  /** Stamps `contacts.updated_at` (default: the system clock). */
+  clock?: Clock | undefined;
 }
 
 /**
- * The local backend's ledger, tracking rows and gate lists in one SQLite file (`tracking.file`), shareable by
- * several processes: WAL lets readers and one writer work side by side, busy_timeout makes a writer wait its turn.
+ * The local backend's ledger, tracking rows, gate lists, contacts and audit trail in one SQLite file
+ * (`tracking.file`), shareable by several processes: WAL lets readers and one writer work side by side,
+ * busy_timeout makes a writer wait its turn.
  */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
   const db = openDatabase(file, options.busyTimeoutMs ?? 10_000);
@@ -37,6 +45,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     tracking: createSqliteTracking(db, file),
     suppressions: createSqliteSuppressionGate(db, file),
     contacts: createSqliteContactGate(db, file, options.topic),
+    contactList: createSqliteContactList(db, file, { clock: options.clock }),
+    audit: createSqliteAuditLog(db, file),
     close: () => {
       if (db.open) db.close();
     },

@@ -1,0 +1,20 @@
+/**
+ * The unsubscribe endpoint, for `dn-mailer serve`, any Node server or a Lambda behind API Gateway:
+ *
+ *   const handler = createUnsubscribeHandler({ contacts, audit, tokenKey, maxAgeDays, brandName, clock });
+ *   http.createServer(toNodeListener(handler)).listen(8787, '127.0.0.1');
+ *   export const lambda = toLambdaHandler(handler);
+ */
+export type { ApiGatewayResult, ApiGatewayV1Event, ApiGatewayV2Event } from './lambda.js';
+export { toLambdaHandler } from './lambda.js';
+export { type NodeListenerOptions, toNodeListener } from './node-listener.js';
+export {
+  createUnsubscribeHandler,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PER_MINUTE,
+  type HttpRequest,
+  type HttpResponse,
+  SECURITY_HEADERS,
+  type UnsubscribeHandler,
+  type UnsubscribeHandlerDeps,
+} from './unsubscribe-handler.js';

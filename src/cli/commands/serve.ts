@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { createUnsubscribeHandler, toNodeListener } from '../../adapters/http/index.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import type { CommandRuntime } from '../program.js';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  trustProxy: boolean;
+}
+
+export interface ServeHooks {
+  /** Resolves with the reason to stop (default: the first SIGINT or SIGTERM). Tests pass their own. */
+  waitForStop?: () => Promise<string>;
+  /** Called once the server listens (tests read the URL from it). */
+  onListening?: (url: string) => void;
+}
+
+const DEFAULT_BRAND = 'Distro Nation';
+
+/** `dn-mailer serve`: the one-click unsubscribe endpoint on this machine, for local use and development. */
+export function registerServe(program: Command, runtime: CommandRuntime, hooks: ServeHooks = {}): void {
+  program
+    .command('serve')
+    .description('run the one-click unsubscribe endpoint (local/dev; production uses the exported handler)')
+    .option('-p, --port <n>', 'port to listen on (0: any free port)', '8787')
+    .option('--host <address>', 'address to bind (only this machine by default)', '127.0.0.1')
+    .option('--trust-proxy', 'behind one reverse proxy: take the client IP from X-Forwarded-For', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dn-mailer serve
+  $ dn-mailer serve --port 9000
+  $ curl -X POST -d List-Unsubscribe=One-Click 'http://127.0.0.1:8787/?data=<token>'`,
+    )
+    .action(
+      runtime.handle(async (options: ServeOptions, command: Command) => {
+        const port = parsePort(options.port);
+        const run = await runtime.open(command);
+        const parts = run.deps.unsubscribe();
+        try {
+          const onError = (error: unknown) =>
+            run.io.stderr.write(
+              `✘ unsubscribe endpoint: ${error instanceof Error ? error.message : error}\n`,
+            );
+          const handler = createUnsubscribeHandler({
+            contacts: parts.contacts,
+            audit: parts.audit,
+            tokenKey: await parts.tokenKey(),
+            maxAgeDays: parts.maxAgeDays,
+            brandName: run.loaded.config.email?.brandName ?? DEFAULT_BRAND,
+            clock: run.deps.clock,
+            onError,
+          });
+          const server = createServer(toNodeListener(handler, { trustProxy: options.trustProxy, onError }));
+          const url = await listen(server, port, options.host);
+          run.io.stdout.write(
+            run.globals.json
+              ? `${JSON.stringify({ url })}\n`
+              : `Unsubscribe endpoint listening on ${url} (contacts: ${parts.contacts.location})\nlinks look like ${url}?data=<token>; stop with Ctrl+C\n`,
+          );
+          if (!isLoopback(options.host)) {
+            run.io.stderr.write(
+              `⚠ bound to ${options.host}: reachable from the network; put HTTPS in front of it\n`,
+            );
+          }
+          hooks.onListening?.(url);
+          const reason = await (hooks.waitForStop ?? waitForSignal)();
+          run.io.stderr.write(`${reason}: stopping\n`);
+          await closeServer(server);
+          return ExitCode.ok;
+        } finally {
+          parts.close();
+        }
+      }),
+    );
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || port > 65535) {
+    throw new UsageError(`--port: "${text}" is not a port number (0–65535)`, {
+      hint: 'dn-mailer serve --port 8787',
+    });
+  }
+  return port;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') {
+        reject(
+          new UsageError(`cannot listen on ${host}:${port} (${error.code})`, {
+            hint: 'choose another --port (or --port 0 for any free one)',
+            cause: error,
+          }),
+        );
+      } else reject(error);
+    });
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shown}:${address.port}/`);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // A request still in flight gets two seconds to finish; then its connection is cut.
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,86 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createUnsubscribeHandler,
+  toNodeListener,
+  type UnsubscribeHandlerDeps,
+} from '../../src/adapters/http/index.js';
+import { createUnsubscribeToken } from '../../src/core/unsubscribe-token.js';
+import { memoryAuditLog, memoryContactList } from './memory-contacts.js';
+
+export const TOKEN_KEY = Buffer.alloc(32, 7);
+export const OTHER_KEY = Buffer.alloc(32, 9);
+export const TOPIC = 'financial-reports';
+export const ADDRESS = 'artist@example.com';
+export const DAY_MS = 86_400_000;
+
+/** A settable clock: tests move time forward for expiry and rate-limit windows. */
+export function settableClock(start: Date) {
+  let now = start;
+  return {
+    now: () => now,
+    set: (next: Date) => {
+      now = next;
+    },
+  };
+}
+
+export function tokenFor(email = ADDRESS, issuedAt = new Date(), key = TOKEN_KEY, topic = TOPIC): string {
+  return createUnsubscribeToken(key, { email, topic }, issuedAt);
+}
+
+export type Overrides = Partial<Omit<UnsubscribeHandlerDeps, 'contacts' | 'audit'>> & {
+  trustProxy?: boolean;
+};
+
+/** Starts the real endpoint on 127.0.0.1 (a free port) with in-memory contacts and audit log. */
+export async function startEndpoint(overrides: Overrides = {}) {
+  const contacts = memoryContactList();
+  const audit = memoryAuditLog();
+  const errors: unknown[] = [];
+  const { trustProxy, ...rest } = overrides;
+  const handler = createUnsubscribeHandler({
+    contacts,
+    audit,
+    tokenKey: TOKEN_KEY,
+    maxAgeDays: 30,
+    brandName: 'Distro Nation',
+    clock: { now: () => new Date() },
+    onError: (error) => errors.push(error),
+    ...rest,
+  });
+  const server = createServer(toNodeListener(handler, { trustProxy: trustProxy ?? false }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}/unsubscribe`;
+  return {
+    contacts,
+    audit,
+    errors,
+    base,
+    urlFor: (token: string) => `${base}?data=${encodeURIComponent(token)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export type Endpoint = Awaited<ReturnType<typeof startEndpoint>>;
+
+export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** POSTs a form body without following redirects (there must be none to follow). */
+export function postForm(url: string, body: string, headers: Record<string, string> = FORM) {
+  return fetch(url, { method: 'POST', body, headers, redirect: 'manual' });
+}
+
+/** The value of the hidden `data` field of the page's form. */
+export function formToken(html: string): string | undefined {
+  return /name="data" value="([^"]*)"/.exec(html)?.[1];
+}
+
+export function formAction(html: string): string | undefined {
+  return /name="action" value="([^"]*)"/.exec(html)?.[1];
+}
