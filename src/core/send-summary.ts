@@ -38,14 +38,19 @@ export function buildSendSummary(input: {
   const unknown = by('unknown');
   const skipped = by('skipped');
   const heldBack = plan.unsent.filter((u) => u.reason === 'payout-data-invalid');
+  // A row an earlier run left failed or unknown, not retried now, still leaves the campaign incomplete.
   const partial =
-    failed.length > 0 || unknown.length > 0 || heldBack.length > 0 || result.stopped !== undefined;
+    failed.length > 0 ||
+    unknown.length > 0 ||
+    heldBack.length > 0 ||
+    prep.heldForRetry.length > 0 ||
+    result.stopped !== undefined;
   return {
     success: !partial,
     message: result.stopped
       ? `stopped: ${result.stopped.reason}`
       : partial
-        ? 'some messages were not sent (see failed / unknown / heldBack)'
+        ? 'some messages were not sent (see failed / unknown / heldForRetry / heldBack)'
         : 'every message was sent or skipped',
     data: {
       campaignId: prep.campaignId,

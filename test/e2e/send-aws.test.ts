@@ -11,6 +11,7 @@ import {
   type StatusJson,
   signedReportKeys,
   startCli,
+  stopStrayClis,
 } from '../support/send-world.js';
 
 const CAMPAIGN = 'financial-2025-01';
@@ -33,6 +34,7 @@ beforeAll(async () => {
   expect(planned.length).toBeGreaterThan(4);
 }, 60_000);
 afterAll(async () => {
+  stopStrayClis();
   await world?.stop();
 });
 

@@ -15,6 +15,7 @@ import {
   sqliteLedger,
   sqliteTracking,
   startCli,
+  stopStrayClis,
   tally,
   waitFor,
   watchOutbox,
@@ -28,6 +29,7 @@ const start = (args: readonly string[], options: { cwd?: string; env?: Record<st
   return cli;
 };
 afterEach(() => killAll(running.splice(0)));
+afterAll(stopStrayClis);
 
 /** Every recipient's successful tracking rows: a second send of one recipient would show as 2. */
 const successesPer = (sqlite: string) =>

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, EXAMPLES_DIR, snapshotTree } from '../support/demo.js';
 import { htmlLinks, textLinks } from '../support/email-content.js';
 import {
@@ -15,7 +15,10 @@ import {
   sqliteLedger,
   sqliteTracking,
   startCli,
+  stopStrayClis,
 } from '../support/send-world.js';
+
+afterAll(stopStrayClis);
 
 const CAMPAIGN = 'financial-2025-01';
 const BCC = DEMO.email.bcc.map((a) => a.toLowerCase());

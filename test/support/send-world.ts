@@ -81,7 +81,18 @@ export function startCli(
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr }));
   });
-  return { child, stderr: () => stderr, done };
+  const running: RunningCli = { child, stderr: () => stderr, done };
+  live.add(running);
+  void done.finally(() => live.delete(running)).catch(() => {});
+  return running;
+}
+
+/** Every CLI started by `startCli` that has not exited yet. */
+const live = new Set<RunningCli>();
+
+/** Kills (SIGKILL, by PID) every CLI a test started and left running, e.g. after a timeout; for `afterAll`. */
+export function stopStrayClis(): void {
+  killAll([...live]);
 }
 
 /** Kills what is still running of `clis` (by their PIDs). */

@@ -103,7 +103,10 @@ export function createSesFakeState(maxPageSize = 1000) {
     if (typeof body.AttributesData === 'string') contact.AttributesData = body.AttributesData;
     if (Array.isArray(body.TopicPreferences)) {
       contact.TopicPreferences = {};
-      for (const p of body.TopicPreferences as { TopicName: string; SubscriptionStatus: SubscriptionStatus }[]) {
+      for (const p of body.TopicPreferences as {
+        TopicName: string;
+        SubscriptionStatus: SubscriptionStatus;
+      }[]) {
         contact.TopicPreferences[p.TopicName] = p.SubscriptionStatus;
       }
     }
