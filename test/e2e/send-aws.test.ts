@@ -66,6 +66,15 @@ describe('send-report --backend aws (built CLI → SES emulator, dynalite, s3rve
       const keys = message.links.map((l) => l.key).sort();
       expect(signedReportKeys(htmlLinks(mail?.body.html ?? ''))).toEqual(keys);
       expect(signedReportKeys(textLinks(mail?.body.text ?? ''))).toEqual(keys);
+      // Own unsubscribe mode: RFC 8058 headers reach SES, and the footer carries the same per-recipient link.
+      const headers = new Map((mail?.headers ?? []).map((h) => [h.name.toLowerCase(), h.value]));
+      const listUnsubscribe = headers.get('list-unsubscribe') ?? '';
+      const oneClick = /<(http[^>]+\?data=[A-Za-z0-9_-]+)>/.exec(listUnsubscribe)?.[1];
+      expect(oneClick, listUnsubscribe).toBeDefined();
+      expect(listUnsubscribe).toContain(`<mailto:${DEMO.unsubscribe.mailto}?subject=unsubscribe>`);
+      expect(headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+      expect(htmlLinks(mail?.body.html ?? '')).toContain(oneClick);
+      expect(mail?.body.text).toContain(oneClick);
       const row = ledger.find((r) => r.email === message.to);
       expect(row).toMatchObject({ status: 'sent', attempts: 1, messageId: mail?.messageId });
     }
