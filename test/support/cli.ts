@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,11 +13,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Spawns the built CLI (`npm run build` first) with a clean environment plus `env`. */
-export function runCli(
-  args: string[],
+export interface SpawnedCli {
+  child: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+/** Spawns the built CLI (`npm run build` first) with a clean environment plus `env`, and hands back the child. */
+export function spawnCli(
+  args: readonly string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
+): SpawnedCli {
   const baseEnv: Record<string, string> = {};
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
     const value = process.env[name];
@@ -38,14 +45,23 @@ export function runCli(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve, reject) => {
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr }));
   });
+  return { child, stderr: () => stderr, done };
+}
+
+/** Runs the built CLI to the end. */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  return spawnCli(args, options).done;
 }

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type AddressObject, simpleParser } from 'mailparser';
 import { createPlanWorkspace } from '../../bench/support/plan-workspace.js';
-import { CLI, type CliResult, REPO_ROOT } from './cli.js';
+import { type CliResult, spawnCli } from './cli.js';
 import { DEMO, DEMO_DIR, DEMO_PUBLIC_KEY, freshDir, type ManifestJson, readManifest } from './demo.js';
 import { decodeResourceKey, parseSignedUrl, verifySignature } from './signed-url.js';
 
@@ -52,36 +52,8 @@ export function startCli(
   args: readonly string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): RunningCli {
-  const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: {
-      ...env,
-      CI: 'true',
-      AWS_CONFIG_FILE: '/nonexistent/dn-mailer-test/config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/dn-mailer-test/credentials',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr }));
-  });
-  const running: RunningCli = { child, stderr: () => stderr, done };
+  const { child, stderr, done } = spawnCli(args, options);
+  const running: RunningCli = { child, stderr, done };
   live.add(running);
   void done.finally(() => live.delete(running)).catch(() => {});
   return running;

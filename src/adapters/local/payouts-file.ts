@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { ConfigError, InputError } from '../../core/errors.js';
 import type { PayoutSource } from '../../ports.js';
-import { parseJson, unwrapKorrectBody } from '../korrect/body.js';
+import { readKorrectFile } from './korrect-file.js';
 
 /**
  * Payout rows from a JSON file in the Korrect `/dn_payouts_fetch` body shape (`{ statusCode, body }` with body an
@@ -12,7 +10,7 @@ export function createFilePayoutSource(file: string): PayoutSource {
   return {
     origin: file,
     async fetchPayouts(request) {
-      const rows = await readRows(file);
+      const rows = await readKorrectFile(file, 'payouts.file');
       const wanted = new Set(request.customIds.map((id) => id.toUpperCase()));
       return rows.filter((row) => {
         const customId = customIdOf(row);
@@ -21,23 +19,6 @@ export function createFilePayoutSource(file: string): PayoutSource {
       });
     },
   };
-}
-
-async function readRows(file: string): Promise<unknown[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`payouts.file: cannot read ${file}`, {
-      cause: error,
-      hint: 'check the path (relative paths are resolved against the config file)',
-    });
-  }
-  const unwrapped = unwrapKorrectBody(parseJson(text, file), file);
-  if ('statusCode' in unwrapped) {
-    throw new InputError(`${file} records a failed Korrect answer (statusCode ${unwrapped.statusCode})`);
-  }
-  return unwrapped.rows;
 }
 
 function customIdOf(row: unknown): string | undefined {

@@ -40,7 +40,7 @@ export function registerSendReport(program: Command, runtime: CommandRuntime): v
       'canary: every message to this address, [TEST] in the subject, own ledger rows',
     )
     .option('--rate <n>', 'messages per second at most (also capped by ses.maxRate and the account)')
-    .option('--concurrency <n>', 'sends in flight (default: ses.concurrency)')
+    .option('--concurrency <n>', `sends in flight (default: ses.concurrency; at most ${MAX_CONCURRENCY})`)
     .option('--retry-failed', 'resend messages that failed in an earlier run', false)
     .option('--retry-unknown', 'resend messages whose outcome is unknown (they may have arrived)', false)
     .option('--out <dir>', 'dry run: preview folder (default: previews/<campaign-id> beside the config file)')
@@ -69,7 +69,9 @@ Examples:
           redirectTo: options.redirectTo === undefined ? undefined : checkAddress(options.redirectTo),
           rate: options.rate === undefined ? undefined : parseRate(options.rate, '--rate'),
           concurrency:
-            options.concurrency === undefined ? undefined : parseCount(options.concurrency, '--concurrency'),
+            options.concurrency === undefined
+              ? undefined
+              : Math.min(parseCount(options.concurrency, '--concurrency'), MAX_CONCURRENCY),
           retryFailed: options.retryFailed,
           retryUnknown: options.retryUnknown,
           yes: options.yes,
