@@ -51,7 +51,9 @@ export function buildSendSummary(input: {
       ? `stopped: ${result.stopped.reason}`
       : partial
         ? 'some messages were not sent (see failed / unknown / heldForRetry / heldBack)'
-        : 'every message was sent or skipped',
+        : sent.length + skipped.length === 0 && prep.alreadySent.length > 0
+          ? `nothing new to send: ${prep.alreadySent.length} already sent (ledger)`
+          : 'every message was sent or skipped',
     data: {
       campaignId: prep.campaignId,
       batchId: input.runId,

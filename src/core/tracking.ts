@@ -4,6 +4,8 @@ import type { Plan } from './plan.js';
 import type { SendOutcome } from './send-execute.js';
 
 const BATCH = 25;
+/** A pending row waits at most this long, so a run killed mid-way loses at most about a second of rows. */
+const MAX_WAIT_MS = 1_000;
 
 const SEND_STATUS = { sent: 'success', failed: 'failed', skipped: 'skipped', unknown: 'unknown' } as const;
 
@@ -18,6 +20,7 @@ export function createTrackingBuffer(
 ) {
   let pending: TrackingRow[] = [];
   let lastTimestamp = 0;
+  let oldestPending = 0;
   const errors: string[] = [];
   let writing: Promise<void> = Promise.resolve();
 
@@ -54,7 +57,8 @@ export function createTrackingBuffer(
         provider: context.provider,
         expirationTime: Math.floor(timestamp / 1000) + context.ttlDays * 86_400,
       });
-      if (pending.length >= BATCH) {
+      if (pending.length === 1) oldestPending = timestamp;
+      if (pending.length >= BATCH || timestamp - oldestPending >= MAX_WAIT_MS) {
         write(pending);
         pending = [];
       }

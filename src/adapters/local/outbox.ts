@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SendOutcomeUnknownError } from '../../core/send-errors.js';
 import type { Mailer, SendingAccount } from '../../ports.js';
@@ -24,16 +24,14 @@ export function createOutboxMailer(dir: string): Mailer {
         date: message.date,
         messageId: message.messageId,
       });
-      const name = `${message.messageId.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`;
-      const file = path.join(dir, name);
+      const base = path.join(dir, message.messageId.replace(/[^A-Za-z0-9._@-]/g, '_'));
       try {
-        await writeFile(`${file}.tmp`, bytes);
-        await rename(`${file}.tmp`, file);
+        await writeFile(`${base}.tmp`, bytes);
+        await publish(`${base}.tmp`, base);
       } catch (error) {
         // The file may or may not be complete: treat like a provider that did not answer.
-        throw new SendOutcomeUnknownError(
-          `could not write ${file}: ${error instanceof Error ? error.message : error}`,
-        );
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new SendOutcomeUnknownError(`could not write ${base}.eml: ${reason}`);
       }
       return { messageId: message.messageId };
     },
@@ -49,3 +47,19 @@ export const unlimitedAccount: SendingAccount = {
     sendingEnabled: true,
   }),
 };
+
+/**
+ * Links the finished file into place without ever replacing one: a second copy of the same message (e.g. after
+ * `--retry-unknown`) appears as `<id>.2.eml`, so the outbox shows every delivery, as a real inbox would.
+ */
+async function publish(tmp: string, base: string): Promise<void> {
+  for (let n = 1; ; n += 1) {
+    try {
+      await link(tmp, n === 1 ? `${base}.eml` : `${base}.${n}.eml`);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    }
+  }
+  await unlink(tmp);
+}

@@ -86,6 +86,7 @@ function describeEvent(event: ProgressEvent): string | undefined {
     case 'rendering':
       return `Rendering e-mails for ${event.recipients} recipients…`;
     case 'send-started':
+      if (event.total === 0) return undefined;
       return `Sending ${event.total} messages at ${Number.isFinite(event.rate) ? `${event.rate}/s` : 'full speed'}…`;
     case 'throttled':
       return `Throttled by the provider: slowing to ${event.rate.toFixed(1)}/s, retry in ${event.delayMs} ms`;
