@@ -1,3 +1,5 @@
+import { createRandom, pick } from './random.js';
+
 /**
  * A synthetic report bucket for the resolve-paths benchmark: every default layout, month spelling and ID spelling
  * the old uploads used, creators without a report, a few ambiguous ones, and other periods as noise.
@@ -19,22 +21,6 @@ type Layout = 'new' | 'legacy' | 'mixed';
 
 const NEW_MONTHS = ['January', 'january', '01'] as const;
 const LEGACY_MONTHS = ['JANUARY', 'January', 'january', '01'] as const;
-
-/** A small deterministic PRNG (mulberry32): the same fixture on every run. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function pick<T>(random: () => number, values: readonly T[]): T {
-  return values[Math.floor(random() * values.length)] as T;
-}
 
 /** The ID a creator is known by, and the spelling its reports were uploaded under. */
 function spellId(index: number, random: () => number): { id: string; stored: string } {

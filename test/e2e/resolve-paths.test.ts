@@ -1,9 +1,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CONFIG, runCli } from '../support/cli.js';
+import { DEMO_CONFIG, freePort, runCli } from '../support/cli.js';
 
 const audit = ['resolve-paths', '--month', 'January', '--year', '2025', '--config', DEMO_CONFIG];
 
@@ -29,14 +28,6 @@ interface AuditJson {
     skipped: { reason: string }[];
     rowProblems: { index: number; field: string }[];
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 describe('dn-mailer resolve-paths (built CLI, demo workspace)', () => {

@@ -1,20 +1,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { freePort, runCli } from '../support/cli.js';
 import { demoWorkspace, type RunningCli, startCli } from '../support/send-world.js';
 
 const MOLLIE = 'mollie@example.com';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 /** The issue's "Done when": send, one-click unsubscribe through `dn-mailer serve`, rerun, resubscribe, rerun. */
 describe('unsubscribe and resubscribe on the demo workspace (built CLI, real HTTP)', () => {
