@@ -10,7 +10,7 @@ import type { RecipientRules, RecipientSelection } from './recipients.js';
 import { compileEmailTemplates } from './render.js';
 import { type ReportPattern, resolveReportKeys } from './report-paths.js';
 import { checkTemplates } from './sample-context.js';
-import { selectForCampaign } from './select.js';
+import { type Shard, selectForCampaign } from './select.js';
 import { createUnsubscribeLinks, type UnsubscribeSettings } from './unsubscribe-links.js';
 import type { RowProblem } from './users.js';
 
@@ -41,6 +41,8 @@ export interface CampaignRequest {
   period: Period;
   only?: readonly string[];
   limit?: number;
+  /** `--shard i/n`: this run's slice of the recipients. */
+  shard?: Shard | undefined;
   campaignId?: string;
 }
 
@@ -78,7 +80,7 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
 
   const loaded = await loadRecipients(deps.users, deps.rules, onProgress);
   const { recipients, unmatched } = selectForCampaign(loaded.recipients, request);
-  if (request.only && request.only.length > 0 && recipients.length === 0) {
+  if (request.only && request.only.length > 0 && unmatched.length === request.only.length) {
     throw new UsageError(`no recipient matches ${request.only.join(', ')}`, {
       hint: 'give custom IDs (before or after their alias) or addresses; dn-mailer resolve-paths lists them',
     });

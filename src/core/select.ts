@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { normalizeEmail } from './email-address.js';
 import type { Recipient } from './recipients.js';
 
@@ -7,12 +8,31 @@ export interface Selection {
   unmatched: string[];
 }
 
-/** `--only` (custom IDs, original or resolved, or addresses) then `--limit` (the first n). */
+/** `--shard 2/3`: the second of three slices. */
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+/**
+ * Which shard an address belongs to: a hash of the lower-cased address, so the split is the same on every machine
+ * and in every run, and each recipient is in exactly one of the `count` shards.
+ */
+export function shardOf(email: string, count: number): number {
+  const hash = createHash('sha256').update(normalizeEmail(email)).digest();
+  return Number(hash.readBigUInt64BE(0) % BigInt(count)) + 1;
+}
+
+/** `--shard`, then `--only` (custom IDs, original or resolved, or addresses), then `--limit` (the first n). */
 export function selectForCampaign(
   recipients: readonly Recipient[],
-  options: { only?: readonly string[]; limit?: number },
+  options: { only?: readonly string[]; limit?: number; shard?: Shard | undefined },
 ): Selection {
-  let selected = [...recipients];
+  const { shard } = options;
+  let selected = shard
+    ? recipients.filter((r) => shardOf(r.email, shard.count) === shard.index)
+    : [...recipients];
   const unmatched: string[] = [];
   if (options.only && options.only.length > 0) {
     const wanted = options.only.map((token) =>

@@ -26,3 +26,16 @@ export function parseRate(value: string, flag: string): number {
     throw new UsageError(`${flag}: "${value}" is not a positive number`);
   return rate;
 }
+
+/** `--shard 2/3` → { index: 2, count: 3 }. */
+export function parseShard(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || count > 1000 || index < 1 || index > count) {
+    throw new UsageError(`--shard: "${value}" is not i/n with 1 ≤ i ≤ n`, {
+      hint: 'e.g. --shard 2/3 (the second of three parallel jobs)',
+    });
+  }
+  return { index, count };
+}

@@ -5,7 +5,7 @@ import { parsePeriod } from '../../core/months.js';
 import type { CampaignRequest } from '../../core/plan-campaign.js';
 import { MAX_CONCURRENCY } from '../deps-sending.js';
 import type { CommandRuntime } from '../program.js';
-import { parseCount, parseList, parseRate } from './options.js';
+import { parseCount, parseList, parseRate, parseShard } from './options.js';
 import { runDryRun } from './send-report-dry-run.js';
 import { runSend } from './send-report-send.js';
 
@@ -23,6 +23,7 @@ export interface SendReportOptions {
   concurrency?: string;
   retryFailed: boolean;
   retryUnknown: boolean;
+  shard?: string;
 }
 
 export function registerSendReport(program: Command, runtime: CommandRuntime): void {
@@ -41,6 +42,7 @@ export function registerSendReport(program: Command, runtime: CommandRuntime): v
     )
     .option('--rate <n>', 'messages per second at most (also capped by ses.maxRate and the account)')
     .option('--concurrency <n>', `sends in flight (default: ses.concurrency; at most ${MAX_CONCURRENCY})`)
+    .option('--shard <i/n>', "this job's deterministic slice of the recipients (parallel CI jobs), e.g. 2/3")
     .option('--retry-failed', 'resend messages that failed in an earlier run', false)
     .option('--retry-unknown', 'resend messages whose outcome is unknown (they may have arrived)', false)
     .option('--out <dir>', 'dry run: preview folder (default: previews/<campaign-id> beside the config file)')
@@ -53,7 +55,8 @@ Examples:
   $ dn-mailer send-report --month January --year 2025 --redirect-to me@distro-nation.com --limit 3
   $ dn-mailer send-report --month January --year 2025
   $ dn-mailer send-report --month previous --yes --json > summary.json
-  $ dn-mailer send-report -m 01 -y 2025 --yes --retry-failed`,
+  $ dn-mailer send-report -m 01 -y 2025 --yes --retry-failed
+  $ dn-mailer send-report --month previous --yes --shard 2/3      # job 2 of 3, same ledger`,
     )
     .action(
       runtime.handle(async (options: SendReportOptions, command: Command) => {
@@ -63,6 +66,7 @@ Examples:
           ...(options.only === undefined ? {} : { only: parseList(options.only) ?? [] }),
           ...(options.limit === undefined ? {} : { limit: parseCount(options.limit, '--limit') }),
           ...(options.campaignId === undefined ? {} : { campaignId: checkCampaignId(options.campaignId) }),
+          ...(options.shard === undefined ? {} : { shard: parseShard(options.shard) }),
         };
         if (options.dryRun) return runDryRun(run, request, options);
         return runSend(run, request, {
