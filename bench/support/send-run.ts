@@ -80,7 +80,6 @@ export async function runSend(spec: SendSpec, peers: SendPeers): Promise<SendMea
       retryFailed: false,
       retryUnknown: false,
       rates: [spec.rate, undefined],
-      limitGiven: false,
     });
     const result: ExecuteResult = await executeSend(
       {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { ExitCode } from '../core/errors.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
 import { registerResolvePaths } from './commands/resolve-paths.js';
 import { registerSendReport } from './commands/send-report.js';
@@ -12,6 +14,8 @@ import type { CliIO, GlobalOptions } from './io.js';
 
 /** What command files get from the program: a way to open a run and to hand back their exit code. */
 export interface CommandRuntime {
+  /** The process's IO, for commands that run without a config (init). */
+  readonly io: CliIO;
   open(command: Command): Promise<RunContext>;
   /** Wraps an action so that the exit code it returns becomes the process's. */
   // biome-ignore lint/suspicious/noExplicitAny: commander passes positional arguments of any shape
@@ -51,6 +55,8 @@ Examples:
   $ dn-mailer status --month January --year 2025 --failed
   $ dn-mailer unsubscribe artist@example.com --reason "asked by phone"
   $ dn-mailer contacts show artist@example.com
+  $ dn-mailer doctor
+  $ dn-mailer init --backend local --dir my-workspace
   $ dn-mailer preview --month January --year 2025 --custom-id DYLVN --open
   $ dn-mailer resolve-paths --month January --year 2025
   $ dn-mailer resolve-paths --month previous --format json > audit.json
@@ -61,6 +67,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
     );
 
   const runtime: CommandRuntime = {
+    io,
     open: (command) => openRun(io, command.optsWithGlobals<GlobalOptions>(), makeDeps),
     handle:
       (action) =>
@@ -74,6 +81,8 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   registerStatus(program, runtime);
   registerSubscriptionCommands(program, runtime);
   registerServe(program, runtime);
+  registerInit(program, runtime);
+  registerDoctor(program, runtime);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -9,7 +9,8 @@ import { DnMailerError } from './errors.js';
 const CLAIMABLE: ReadonlySet<LedgerStatus> = new Set(['planned', 'failed', 'unknown', 'skipped']);
 
 const FINISH_FROM: Readonly<Record<LedgerOutcome['status'], readonly LedgerStatus[]>> = {
-  sent: ['sending'],
+  // `unknown → sent`: the run that sent it learns the outcome after another run gave up on its claim.
+  sent: ['sending', 'unknown'],
   failed: ['sending'],
   unknown: ['sending'],
   skipped: ['planned', 'failed', 'unknown'],

@@ -69,7 +69,9 @@ const wholeNumber = z
   .nullish()
   .transform((value) => value ?? undefined);
 
-const periodSchema = z.object({ yearPart: wholeNumber, monthPart: wholeNumber }).loose();
+const periodSchema = z
+  .object({ yearPart: wholeNumber, monthPart: wholeNumber, royaltyPeriod: wholeNumber })
+  .loose();
 const contractSchema = z
   .object({
     contractCode: z.string({ error: 'expected a string such as "ART001-DYLVN"' }).min(1, 'must not be empty'),
@@ -176,11 +178,15 @@ function parseContract(customId: string, raw: unknown, period: Period): Contract
   };
 }
 
-function isOtherPeriod(when: { yearPart?: number; monthPart?: number }, period: Period): boolean {
-  return (
-    (when.yearPart !== undefined && when.yearPart !== period.year) ||
-    (when.monthPart !== undefined && when.monthPart !== period.month)
-  );
+/** Year and month from yearPart/monthPart, else from royaltyPeriod (YYYYMM); a contract of another period is left out. */
+function isOtherPeriod(
+  when: { yearPart?: number | undefined; monthPart?: number | undefined; royaltyPeriod?: number | undefined },
+  period: Period,
+): boolean {
+  const fromRoyalty = when.royaltyPeriod;
+  const year = when.yearPart ?? (fromRoyalty === undefined ? undefined : Math.floor(fromRoyalty / 100));
+  const month = when.monthPart ?? (fromRoyalty === undefined ? undefined : fromRoyalty % 100);
+  return (year !== undefined && year !== period.year) || (month !== undefined && month !== period.month);
 }
 
 /** Warns when the balances do not add up, or when a contract is counted twice for one ID. */

@@ -41,6 +41,8 @@ export interface CampaignRequest {
   period: Period;
   only?: readonly string[];
   limit?: number;
+  /** `--redirect-to`: every unsubscribe link and header is made for this address, never the creator's. */
+  unsubscribeAs?: string | undefined;
   /** `--shard i/n`: this run's slice of the recipients. */
   shard?: Shard | undefined;
   campaignId?: string;
@@ -76,7 +78,9 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   const render = compileEmailTemplates(templates);
   checkTemplates(templates, render, settings, request.period);
   const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
-  const unsubscribeFor = createUnsubscribeLinks(await settings.unsubscribe(), deps.clock.now());
+  const linksFor = createUnsubscribeLinks(await settings.unsubscribe(), deps.clock.now());
+  const { unsubscribeAs } = request;
+  const unsubscribeFor = unsubscribeAs ? () => linksFor(unsubscribeAs) : linksFor;
 
   const loaded = await loadRecipients(deps.users, deps.rules, onProgress);
   const { recipients, unmatched } = selectForCampaign(loaded.recipients, request);

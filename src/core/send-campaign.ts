@@ -60,7 +60,9 @@ export async function sendCampaign(
   confirm: (preview: SendPreview) => Promise<boolean>,
 ): Promise<SendCampaignResult> {
   const started = deps.clock.now().getTime();
-  const campaign = await planCampaign(deps, request);
+  // --limit applies to who is still to be sent (below), not to the plan: a rerun continues with the next ones.
+  const { limit, ...planRequest } = request;
+  const campaign = await planCampaign(deps, { ...planRequest, unsubscribeAs: request.envelope.redirectTo });
   const baseId = request.campaignId ?? defaultCampaignId(request.period);
   const campaignId = request.envelope.redirectTo ? `${baseId}-canary` : baseId;
   const prep = await prepareSend(deps, campaign.plan, {
@@ -68,7 +70,7 @@ export async function sendCampaign(
     retryFailed: request.retryFailed,
     retryUnknown: request.retryUnknown,
     rates: [request.rate, request.maxRate],
-    limitGiven: request.limit !== undefined,
+    limit,
   });
   const preview: SendPreview = {
     campaignId,

@@ -115,18 +115,43 @@ export async function executeSend(
     await limiter.take();
     if (result.stopped) return;
     const email = candidate.message.to;
-    if (!(await deps.ledger.claim(campaignId, email, candidate.from, options.runId, now()))) {
-      result.claimedElsewhere.push(email);
-      return;
+    try {
+      if (!(await deps.ledger.claim(campaignId, email, candidate.from, options.runId, now()))) {
+        result.claimedElsewhere.push(email);
+        return;
+      }
+      const outcome = await attempt(candidate.message);
+      if (!(await recordOutcome(email, outcome))) return;
+      consecutiveFailures = outcome.status === 'sent' ? 0 : consecutiveFailures + 1;
+      if (consecutiveFailures >= options.circuitBreaker && !result.stopped) {
+        result.stopped = { reason: `${consecutiveFailures} failures in a row (circuit breaker)` };
+      }
+    } catch (error) {
+      // The ledger itself failed: queued sends see `stopped` and return; a claimed row stays `sending` and
+      // resolves to unknown after its lease.
+      result.stopped ??= {
+        reason: `the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
-    const outcome = await attempt(candidate.message);
-    await deps.ledger.finish(campaignId, email, 'sending', outcome, now(), options.runId);
-    if (outcome.status === 'planned') return;
-    record(outcome);
-    consecutiveFailures = outcome.status === 'sent' ? 0 : consecutiveFailures + 1;
-    if (consecutiveFailures >= options.circuitBreaker && !result.stopped) {
-      result.stopped = { reason: `${consecutiveFailures} failures in a row (circuit breaker)` };
+  }
+
+  /** Writes the outcome of a claimed row; false when nothing is to be reported (released, or lost to another run). */
+  async function recordOutcome(email: string, outcome: SendOutcome): Promise<boolean> {
+    let finished = await deps.ledger.finish(campaignId, email, 'sending', outcome, now(), options.runId);
+    if (!finished && outcome.status === 'sent') {
+      // Another run gave up on our claim and recorded `unknown`; we know better: it was sent.
+      finished = await deps.ledger.finish(campaignId, email, 'unknown', outcome, now());
     }
+    if (outcome.status === 'planned') return false;
+    record(
+      finished
+        ? outcome
+        : {
+            ...outcome,
+            reason: `${outcome.reason ?? ''} (the ledger row was changed by another run)`.trim(),
+          },
+    );
+    return true;
   }
 
   async function attempt(message: PlannedMessage): Promise<SendOutcome> {
@@ -168,9 +193,12 @@ export async function executeSend(
     return { ...base, status: 'unknown', reason: `unexpected error: ${reason}` };
   }
 
-  await Promise.all(prep.toSend.map((candidate) => limit(() => sendOne(candidate))));
-  await settleForeignRows(deps, campaignId, options, onProgress, record);
-  await tracking.flush();
+  try {
+    await Promise.all(prep.toSend.map((candidate) => limit(() => sendOne(candidate))));
+    if (!result.stopped) await settleForeignRows(deps, campaignId, options, onProgress, record);
+  } finally {
+    await tracking.flush();
+  }
   return result;
 }
 

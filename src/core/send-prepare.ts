@@ -29,7 +29,8 @@ export interface PrepareOptions {
   retryUnknown: boolean;
   /** `--rate`, `ses.maxRate`: the lowest of these and the account's MaxSendRate wins. */
   rates: readonly (number | undefined)[];
-  limitGiven: boolean;
+  /** `--limit n`: send to the first n recipients not handled yet (so reruns continue where the last one stopped). */
+  limit?: number | undefined;
 }
 
 /**
@@ -71,8 +72,9 @@ export async function prepareSend(
     if (reason) prep.gated.push({ message: candidate.message, reason, from: candidate.from[0] ?? 'planned' });
     else prep.toSend.push(candidate);
   }
+  if (options.limit !== undefined) prep.toSend = prep.toSend.slice(0, options.limit);
   prep.quota = await deps.account.getQuota();
-  checkQuota(prep.quota, prep.toSend.length, options.limitGiven);
+  checkQuota(prep.quota, prep.toSend.length, options.limit !== undefined);
   prep.rate = Math.min(
     prep.quota.maxSendRate,
     ...options.rates.filter((r): r is number => r !== undefined && r > 0),

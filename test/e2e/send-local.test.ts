@@ -133,10 +133,13 @@ describe('send-report on the local backend (the README main command, on a copy o
       expect(mail.bcc).toEqual([]);
       expect(mail.subject).toMatch(/^\[TEST\] /);
     }
+    // The canary campaign plans every recipient and sends the first two (--limit counts the ones still to send,
+    // so a rerun would continue with the next two); its rows name the real recipients; the real campaign is untouched.
     const rows = sqliteLedger(ws.sqlite, `${CAMPAIGN}-canary`);
-    expect(rows.map((r) => r.status)).toEqual(['sent', 'sent']);
-    // The canary rows name the real recipients (the first two of the plan); the real campaign is untouched.
-    expect(rows.map((r) => r.email).sort()).toEqual(
+    expect(rows).toHaveLength(planned.length);
+    const sent = rows.filter((r) => r.status === 'sent');
+    expect(rows.filter((r) => r.status === 'planned')).toHaveLength(planned.length - 2);
+    expect(sent.map((r) => r.email).sort()).toEqual(
       planned
         .slice(0, 2)
         .map((p) => p.to)

@@ -42,6 +42,7 @@ async function runServe(args: string[], whileRunning: (url: string) => Promise<v
   } as unknown as RunContext;
   let exitCode: ExitCode | undefined;
   const runtime: CommandRuntime = {
+    io: run.io,
     open: async () => run,
     handle:
       (action) =>

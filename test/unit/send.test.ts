@@ -80,7 +80,6 @@ const prepOptions = {
   retryFailed: false,
   retryUnknown: false,
   rates: [],
-  limitGiven: false,
 };
 
 async function run(w: ReturnType<typeof world>, p: Plan, prep = prepOptions, exec = options()) {
@@ -268,5 +267,49 @@ describe('sending a plan', () => {
       ['me@example.com', '[TEST] Your January 2025 financial report', []],
     ]);
     expect([...w.ledger.rows.values()].every((r) => r.campaignId === 'financial-2025-01-canary')).toBe(true);
+  });
+
+  it('--limit sends the next n not yet handled, so reruns continue where the last one stopped', async () => {
+    const w = world();
+    const limited = { ...prepOptions, limit: 2 };
+    await run(w, plan(5), limited);
+    await run(w, plan(5), limited);
+    await run(w, plan(5), limited);
+    expect(w.mail.sent.map((m) => m.to).sort()).toEqual(
+      plan(5)
+        .messages.map((m) => m.to)
+        .sort(),
+    );
+    expect(w.mail.calls()).toBe(5);
+  });
+
+  it('a ledger failure stops the run: no new sends start and the tracking rows are still written', async () => {
+    const w = world();
+    const finish = w.ledger.finish.bind(w.ledger);
+    let finishes = 0;
+    w.ledger.finish = async (...args) => {
+      finishes += 1;
+      if (finishes === 2) throw new Error('database is locked');
+      return finish(...args);
+    };
+    const { result } = await run(w, plan(10), prepOptions, options({ concurrency: 1 }));
+    expect(result.stopped?.reason).toContain('the ledger failed: database is locked');
+    expect(w.mail.calls()).toBe(2);
+    expect(w.tracking.rows).toHaveLength(1);
+  });
+
+  it('a send whose claim another run gave up on (recorded unknown) is corrected to sent', async () => {
+    const w = world(async (m) => {
+      // While this send is in flight, another run declares the row stale.
+      const row = w.ledger.rows.get(`financial-2025-01\n${m.to}`);
+      if (row) row.status = 'unknown';
+      return { messageId: `ses-${m.to}` };
+    });
+    const { result } = await run(w, plan(1));
+    expect(result.outcomes).toEqual([expect.objectContaining({ status: 'sent' })]);
+    expect(w.ledger.rows.get('financial-2025-01\nr1@example.com')).toMatchObject({
+      status: 'sent',
+      messageId: 'ses-r1@example.com',
+    });
   });
 });

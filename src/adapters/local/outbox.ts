@@ -1,6 +1,6 @@
 import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SendOutcomeUnknownError } from '../../core/send-errors.js';
+import { SendFatalError, SendOutcomeUnknownError } from '../../core/send-errors.js';
 import type { Mailer, SendingAccount } from '../../ports.js';
 import { composeMime } from '../mime.js';
 
@@ -15,7 +15,17 @@ export function createOutboxMailer(dir: string): Mailer {
     provider: 'outbox',
     async send(message) {
       ready ??= mkdir(dir, { recursive: true });
-      await ready;
+      try {
+        await ready;
+      } catch (error) {
+        // Nothing was written: stop the run (resumable) rather than record anything as maybe-sent.
+        throw new SendFatalError(
+          `cannot create the outbox ${dir}: ${error instanceof Error ? error.message : error}`,
+          {
+            hint: 'check outbox.dir',
+          },
+        );
+      }
       const bytes = await composeMime(message, {
         from: message.from,
         replyTo: message.replyTo,
@@ -27,6 +37,15 @@ export function createOutboxMailer(dir: string): Mailer {
       const base = path.join(dir, message.messageId.replace(/[^A-Za-z0-9._@-]/g, '_'));
       try {
         await writeFile(`${base}.tmp`, bytes);
+      } catch (error) {
+        throw new SendFatalError(
+          `cannot write into the outbox ${dir}: ${error instanceof Error ? error.message : error}`,
+          {
+            hint: 'check outbox.dir (free space, permissions); nothing was delivered',
+          },
+        );
+      }
+      try {
         await publish(`${base}.tmp`, base);
       } catch (error) {
         // The file may or may not be complete: treat like a provider that did not answer.

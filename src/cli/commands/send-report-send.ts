@@ -56,8 +56,13 @@ export async function runSend(
     ).finally(() => run.progress.stop());
     run.io.stdout.write(run.globals.json ? renderSendJson(summary, view) : renderSendSummary(summary, view));
     if (run.globals.json) run.progress.note(renderSendSummary(summary, view).trimEnd());
+    // The summary is the one stdout document even for a stopped run; the reason goes to stderr (exit 5).
     const stopped = stoppedError(summary);
-    if (stopped) throw stopped;
+    if (stopped) {
+      run.progress.note(run.chalk.red(`✘ ${stopped.message}`));
+      if (stopped.hint) run.progress.note(run.chalk.dim(`hint: ${stopped.hint}`));
+      return ExitCode.backend;
+    }
     return summary.success ? ExitCode.ok : ExitCode.partial;
   } finally {
     sending.close();

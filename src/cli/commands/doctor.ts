@@ -1,0 +1,91 @@
+import type { ChalkInstance } from 'chalk';
+import type { Command } from 'commander';
+import { type DoctorReport, doctorExitCode, runDoctor } from '../../core/doctor.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
+import { createChalk } from '../context.js';
+import { createDoctorChecks } from '../doctor-checks.js';
+import type { GlobalOptions } from '../io.js';
+import type { CommandRuntime } from '../program.js';
+
+interface DoctorOptions {
+  timeoutMs: string;
+}
+
+export function registerDoctor(program: Command, runtime: CommandRuntime): void {
+  const command = program
+    .command('doctor')
+    .description('check the config, credentials and every service a send needs — one line per check')
+    .option('--timeout-ms <ms>', 'how long each check may take', '10000')
+    .addHelpText(
+      'after',
+      `
+Checks: config · backend · AWS identity (aws) · users (Korrect or file) · reports (bucket or folder) ·
+signing key · SES account and contact list (aws) · outbox (local) · ledger/tracking · templates.
+A check that needs a valid config is skipped when the config is invalid.
+
+Exit codes: 0 every check passed · 3 a config or credential check failed (a setting, key or permission to fix)
+            · 5 only reachability failed (a service did not answer or timed out: try again later)
+
+Examples:
+  $ dn-mailer doctor
+  $ dn-mailer doctor --backend aws --json`,
+    )
+    .action(
+      runtime.handle(async (options: DoctorOptions, self: Command) => {
+        const timeoutMs = parseTimeout(options.timeoutMs);
+        const globals = self.optsWithGlobals<GlobalOptions>();
+        const opened = runtime.open(self);
+        // A config error is the first check's answer, not the end of the command; anything else still is.
+        const run = await opened.catch((error: unknown) => {
+          if (error instanceof ConfigError) return undefined;
+          throw error;
+        });
+        const backend = run?.loaded.config.backend ?? toBackend(globals.backend);
+        const checks = createDoctorChecks({
+          context: opened.then(({ loaded, deps }) => ({ loaded, deps })),
+          backend,
+        });
+        const report = await runDoctor(checks, { timeoutMs });
+        const chalk = run?.chalk ?? createChalk(runtime.io, globals);
+        runtime.io.stdout.write(globals.json ? renderJson(report) : renderLines(report, chalk));
+        return doctorExitCode(report);
+      }),
+    );
+  // Registered after createProgram's own loop: take over the program's output and error handling like the rest.
+  command.exitOverride().configureOutput(program.configureOutput());
+}
+
+export function renderLines(report: DoctorReport, chalk: ChalkInstance): string {
+  const lines = report.checks.flatMap((check) => {
+    if (check.ok) return [`${chalk.green('✔')} ${check.name} — ${check.detail}`];
+    const mark = check.skipped ? chalk.dim('✘') : chalk.red('✘');
+    const line = `${mark} ${check.name} — ${check.skipped ? chalk.dim(check.detail) : check.detail}`;
+    return check.hint ? [line, chalk.dim(`  hint: ${check.hint}`)] : [line];
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+function renderJson(report: DoctorReport): string {
+  const checks = report.checks.map(({ name, ok, skipped, detail, hint }) => ({
+    name,
+    ok,
+    skipped,
+    detail,
+    hint,
+  }));
+  return `${JSON.stringify({ ok: report.ok, checks }, null, 2)}\n`;
+}
+
+function toBackend(value: string | undefined): 'local' | 'aws' | undefined {
+  return value === 'local' || value === 'aws' ? value : undefined;
+}
+
+function parseTimeout(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1) {
+    throw new UsageError(`--timeout-ms must be a positive whole number of milliseconds, not "${value}"`, {
+      hint: 'dn-mailer doctor --timeout-ms 20000',
+    });
+  }
+  return ms;
+}
