@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createCloudFrontLinkSigner } from '../adapters/aws/cloudfront-signer.js';
 import { createS3ReportStore } from '../adapters/aws/s3-report-store.js';
 import { createSecretsManagerStore } from '../adapters/aws/secrets-manager.js';
+import { createFirestoreUserSource, openFirestore } from '../adapters/firebase/firestore-users.js';
 import { createKorrectClient, type KorrectClient } from '../adapters/korrect/client.js';
 import { createKorrectPayoutSource } from '../adapters/korrect/payouts.js';
 import { createKorrectUserSource } from '../adapters/korrect/users.js';
@@ -92,7 +93,7 @@ export function createDeps(loaded: LoadedConfig, options: DepsOptions = {}): Dep
   const korrect = createKorrect(config, resolveSecret, retryDeps);
   return {
     config,
-    users: overrides.users ?? createUserSource(config, korrect),
+    users: overrides.users ?? createUserSource(config, korrect, resolveSecret),
     campaign: () => overrides.campaign?.() ?? createCampaignParts(config, resolveSecret, korrect),
     sending: () => overrides.sending?.() ?? createSendingParts(config),
     unsubscribe: () => overrides.unsubscribe?.() ?? createUnsubscribeParts(config, loaded.env, resolveSecret),
@@ -132,11 +133,23 @@ function createKorrect(
   };
 }
 
-function createUserSource(config: Config, korrect: KorrectFactory): UserSource {
+function createUserSource(config: Config, korrect: KorrectFactory, resolveSecret: ResolveSecret): UserSource {
   const { users } = config;
   if (users.source === 'file') {
     if (!users.file) throw new ConfigError('users.file: required when users.source is file');
     return createFileUserSource(users.file);
+  }
+  if (users.source === 'firestore') {
+    const firestore = users.firestore;
+    if (!firestore) throw new ConfigError('users.firestore: required when users.source is firestore');
+    return createFirestoreUserSource(
+      async () =>
+        openFirestore(
+          await resolveSecret(firestore.serviceAccount, 'users.firestore.serviceAccount'),
+          firestore.projectId,
+        ),
+      { collection: firestore.collection, projectId: firestore.projectId },
+    );
   }
   return createKorrectUserSource(korrect('users'));
 }

@@ -36,7 +36,7 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
 
   const users = z
     .strictObject({
-      source: z.enum(['korrect', 'file']).optional().meta({
+      source: z.enum(['korrect', 'file', 'firestore']).optional().meta({
         description: 'where creators come from; default: file on the local backend, korrect on aws',
       }),
       file: pathField(
@@ -55,6 +55,24 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
         })
         .optional()
         .meta({ description: 'the Korrect API (source: korrect)' }),
+      firestore: z
+        .strictObject({
+          projectId: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "Firebase project (default: the service account's)" }),
+          serviceAccount: secretRef(resolvePath, 'service account JSON key', {
+            secret: 'dn-mailer/firebase-service-account',
+          }),
+          collection: z
+            .string()
+            .min(1)
+            .default('users')
+            .meta({ description: 'collection of user documents' }),
+        })
+        .optional()
+        .meta({ description: 'Firestore (source: firestore), read with firebase-admin' }),
       excludeEmails: z
         .array(z.string())
         .default([])
@@ -113,6 +131,13 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
           code: 'custom',
           path: ['users', 'file'],
           message: 'required when users.source is file',
+        });
+      }
+      if (source === 'firestore' && !config.users.firestore) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', 'firestore'],
+          message: 'required when users.source is firestore',
         });
       }
       if (source === 'korrect' && !config.users.korrect) {
