@@ -3,7 +3,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createCloudFrontLinkSigner } from '../adapters/aws/cloudfront-signer.js';
 import { createS3ReportStore } from '../adapters/aws/s3-report-store.js';
 import { createSecretsManagerStore } from '../adapters/aws/secrets-manager.js';
-import { createFirestoreUserSource, openFirestore } from '../adapters/firebase/firestore-users.js';
 import { createKorrectClient, type KorrectClient } from '../adapters/korrect/client.js';
 import { createKorrectPayoutSource } from '../adapters/korrect/payouts.js';
 import { createKorrectUserSource } from '../adapters/korrect/users.js';
@@ -142,14 +141,27 @@ function createUserSource(config: Config, korrect: KorrectFactory, resolveSecret
   if (users.source === 'firestore') {
     const firestore = users.firestore;
     if (!firestore) throw new ConfigError('users.firestore: required when users.source is firestore');
-    return createFirestoreUserSource(
-      async () =>
-        openFirestore(
-          await resolveSecret(firestore.serviceAccount, 'users.firestore.serviceAccount'),
-          firestore.projectId,
-        ),
-      { collection: firestore.collection, projectId: firestore.projectId },
-    );
+    return {
+      origin: `Firestore ${firestore.projectId ?? '(project of the service account)'}/${firestore.collection}`,
+      // firebase-admin is heavy to load: only runs that read Firestore pay for it.
+      async loadUsers() {
+        const { createFirestoreUserSource, openFirestore } = await import(
+          '../adapters/firebase/firestore-users.js'
+        );
+        const serviceAccount = await resolveSecret(
+          firestore.serviceAccount,
+          'users.firestore.serviceAccount',
+        );
+        const source = createFirestoreUserSource(
+          async () => openFirestore(serviceAccount, firestore.projectId),
+          {
+            collection: firestore.collection,
+            projectId: firestore.projectId,
+          },
+        );
+        return source.loadUsers();
+      },
+    };
   }
   return createKorrectUserSource(korrect('users'));
 }
