@@ -4,9 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CommanderError } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { registerDoctor } from '../../src/cli/commands/doctor.js';
-import { openRun } from '../../src/cli/context.js';
-import type { CliIO, GlobalOptions } from '../../src/cli/io.js';
+import type { CliIO } from '../../src/cli/io.js';
 import { createProgram, type ProgramState } from '../../src/cli/program.js';
 import { ExitCode, isDnMailerError } from '../../src/core/errors.js';
 import { type AwsWorld, CONTACT_LIST, startAwsWorld } from '../support/aws-world.js';
@@ -19,7 +17,7 @@ interface DoctorJson {
   checks: { name: string; ok: boolean; skipped: boolean; detail: string; hint: string | null }[];
 }
 
-/** `dn-mailer doctor …` in-process: the real program plus registerDoctor, as program.ts will wire it. */
+/** `dn-mailer doctor …` in-process, through the real program. */
 async function doctor(args: readonly string[], cwd: string) {
   let stdout = '';
   let stderr = '';
@@ -37,15 +35,6 @@ async function doctor(args: readonly string[], cwd: string) {
   };
   const state: ProgramState = { exitCode: ExitCode.ok };
   const program = createProgram(io, state);
-  registerDoctor(program, {
-    io,
-    open: (command) => openRun(io, command.optsWithGlobals<GlobalOptions>()),
-    handle:
-      (action) =>
-      async (...a) => {
-        state.exitCode = await action(...a);
-      },
-  });
   let code: number = ExitCode.ok;
   try {
     await program.parseAsync([...io.argv], { from: 'user' });
