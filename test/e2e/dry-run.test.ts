@@ -70,7 +70,7 @@ describe('send-report --dry-run on the demo workspace (January 2025)', () => {
   });
 
   it('writes the .html, .txt and .eml of every message and the manifest, nothing else', async () => {
-    const expected = manifest.messages.flatMap((m) => m.files).concat('manifest.json');
+    const expected = manifest.messages.flatMap((m) => m.files).concat('manifest.json', 'report.html');
     expect((await readdir(outDir)).sort()).toEqual(expected.sort());
     expect(manifest.messages[0]?.files).toEqual(['001-DYLVN.html', '001-DYLVN.txt', '001-DYLVN.eml']);
   });

@@ -6,7 +6,7 @@ import { messageIdFor } from '../../core/message-id.js';
 import type { Plan } from '../../core/plan.js';
 import { composeMime, type MimeEnvelope } from '../mime.js';
 
-const PREVIEW_FILE = /^\d+-[A-Za-z0-9_-]+\.(html|txt|eml)$/;
+const PREVIEW_FILE = /^(\d+-[A-Za-z0-9_-]+\.(html|txt|eml)|report\.html)$/;
 
 export interface PreviewOptions {
   from: string;

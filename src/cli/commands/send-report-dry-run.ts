@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { checkPreviewFolder, writePreviews } from '../../adapters/local/previews.js';
+import { writeReportFile } from '../../adapters/local/report-file.js';
+import { buildReportFromManifest } from '../../core/campaign-report.js';
 import { ExitCode } from '../../core/errors.js';
 import { buildManifest } from '../../core/manifest.js';
 import { type CampaignRequest, defaultCampaignId, planCampaign } from '../../core/plan-campaign.js';
 import type { RunContext } from '../context.js';
 import { renderCampaignNotes, renderDryRunJson, renderDryRunSummary } from '../ui/campaign-view.js';
+import { renderCampaignReportHtml } from '../ui/report-html.js';
 
 /** `send-report --dry-run`: the full plan, written as previews and a manifest; nothing sent, no ledger rows. */
 export async function runDryRun(
@@ -29,6 +32,8 @@ export async function runDryRun(
     bcc: campaign.email.bcc,
     date: generatedAt,
   });
+  const report = buildReportFromManifest(manifest, { reveal: run.globals.verbose });
+  await writeReportFile(path.join(outDir, 'report.html'), renderCampaignReportHtml(report));
   const view = { revealEmails: run.globals.verbose, chalk: run.chalk };
   if (run.globals.json) run.io.stdout.write(renderDryRunJson(manifest, outDir, view));
   else run.io.stdout.write(renderDryRunSummary(manifest, outDir, view));

@@ -1,8 +1,13 @@
+import path from 'node:path';
+import { writeReportFile } from '../../adapters/local/report-file.js';
+import { buildReportFromSummary } from '../../core/campaign-report.js';
+import { loadCampaignStatus } from '../../core/campaign-status.js';
 import { ExitCode } from '../../core/errors.js';
 import type { CampaignRequest } from '../../core/plan-campaign.js';
 import { sendCampaign, stoppedError } from '../../core/send-campaign.js';
 import type { RunContext } from '../context.js';
 import { askToConfirm } from '../ui/prompt.js';
+import { renderCampaignReportHtml } from '../ui/report-html.js';
 import { renderConfirmation, renderSendJson, renderSendSummary } from '../ui/send-view.js';
 
 export interface SendFlags {
@@ -12,6 +17,8 @@ export interface SendFlags {
   retryFailed: boolean;
   retryUnknown: boolean;
   yes: boolean;
+  /** report.html path (default: .dn-mailer/reports/<campaign>-<batch>.html beside the config file). */
+  report: string | undefined;
 }
 
 /** `send-report`: plan, confirm, send; the summary on stdout; exit 0, 6 (some not sent) or 5 (run stopped). */
@@ -56,6 +63,14 @@ export async function runSend(
     ).finally(() => run.progress.stop());
     run.io.stdout.write(run.globals.json ? renderSendJson(summary, view) : renderSendSummary(summary, view));
     if (run.globals.json) run.progress.note(renderSendSummary(summary, view).trimEnd());
+    const { rows } = await loadCampaignStatus(sending.ledger, summary.data.campaignId);
+    const report = buildReportFromSummary(summary, { reveal: run.globals.verbose, ledgerRows: rows });
+    const baseDir = run.loaded.path ? path.dirname(run.loaded.path) : run.io.cwd;
+    const file =
+      flags.report ??
+      path.join(baseDir, '.dn-mailer', 'reports', `${summary.data.campaignId}-${summary.data.batchId}.html`);
+    const written = await writeReportFile(path.resolve(run.io.cwd, file), renderCampaignReportHtml(report));
+    run.progress.note(`report: ${written}`);
     // The summary is the one stdout document even for a stopped run; the reason goes to stderr (exit 5).
     const stopped = stoppedError(summary);
     if (stopped) {

@@ -24,6 +24,7 @@ export interface SendReportOptions {
   retryFailed: boolean;
   retryUnknown: boolean;
   shard?: string;
+  report?: string;
 }
 
 export function registerSendReport(program: Command, runtime: CommandRuntime): void {
@@ -47,6 +48,10 @@ export function registerSendReport(program: Command, runtime: CommandRuntime): v
     .option('--retry-unknown', 'resend messages whose outcome is unknown (they may have arrived)', false)
     .option('--out <dir>', 'dry run: preview folder (default: previews/<campaign-id> beside the config file)')
     .option('--campaign-id <id>', 'campaign identifier (default: financial-<yyyy>-<mm>)')
+    .option(
+      '--report <file>',
+      'HTML campaign report (default: .dn-mailer/reports/<campaign-id>-<batch-id>.html beside the config file)',
+    )
     .addHelpText(
       'after',
       `
@@ -79,6 +84,7 @@ Examples:
           retryFailed: options.retryFailed,
           retryUnknown: options.retryUnknown,
           yes: options.yes,
+          report: options.report,
         });
       }),
     );

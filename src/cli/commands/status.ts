@@ -1,10 +1,14 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { writeReportFile } from '../../adapters/local/report-file.js';
+import { buildReportFromLedger } from '../../core/campaign-report.js';
 import { loadCampaignStatus } from '../../core/campaign-status.js';
 import { maskEmail } from '../../core/email-address.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { parsePeriod } from '../../core/months.js';
 import { defaultCampaignId } from '../../core/plan-campaign.js';
 import type { CommandRuntime } from '../program.js';
+import { renderCampaignReportHtml } from '../ui/report-html.js';
 import { renderTable } from '../ui/table.js';
 
 interface StatusOptions {
@@ -12,6 +16,7 @@ interface StatusOptions {
   year?: string;
   campaignId?: string;
   failed: boolean;
+  html?: string;
 }
 
 export function registerStatus(program: Command, runtime: CommandRuntime): void {
@@ -24,12 +29,14 @@ export function registerStatus(program: Command, runtime: CommandRuntime): void 
     .option('-y, --year <year>', 'four-digit year')
     .option('--campaign-id <id>', 'instead of --month/--year (e.g. financial-2025-01-canary)')
     .option('--failed', 'list only failed, unknown and stuck rows', false)
+    .option('--html <file>', 'also write the HTML campaign report (counts, sends over time, problems)')
     .addHelpText(
       'after',
       `
 Examples:
   $ dn-mailer status --month January --year 2025
-  $ dn-mailer status --campaign-id financial-2025-01 --failed --json`,
+  $ dn-mailer status --campaign-id financial-2025-01 --failed --json
+  $ dn-mailer status --month January --year 2025 --html report.html`,
     )
     .action(
       runtime.handle(async (options: StatusOptions, command: Command) => {
@@ -38,6 +45,11 @@ Examples:
         const sending = run.deps.sending();
         try {
           const status = await loadCampaignStatus(sending.ledger, campaignId);
+          if (options.html !== undefined) {
+            const report = buildReportFromLedger(status, { reveal: run.globals.verbose });
+            const file = path.resolve(run.io.cwd, options.html);
+            run.progress.note(`report: ${await writeReportFile(file, renderCampaignReportHtml(report))}`);
+          }
           const reveal = (email: string) => (run.globals.verbose ? email : maskEmail(email));
           const rows = (options.failed ? status.problems : status.rows).map((row) => ({
             ...row,

@@ -1,0 +1,163 @@
+import type { CampaignReport, SendSeries } from '../../core/campaign-report.js';
+
+const escapeHtml = (text: string): string =>
+  text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+
+const CSS = `
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1b1f;background:#fff;margin:0 auto;max-width:60rem;padding:1.5rem}
+h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem}
+.meta{color:#4a4a55;margin:0}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+caption{text-align:left;font-weight:600;padding:.25rem 0}
+th,td{border-bottom:1px solid #d5d5dc;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f3f6}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.counts td[data-count]{font-weight:600}
+.bar{fill:#2f5fb3}.axis{stroke:#6b6b76}svg text{font-size:11px;fill:#3a3a44}
+.none{color:#4a4a55}
+@media (prefers-color-scheme:dark){body{background:#16161a;color:#ececf1}th{background:#26262d}.meta,.none{color:#b5b5c0}svg text{fill:#d0d0d8}.bar{fill:#7aa7ff}}
+`;
+
+/** report.html: one self-contained page (inline CSS and SVG; no scripts, no external resources). */
+export function renderCampaignReportHtml(model: CampaignReport): string {
+  const period = model.period ? ` · ${escapeHtml(model.period)}` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(model.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<h1>${escapeHtml(model.title)}</h1>
+<p class="meta">Campaign <code>${escapeHtml(model.campaignId)}</code>${period} · from the ${escapeHtml(sourceLabel(model.source))}</p>
+${renderCounts(model)}
+${renderChart(model.chart)}
+${renderAttention(model)}
+${renderMissing(model)}
+${renderWarnings(model)}
+</main>
+</body>
+</html>
+`;
+}
+
+function sourceLabel(source: CampaignReport['source']): string {
+  return source === 'send' ? 'send summary' : source === 'dry-run' ? 'dry-run manifest' : 'ledger';
+}
+
+function renderCounts(model: CampaignReport): string {
+  const rows = model.counts
+    .map(
+      (c) =>
+        `<tr data-state="${escapeHtml(c.state)}"><th scope="row">${escapeHtml(c.label)}</th><td class="num" data-count="${escapeHtml(c.state)}">${c.count}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2 id="counts">Counts</h2>
+<table class="counts" aria-labelledby="counts">
+<caption>Recipients per state</caption>
+<thead><tr><th scope="col">State</th><th scope="col">Count</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+function renderChart(series: SendSeries): string {
+  const heading = '<h2 id="sends">Sends over time</h2>';
+  if (series.points.length === 0) return `${heading}\n<p class="none">No sends recorded.</p>`;
+  const total = series.points.reduce((sum, p) => sum + p.count, 0);
+  const rate = series.ratePerSecond === null ? 'n/a' : `${series.ratePerSecond.toFixed(2)} per second`;
+  const summary = `${total} sent in ${series.points.length} ${series.bucket}(s) from ${series.points[0]?.at} · achieved rate ${rate}`;
+  const max = Math.max(...series.points.map((p) => p.count));
+  const width = 600;
+  const height = 160;
+  const pad = 24;
+  const step = (width - pad * 2) / series.points.length;
+  const bars = series.points
+    .map((p, i) => {
+      const h = max === 0 ? 0 : ((height - pad * 2) * p.count) / max;
+      const x = pad + i * step;
+      const y = height - pad - h;
+      return `<rect class="bar" x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(step - 2, 1).toFixed(1)}" height="${h.toFixed(1)}"><title>${escapeHtml(p.at)}: ${p.count}</title></rect>`;
+    })
+    .join('');
+  const axis = `<line class="axis" x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}"/>`;
+  const labels = `<text x="${pad}" y="${height - 6}">${escapeHtml(series.points[0]?.at ?? '')}</text><text x="${pad}" y="14">max ${max} per ${series.bucket}</text>`;
+  const rows = series.points
+    .map((p) => `<tr><th scope="row">${escapeHtml(p.at)}</th><td class="num">${p.count}</td></tr>`)
+    .join('\n');
+  return `${heading}
+<p data-rate="${series.ratePerSecond ?? ''}">Achieved rate: ${escapeHtml(rate)}</p>
+<svg role="img" aria-label="${escapeHtml(`Sends per ${series.bucket}: ${summary}`)}" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
+<title>Sends per ${series.bucket}</title>${axis}${bars}${labels}
+</svg>
+<details><summary>Sends per ${series.bucket} as a table</summary>
+<table>
+<caption>${escapeHtml(summary)}</caption>
+<thead><tr><th scope="col">${series.bucket === 'second' ? 'Second' : 'Minute'} (UTC)</th><th scope="col">Sent</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</details>`;
+}
+
+function renderTableSection(
+  id: string,
+  heading: string,
+  caption: string,
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  if (rows.length === 0) return `<h2 id="${id}">${heading}</h2>\n<p class="none">None.</p>`;
+  const th = head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
+  const body = rows
+    .map((cells) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<h2 id="${id}">${heading}</h2>
+<table id="${id}-table">
+<caption>${escapeHtml(caption)}</caption>
+<thead><tr>${th}</tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`;
+}
+
+function renderAttention(model: CampaignReport): string {
+  return renderTableSection(
+    'attention',
+    'Needs attention',
+    `${model.attention.length} recipient(s) not sent, with reasons`,
+    ['Recipient', 'State', 'Custom IDs', 'Reason'],
+    model.attention.map((a) => [a.email, a.state, a.customIds.join(', '), a.reason]),
+  );
+}
+
+function renderMissing(model: CampaignReport): string {
+  return renderTableSection(
+    'missing',
+    'Missing reports',
+    `${model.missingReports.length} custom ID(s) with report files missing`,
+    ['Recipient', 'Custom ID', 'Missing'],
+    model.missingReports.map((m) => [m.email, m.customId, m.labels.join(', ')]),
+  );
+}
+
+function renderWarnings(model: CampaignReport): string {
+  return renderTableSection(
+    'warnings',
+    'Payout warnings',
+    `${model.payoutWarnings.length} payout warning(s)`,
+    ['Custom ID', 'Contract', 'Warning'],
+    model.payoutWarnings.map((w) => [w.customId, w.contractCode, w.message]),
+  );
+}

@@ -1,0 +1,111 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDir, type ManifestJson, readManifest } from '../support/demo.js';
+import {
+  demoWorkspace,
+  JANUARY,
+  parseJson,
+  type SendJson,
+  startCli,
+  stopStrayClis,
+} from '../support/send-world.js';
+
+// Spawns the BUILT CLI: run `npm run build` first. Works on a copy of the demo workspace; examples/ is never written.
+afterAll(stopStrayClis);
+
+const cli = (...args: string[]) => startCli(args).done;
+
+/** The `data-count` cells of report.html, by state. */
+function countsOf(html: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const m of html.matchAll(/<td class="num" data-count="([a-z-]+)">(\d+)<\/td>/g))
+    counts[m[1] ?? ''] = Number(m[2]);
+  return counts;
+}
+
+function expectSelfContained(html: string): void {
+  expect(html).toContain('<html lang="en">');
+  expect(html).not.toMatch(/<script/i);
+  // No URL outside escaped text: nothing in an attribute or element references the network.
+  expect(html).not.toMatch(/(src|href)\s*=/i);
+  const outsideText = html.replace(/>[^<]*</g, '><');
+  expect(outsideText).not.toMatch(/https?:/i);
+}
+
+describe('report.html (campaign report) on a copy of the demo workspace', () => {
+  let ws: Awaited<ReturnType<typeof demoWorkspace>>;
+  beforeAll(async () => {
+    ws = await demoWorkspace();
+  });
+
+  it('a dry run writes report.html next to manifest.json with the manifest’s counts, also on a rerun', async () => {
+    const out = await freshDir('dn-report-dry-');
+    const args = ['send-report', ...JANUARY, '--dry-run', '--config', ws.config, '--out', out];
+    const first = await cli(...args);
+    expect(first.code, first.stderr).toBe(0);
+    const rerun = await cli(...args); // report.html from the first run does not make the folder "foreign"
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(await readdir(out)).toContain('report.html');
+    const manifest: ManifestJson = await readManifest(out);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expectSelfContained(html);
+    expect(countsOf(html)).toMatchObject({
+      recipients: manifest.counts.recipients,
+      messages: manifest.counts.messages,
+      'nothing-to-send': manifest.counts.nothingToSend,
+      'payout-warnings': manifest.counts.payoutWarnings,
+    });
+    expect(html).not.toContain('nora@example.com'); // masked without --verbose
+    expect(html).toContain('n***@example.com');
+  });
+
+  it('a send writes --report whose counts match the JSON summary and prints its path', async () => {
+    const file = path.join(await freshDir('dn-report-send-'), 'nested', 'report.html');
+    const result = await cli(
+      'send-report',
+      ...JANUARY,
+      '--config',
+      ws.config,
+      '--yes',
+      '--json',
+      '--report',
+      file,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const summary = parseJson<SendJson>(result);
+    expect(result.stderr).toContain(`report: ${file}`);
+    const html = await readFile(file, 'utf8');
+    expectSelfContained(html);
+    expect(countsOf(html)).toMatchObject({
+      total: summary.data.totalRecipients,
+      sent: summary.data.successful,
+      failed: summary.data.failed,
+      unknown: summary.data.unknown,
+      skipped: summary.data.skipped,
+    });
+    expect(summary.data.successful).toBeGreaterThan(0);
+    expect(html).toMatch(/<svg role="img" aria-label="Sends per (second|minute)/);
+  });
+
+  it('a send without --report writes .dn-mailer/reports/<campaign>-<batch>.html beside the config', async () => {
+    const result = await cli('send-report', ...JANUARY, '--config', ws.config, '--yes', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const summary = parseJson<SendJson & { data: { batchId: string } }>(result);
+    const file = path.join(ws.dir, '.dn-mailer', 'reports', `financial-2025-01-${summary.data.batchId}.html`);
+    const html = await readFile(file, 'utf8');
+    expect(countsOf(html)).toMatchObject({ sent: 0, 'already-sent': summary.data.alreadySent });
+  });
+
+  it('status --html writes the report from the ledger', async () => {
+    const file = path.join(await freshDir('dn-report-status-'), 'status.html');
+    const result = await cli('status', ...JANUARY, '--config', ws.config, '--json', '--html', file);
+    expect(result.code, result.stderr).toBe(0);
+    const status = JSON.parse(result.stdout) as { total: number; counts: Record<string, number> };
+    const html = await readFile(file, 'utf8');
+    expectSelfContained(html);
+    expect(countsOf(html)).toMatchObject({ total: status.total, ...status.counts });
+    expect(status.counts.sent).toBeGreaterThan(0);
+    expect(html).toContain('Achieved rate');
+  });
+});

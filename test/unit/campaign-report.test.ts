@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { renderCampaignReportHtml } from '../../src/cli/ui/report-html.js';
+import {
+  buildReportFromLedger,
+  buildReportFromSummary,
+  buildSendSeries,
+} from '../../src/core/campaign-report.js';
+import type { CampaignStatus } from '../../src/core/campaign-status.js';
+import type { SendSummary } from '../../src/core/send-summary.js';
+import type { LedgerRow, LedgerStatus } from '../../src/ports.js';
+
+const row = (email: string, status: LedgerStatus, updatedAt: string, reason?: string): LedgerRow => ({
+  campaignId: 'financial-2025-01',
+  email,
+  status,
+  customIds: [email.slice(0, 3).toUpperCase()],
+  reason,
+  attempts: 1,
+  runId: 'run-1',
+  updatedAt,
+});
+
+const ROWS: LedgerRow[] = [
+  row('ann@example.com', 'sent', '2025-02-01T10:00:00.100Z'),
+  row('bob@example.com', 'sent', '2025-02-01T10:00:00.900Z'),
+  row('cat@example.com', 'sent', '2025-02-01T10:00:02.100Z'),
+  row('dan@example.com', 'failed', '2025-02-01T10:00:02.200Z', '<script>alert(1)</script>'),
+  row('eve@example.com', 'skipped', '2025-02-01T10:00:02.300Z', 'suppressed'),
+];
+
+function statusOf(rows: LedgerRow[]): CampaignStatus {
+  const counts = { planned: 0, sending: 0, sent: 0, failed: 0, skipped: 0, unknown: 0 };
+  for (const r of rows) counts[r.status] += 1;
+  const problems = rows.filter((r) => r.status === 'failed' || r.status === 'unknown');
+  return { campaignId: 'financial-2025-01', counts, total: rows.length, problems, rows };
+}
+
+const entry = (email: string, reason: string | null = null) => ({
+  email,
+  customIds: ['X'],
+  messageId: null,
+  reason,
+});
+
+function summary(): SendSummary {
+  return {
+    success: false,
+    message: 'some messages were not sent',
+    data: {
+      campaignId: 'financial-2025-01',
+      batchId: 'run-1',
+      provider: 'local',
+      attachReporting: true,
+      month: 'January',
+      year: '2025',
+      totalRecipients: 5,
+      successful: 3,
+      failed: 1,
+      unknown: 0,
+      skipped: 1,
+      alreadySent: 0,
+      alreadySkipped: 0,
+      heldForRetry: 0,
+      claimedElsewhere: 0,
+      notStarted: 0,
+      duration: 10,
+      durationMs: 10,
+      customIds: ['X'],
+      reporting: { payoutCount: 3, downloadLinkGroups: 3 },
+      results: {
+        successful: [entry('ann@example.com'), entry('bob@example.com'), entry('cat@example.com')],
+        failed: [entry('dan@example.com', '<script>alert(1)</script>')],
+        unknown: [],
+        skipped: [entry('eve@example.com', 'suppressed')],
+        heldForRetry: [],
+        heldBack: [],
+        nothingToSend: [],
+      },
+      missingReports: [{ email: 'fay@example.com', customId: 'FAY', labels: ['PDF'] }],
+      payoutWarnings: [{ customId: 'ART', contractCode: 'C-1', message: 'payments > earnings & "odd"' }],
+      stopped: null,
+      trackingErrors: [],
+    },
+  };
+}
+
+const countOf = (html: string, state: string) =>
+  html.match(new RegExp(`<td class="num" data-count="${state}">(\\d+)</td>`))?.[1];
+
+describe('campaign report model', () => {
+  it('from a send summary: counts, masked addresses, missing reports, warnings and the run’s chart', () => {
+    const model = buildReportFromSummary(summary(), { reveal: false, ledgerRows: ROWS });
+    expect(model.period).toBe('January 2025');
+    expect(Object.fromEntries(model.counts.map((c) => [c.state, c.count]))).toMatchObject({
+      total: 5,
+      sent: 3,
+      failed: 1,
+      skipped: 1,
+      unknown: 0,
+    });
+    expect(model.attention.map((a) => `${a.email} ${a.state}`)).toEqual([
+      'd***@example.com failed',
+      'e***@example.com skipped',
+    ]);
+    expect(model.missingReports[0]?.email).toBe('f***@example.com');
+    expect(model.chart.points.map((p) => p.count)).toEqual([2, 0, 1]);
+    const revealed = buildReportFromSummary(summary(), { reveal: true });
+    expect(revealed.attention[0]?.email).toBe('dan@example.com');
+    expect(revealed.chart.points).toEqual([]); // no ledger rows, no chart
+  });
+
+  it('from ledger rows: counts per state, rows needing attention, per-second buckets and the rate', () => {
+    const model = buildReportFromLedger(statusOf(ROWS), { reveal: false });
+    expect(Object.fromEntries(model.counts.map((c) => [c.state, c.count]))).toEqual({
+      total: 5,
+      planned: 0,
+      sending: 0,
+      sent: 3,
+      failed: 1,
+      skipped: 1,
+      unknown: 0,
+    });
+    expect(model.attention.map((a) => a.email)).toEqual(['d***@example.com', 'e***@example.com']);
+    expect(model.chart.bucket).toBe('second');
+    expect(model.chart.points).toEqual([
+      { at: '2025-02-01T10:00:00.000Z', count: 2 },
+      { at: '2025-02-01T10:00:01.000Z', count: 0 },
+      { at: '2025-02-01T10:00:02.000Z', count: 1 },
+    ]);
+    expect(model.chart.ratePerSecond).toBeCloseTo(3 / 2, 5);
+  });
+
+  it('buckets per minute when the sends span more than ten minutes', () => {
+    const series = buildSendSeries([
+      row('a@x.io', 'sent', '2025-02-01T10:00:30Z'),
+      row('b@x.io', 'sent', '2025-02-01T10:00:50Z'),
+      row('c@x.io', 'sent', '2025-02-01T10:12:10Z'),
+    ]);
+    expect(series.bucket).toBe('minute');
+    expect(series.points).toHaveLength(13);
+    expect(series.points[0]).toEqual({ at: '2025-02-01T10:00:00.000Z', count: 2 });
+    expect(series.points[12]).toEqual({ at: '2025-02-01T10:12:00.000Z', count: 1 });
+  });
+});
+
+describe('renderCampaignReportHtml', () => {
+  const html = renderCampaignReportHtml(
+    buildReportFromSummary(summary(), { reveal: false, ledgerRows: ROWS }),
+  );
+
+  it('escapes every text: a <script> reason stays text', () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('payments &gt; earnings &amp; &quot;odd&quot;');
+  });
+
+  it('is self-contained and accessible: lang, inline SVG with a title and a text table, captions', () => {
+    expect(html).toContain('<html lang="en">');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<link|<img|src=/i);
+    expect(html).toMatch(/<svg role="img" aria-label="Sends per second: [^"]+"/);
+    expect(html).toContain('<title>Sends per second</title>');
+    expect(html).toContain('<caption>Recipients per state</caption>');
+    expect(html).toContain('<th scope="col">Reason</th>');
+    expect(html).not.toContain('dan@example.com');
+  });
+
+  it('exposes the counts as data-count cells', () => {
+    expect(countOf(html, 'sent')).toBe('3');
+    expect(countOf(html, 'failed')).toBe('1');
+    expect(countOf(html, 'total')).toBe('5');
+  });
+});
