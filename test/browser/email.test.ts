@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type A11yViolation,
+  checkA11y,
+  chromiumAvailable,
+  createScreenshots,
+  type LaunchedChromium,
+  launchChromium,
+} from '../support/browser.js';
+import { dryRun, freshDir, type ManifestJson, readManifest } from '../support/demo.js';
+import { checkDemoLink, isUnsubscribeLink } from '../support/previews.js';
+
+// Spawns the BUILT CLI: run `npm run build` first.
+const WIDTHS = [
+  { width: 600, height: 900 },
+  { width: 375, height: 800 },
+] as const;
+
+interface ShownLink {
+  href: string;
+  box: { width: number; height: number } | null;
+}
+
+async function linksOf(page: Page): Promise<ShownLink[]> {
+  const shown: ShownLink[] = [];
+  for (const link of await page.locator('a').all()) {
+    shown.push({ href: (await link.getAttribute('href')) ?? '', box: await link.boundingBox() });
+  }
+  return shown;
+}
+
+describe.skipIf(!chromiumAvailable())('the demo e-mails in Chromium (600 px and 375 px)', () => {
+  let chromium: LaunchedChromium | undefined;
+  let outDir: string;
+  let manifest: ManifestJson;
+
+  beforeAll(async () => {
+    outDir = await freshDir('dn-browser-email-');
+    const result = await dryRun(['--month', 'January', '--year', '2025'], outDir);
+    if (result.code !== 0) throw new Error(`dry run failed (${result.code}): ${result.stderr}`);
+    manifest = await readManifest(outDir);
+    chromium = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+  });
+
+  it('no horizontal overflow, every link visible and planned, no serious/critical axe violations', async () => {
+    if (!chromium) throw new Error('Chromium did not start');
+    const screens = await createScreenshots('email');
+    const found: Record<string, A11yViolation[]> = {};
+    expect(manifest.messages.length).toBeGreaterThan(0);
+    for (const [index, message] of manifest.messages.entries()) {
+      const html = message.files.find((name) => name.endsWith('.html')) ?? '';
+      const url = pathToFileURL(path.join(outDir, html)).href;
+      for (const viewport of WIDTHS) {
+        const page = await chromium.newPage(viewport);
+        try {
+          await page.goto(url);
+          const where = `${html} at ${viewport.width}px`;
+          const sizes = await page.evaluate(() => {
+            // Runs in the page: the DOM globals, typed here without adding the DOM lib to the project.
+            const page = globalThis as unknown as {
+              document: { documentElement: { scrollWidth: number } };
+              innerWidth: number;
+            };
+            return { scrollWidth: page.document.documentElement.scrollWidth, innerWidth: page.innerWidth };
+          });
+          expect(sizes.scrollWidth, `${where}: horizontal overflow`).toBeLessThanOrEqual(sizes.innerWidth);
+
+          const links = await linksOf(page);
+          const planned = message.links.map((link) => link.key).sort();
+          const reportKeys: string[] = [];
+          let unsubscribe = 0;
+          for (const link of links) {
+            expect(link.box, `${where}: ${link.href} is not rendered`).not.toBeNull();
+            expect(link.box?.width ?? 0, `${where}: ${link.href} has no width`).toBeGreaterThan(0);
+            expect(link.box?.height ?? 0, `${where}: ${link.href} has no height`).toBeGreaterThan(0);
+            if (isUnsubscribeLink(link.href)) unsubscribe += 1;
+            else reportKeys.push(checkDemoLink(link.href).key);
+          }
+          expect(reportKeys.sort(), `${where}: report links`).toEqual(planned);
+          expect(unsubscribe, `${where}: unsubscribe link`).toBe(1);
+
+          const violations = await checkA11y(page);
+          if (violations.length > 0) found[where] = violations;
+          if (index === 0) await screens.shoot(page, `${path.basename(html, '.html')}-${viewport.width}`);
+        } finally {
+          await page.close();
+        }
+      }
+    }
+    expect(found).toEqual({});
+  }, 60_000);
+});
