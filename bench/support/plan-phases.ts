@@ -7,7 +7,7 @@ import { loadRecipients } from '../../src/core/load-recipients.js';
 import type { Period } from '../../src/core/months.js';
 import { parsePayoutRows } from '../../src/core/payouts.js';
 import { buildPlan, type PlanInput } from '../../src/core/plan.js';
-import { defaultCampaignId } from '../../src/core/plan-campaign.js';
+import { campaignTemplates, defaultCampaignId } from '../../src/core/plan-campaign.js';
 import type { Recipient } from '../../src/core/recipients.js';
 import { compileEmailTemplates, type EmailTemplates } from '../../src/core/render.js';
 import {
@@ -72,12 +72,7 @@ export async function runPhasesOneByOne(
   const links = await timed(phases, 'signing (signer.signUrls)', () =>
     campaign.signer.signUrls(keys, expiresAt),
   );
-  const templates: EmailTemplates = {
-    ...(await campaign.templates.load()),
-    subject: { name: 'email.subject', source: settings.subject },
-    greeting: { name: 'email.greeting', source: settings.greeting },
-    body: { name: 'email.body', source: settings.body },
-  };
+  const templates = campaignTemplates(await campaign.templates.load(), settings);
   const input: Omit<PlanInput, 'render'> = {
     campaignId: defaultCampaignId(period),
     period,

@@ -2,8 +2,7 @@ import path from 'node:path';
 import { fileExists, probeWritableDir } from '../adapters/local/doctor-probes.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CheckOutcome, DoctorCheck } from '../core/doctor.js';
-import { compileEmailTemplates } from '../core/render.js';
-import { checkTemplates } from '../core/sample-context.js';
+import { prepareTemplates } from '../core/plan-campaign.js';
 import type { Deps } from './deps.js';
 import { createAwsDoctorChecks, describeTrackingTables } from './doctor-checks-aws.js';
 
@@ -140,15 +139,8 @@ async function checkAwsLedger(ctx: DoctorContext, signal: AbortSignal): Promise<
 
 async function checkTemplateStore({ deps }: DoctorContext): Promise<CheckOutcome> {
   const { templates, settings } = deps.campaign();
-  const sources = await templates.load();
-  const all = {
-    ...sources,
-    subject: { name: 'email.subject', source: settings.subject },
-    greeting: { name: 'email.greeting', source: settings.greeting },
-    body: { name: 'email.body', source: settings.body },
-  };
   const now = deps.clock.now();
-  checkTemplates(all, compileEmailTemplates(all), settings, {
+  prepareTemplates(await templates.load(), settings, {
     month: now.getUTCMonth() + 1,
     year: now.getUTCFullYear(),
   });

@@ -1,4 +1,5 @@
 import type { Clock, LinkSigner, PayoutSource, ReportStore, TemplateStore, UserSource } from '../ports.js';
+import type { EmailContext } from './email-context.js';
 import { UsageError } from './errors.js';
 import { ignoreProgress, type OnProgress } from './events.js';
 import { linkExpiry } from './link-expiry.js';
@@ -7,7 +8,12 @@ import { monthNumber, type Period } from './months.js';
 import { parsePayoutRows } from './payouts.js';
 import { buildPlan, type Plan, type PlanSettings } from './plan.js';
 import type { RecipientRules, RecipientSelection } from './recipients.js';
-import { compileEmailTemplates } from './render.js';
+import {
+  compileEmailTemplates,
+  type EmailTemplates,
+  type RenderedEmail,
+  type TemplateSource,
+} from './render.js';
 import { type ReportPattern, resolveReportKeys } from './report-paths.js';
 import { checkTemplates } from './sample-context.js';
 import { type Shard, selectForCampaign } from './select.js';
@@ -57,6 +63,34 @@ export interface CampaignPlan {
   payoutProblems: RowProblem[];
 }
 
+/**
+ * Compiles the templates and checks them against a sample context (an unknown variable or helper fails here,
+ * before any user, payout or bucket is read); returns the renderer.
+ */
+export function prepareTemplates(
+  sources: { html: TemplateSource; text: TemplateSource },
+  settings: CampaignSettings,
+  period: Period,
+): (context: EmailContext) => RenderedEmail {
+  const templates = campaignTemplates(sources, settings);
+  const render = compileEmailTemplates(templates);
+  checkTemplates(templates, render, settings, period);
+  return render;
+}
+
+/** The HTML and text templates plus the subject, greeting and body templates of the config. */
+export function campaignTemplates(
+  sources: { html: TemplateSource; text: TemplateSource },
+  settings: Pick<CampaignSettings, 'subject' | 'greeting' | 'body'>,
+): EmailTemplates {
+  return {
+    ...sources,
+    subject: { name: 'email.subject', source: settings.subject },
+    greeting: { name: 'email.greeting', source: settings.greeting },
+    body: { name: 'email.body', source: settings.body },
+  };
+}
+
 export function defaultCampaignId(period: Period): string {
   return `financial-${period.year}-${monthNumber(period.month)}`;
 }
@@ -69,14 +103,7 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   const onProgress = deps.onProgress ?? ignoreProgress;
   const { settings } = deps;
   const sources = await deps.templates.load();
-  const templates = {
-    ...sources,
-    subject: { name: 'email.subject', source: settings.subject },
-    greeting: { name: 'email.greeting', source: settings.greeting },
-    body: { name: 'email.body', source: settings.body },
-  };
-  const render = compileEmailTemplates(templates);
-  checkTemplates(templates, render, settings, request.period);
+  const render = prepareTemplates(sources, settings, request.period);
   const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
   const linksFor = createUnsubscribeLinks(await settings.unsubscribe(), deps.clock.now());
   const { unsubscribeAs } = request;

@@ -1,5 +1,5 @@
 import type { AuditLog, AuditSource, Clock, ContactList, ContactPreferences, TopicStatus } from '../ports.js';
-import { isValidEmail, maskEmail, normalizeEmail } from './email-address.js';
+import { isValidEmail, normalizeEmail } from './email-address.js';
 import { InputError } from './errors.js';
 
 export interface SubscriptionDeps {

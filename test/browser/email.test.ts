@@ -10,7 +10,7 @@ import {
   type LaunchedChromium,
   launchChromium,
 } from '../support/browser.js';
-import { dryRun, freshDir, type ManifestJson, readManifest } from '../support/demo.js';
+import { demoDryRun, type ManifestJson } from '../support/demo.js';
 import { checkDemoLink, isUnsubscribeLink } from '../support/previews.js';
 
 // Spawns the BUILT CLI: run `npm run build` first.
@@ -38,10 +38,7 @@ describe.skipIf(!chromiumAvailable())('the demo e-mails in Chromium (600 px and 
   let manifest: ManifestJson;
 
   beforeAll(async () => {
-    outDir = await freshDir('dn-browser-email-');
-    const result = await dryRun(['--month', 'January', '--year', '2025'], outDir);
-    if (result.code !== 0) throw new Error(`dry run failed (${result.code}): ${result.stderr}`);
-    manifest = await readManifest(outDir);
+    ({ outDir, manifest } = await demoDryRun('dn-browser-email-'));
     chromium = await launchChromium();
   }, 60_000);
 

@@ -8,7 +8,7 @@ import {
   type LaunchedChromium,
   launchChromium,
 } from '../support/browser.js';
-import { dryRun, freshDir, type ManifestJson, readManifest } from '../support/demo.js';
+import { demoDryRun, type ManifestJson } from '../support/demo.js';
 
 // Spawns the BUILT CLI: run `npm run build` first.
 describe.skipIf(!chromiumAvailable())('the campaign report in Chromium', () => {
@@ -17,10 +17,7 @@ describe.skipIf(!chromiumAvailable())('the campaign report in Chromium', () => {
   let manifest: ManifestJson;
 
   beforeAll(async () => {
-    outDir = await freshDir('dn-browser-report-');
-    const result = await dryRun(['--month', 'January', '--year', '2025'], outDir);
-    if (result.code !== 0) throw new Error(`dry run failed (${result.code}): ${result.stderr}`);
-    manifest = await readManifest(outDir);
+    ({ outDir, manifest } = await demoDryRun('dn-browser-report-'));
     chromium = await launchChromium();
   }, 60_000);
 

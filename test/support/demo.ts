@@ -140,3 +140,11 @@ export function usd(cents: number): string {
   const whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${cents < 0 ? '-' : ''}$${whole}.${String(abs % 100).padStart(2, '0')}`;
 }
+
+/** A dry run of the demo's January 2025 campaign into a fresh folder (the built CLI); fails loudly. */
+export async function demoDryRun(prefix: string): Promise<{ outDir: string; manifest: ManifestJson }> {
+  const outDir = await freshDir(prefix);
+  const result = await dryRun(['--month', 'January', '--year', '2025'], outDir);
+  if (result.code !== 0) throw new Error(`dry run failed (${result.code}): ${result.stderr}`);
+  return { outDir, manifest: await readManifest(outDir) };
+}

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 /** What the proxy does with one request. */
 export type Fault =
@@ -98,14 +98,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: origin,
     requests,
     count: (match) => (match ? requests.filter((r) => match(r)).length : requests.length),
     inject(match, ...faults) {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 /** One scripted answer: a status and body text, optionally late, or a socket destroyed without any answer. */
 export type FakeResponse =
@@ -83,14 +83,10 @@ export async function startKorrectFake(options: KorrectFakeOptions = {}): Promis
       });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
 
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: origin,
     requests,
     requestsTo: (route) => requests.filter((r) => `${r.method} ${r.path}` === route),
     enqueue(route, ...responses) {

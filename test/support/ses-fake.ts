@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 import {
   createSesFakeState,
   type FakeContact,
@@ -108,14 +108,10 @@ export async function startSesFake(options: { maxPageSize?: number } = {}): Prom
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: origin,
     requests,
     requestsFor: (operation) => requests.filter((r) => r.operation === operation),
     createContactList: state.createContactList,

@@ -1,5 +1,5 @@
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface SesRouter {
   /** `http://127.0.0.1:<port>`: what AWS_ENDPOINT_URL_SESV2 points at. */
@@ -44,13 +44,9 @@ export async function startSesRouter(targets: { emulator: string; fake: string }
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: origin,
     requests,
     async stop() {
       server.closeAllConnections();

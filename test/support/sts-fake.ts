@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface StsFake {
   /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT_URL_STS. */
@@ -39,10 +39,9 @@ export async function startStsFake(arn = FAKE_ARN): Promise<StsFake> {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: origin,
     actions,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };

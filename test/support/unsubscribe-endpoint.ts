@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   createUnsubscribeHandler,
   toNodeListener,
   type UnsubscribeHandlerDeps,
 } from '../../src/adapters/http/index.js';
 import { createUnsubscribeToken } from '../../src/core/unsubscribe-token.js';
+import { listenOnLoopback } from './loopback.js';
 import { memoryAuditLog, memoryContactList } from './memory-contacts.js';
 
 export const TOKEN_KEY = Buffer.alloc(32, 7);
@@ -50,9 +50,8 @@ export async function startEndpoint(overrides: Overrides = {}) {
     ...rest,
   });
   const server = createServer(toNodeListener(handler, { trustProxy: trustProxy ?? false }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}/unsubscribe`;
+  const origin = await listenOnLoopback(server);
+  const base = `${origin}/unsubscribe`;
   return {
     contacts,
     audit,

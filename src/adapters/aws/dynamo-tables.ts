@@ -6,20 +6,29 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * enabled by deployment (`aws dynamodb update-time-to-live`), not by this code: dynalite lacks UpdateTimeToLive.
  */
 
-/** The send ledger (`tracking.ledgerTable`): one item per (campaignId, recipient); no TTL, rows guard resends. */
-export function ledgerTableInput(name: string): CreateTableCommandInput {
+/** An on-demand table keyed by string attributes: a hash key and, optionally, a range key. */
+function stringKeyedTable(name: string, hash: string, range?: string): CreateTableCommandInput {
+  const keys = range === undefined ? [hash] : [hash, range];
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'campaignId', AttributeType: 'S' },
-      { AttributeName: 'email', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'campaignId', KeyType: 'HASH' },
-      { AttributeName: 'email', KeyType: 'RANGE' },
-    ],
+    AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
+    KeySchema: keys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
   };
+}
+
+/** The send ledger (`tracking.ledgerTable`): one item per (campaignId, recipient); no TTL, rows guard resends. */
+export function ledgerTableInput(name: string): CreateTableCommandInput {
+  return stringKeyedTable(name, 'campaignId', 'email');
+}
+
+/**
+ * The audit trail of contact changes (`tracking.auditTable`): one item per change, keyed by address and time
+ * (`at` = ISO time, `#`, a short random suffix, so two changes in one millisecond keep both rows). No TTL: the
+ * trail is kept for compliance.
+ */
+export function auditTableInput(name: string): CreateTableCommandInput {
+  return stringKeyedTable(name, 'email', 'at');
 }
 
 /** The reference's FINANCIAL_CAMPAIGN_TRACKING_TABLE (`tracking.table`), with its three GSIs. */
@@ -67,10 +76,5 @@ export function trackingTableInput(name: string): CreateTableCommandInput {
 
 /** The reference's FINANCIAL_SUPPRESSION_TABLE (`tracking.suppressionTable`): bounced/complained addresses. */
 export function suppressionTableInput(name: string): CreateTableCommandInput {
-  return {
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'email', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'email', KeyType: 'HASH' }],
-  };
+  return stringKeyedTable(name, 'email');
 }
