@@ -55,8 +55,7 @@ describe('local backend: two send-report processes on the same campaign', () => 
     ];
     const watcher = await watchOutbox(ws.outbox);
     const [a, b] = await Promise.all([start(args).done, start(args).done]);
-    await sleep(200);
-    watcher.close();
+    await watcher.settle();
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const [sa, sb] = [parseJson<SendJson>(a).data, parseJson<SendJson>(b).data];
@@ -105,8 +104,7 @@ describe('local backend: a run killed with SIGKILL, then rerun', () => {
     expect(sentBefore).toBeLessThan(40);
 
     const rerun = await start(args).done;
-    await sleep(200);
-    watcher.close();
+    await watcher.settle();
     expect([0, 6], rerun.stderr).toContain(rerun.code);
     const ledger = sqliteLedger(ws.sqlite, CAMPAIGN);
     const unknown = ledger.filter((r) => r.status === 'unknown').map((r) => r.email);

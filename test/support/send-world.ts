@@ -284,5 +284,18 @@ export async function watchOutbox(dir: string) {
     )
       appeared.set(name, (appeared.get(name) ?? 0) + 1);
   });
-  return { appeared, close: () => watcher.close() };
+  return {
+    appeared,
+    /**
+     * Stops watching once the events of every `.eml` now in the folder have arrived (a loaded machine delivers
+     * them late), or after 5 s.
+     */
+    async settle(): Promise<void> {
+      const expected = (await readdir(dir)).filter((name) => name.endsWith('.eml')).length;
+      for (let waited = 0; appeared.size < expected && waited < 5_000; waited += 50) await sleep(50);
+      await sleep(100);
+      watcher.close();
+    },
+    close: () => watcher.close(),
+  };
 }
