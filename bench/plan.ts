@@ -5,10 +5,10 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Period } from '../src/core/months.js';
-import type { PlannedMessage } from '../src/core/plan.js';
-import { compileEmailTemplates } from '../src/core/render.js';
-import { createUnsubscribeLinks } from '../src/core/unsubscribe-links.js';
+import type { Period } from '../src/core/common/months.js';
+import type { PlannedMessage } from '../src/core/plan/build-plan.js';
+import { compileEmailTemplates } from '../src/core/plan/compile-templates.js';
+import { createUnsubscribeLinks } from '../src/core/unsubscribe/unsubscribe-links.js';
 import { countDifferences, runOldLambdaLoop } from './support/plan-baseline.js';
 import { checkPlan, type PlanCheck } from './support/plan-check.js';
 import { type FullRun, type PhaseTime, runFullPlan } from './support/plan-full-run.js';

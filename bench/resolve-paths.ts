@@ -5,7 +5,7 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { createS3ReportStore } from '../src/adapters/aws/s3-report-store.js';
-import { monthVariants, type Period } from '../src/core/months.js';
+import { monthVariants, type Period } from '../src/core/common/months.js';
 import {
   DEFAULT_REPORT_PATTERNS,
   type IdResolution,
@@ -14,7 +14,7 @@ import {
   type ReportPattern,
   type ReportResolution,
   resolveReportKeys,
-} from '../src/core/report-paths.js';
+} from '../src/core/reports/report-paths.js';
 import { countRequests, createBucket, createS3rverClient, putObjects } from '../test/support/s3-client.js';
 import { startS3rver } from '../test/support/s3rver.js';
 import { buildReportFixture } from './support/report-fixture.js';

@@ -1,10 +1,20 @@
-import type { Period } from './core/months.js';
-import type { TemplateSource } from './core/render.js';
-
 /**
  * The interfaces the core needs from the outside world, in domain words. Adapters in `src/adapters/` implement
- * them; no SDK type crosses a port.
+ * them; no SDK type crosses a port. The file imports nothing: the few domain words it needs are defined here, and
+ * the core re-exports them.
  */
+
+/** A reporting period: month 1–12 and a four-digit year. */
+export interface Period {
+  month: number;
+  year: number;
+}
+
+/** A template as loaded: its name (file name or config key, for errors) and its source. */
+export interface TemplateSource {
+  name: string;
+  source: string;
+}
 
 /** Delivers raw user rows in the Korrect `/dn_users_list` shape; the core validates each row. */
 export interface UserSource {

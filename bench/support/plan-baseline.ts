@@ -8,18 +8,23 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { encodeKeyPath } from '../../src/adapters/aws/cloudfront-signer.js';
-import { monthVariants, type Period } from '../../src/core/months.js';
-import { parsePayoutRows } from '../../src/core/payouts.js';
-import { buildPlan, type PlanInput, type PlannedMessage, type PlanSettings } from '../../src/core/plan.js';
-import { defaultCampaignId } from '../../src/core/plan-campaign.js';
-import type { Recipient } from '../../src/core/recipients.js';
-import type { RenderedEmail } from '../../src/core/render.js';
+import { monthVariants, type Period } from '../../src/core/common/months.js';
+import { parsePayoutRows } from '../../src/core/payouts/payout-statements.js';
+import {
+  buildPlan,
+  type PlanInput,
+  type PlannedMessage,
+  type PlanSettings,
+} from '../../src/core/plan/build-plan.js';
+import type { RenderedEmail } from '../../src/core/plan/compile-templates.js';
+import { defaultCampaignId } from '../../src/core/plan/plan-campaign.js';
+import type { Recipient } from '../../src/core/recipients/recipients-from-users.js';
 import {
   type IdResolution,
   idVariants,
   matchReports,
   type ReportPattern,
-} from '../../src/core/report-paths.js';
+} from '../../src/core/reports/report-paths.js';
 
 export interface BaselineInput {
   recipients: readonly Recipient[];

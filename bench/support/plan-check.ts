@@ -4,8 +4,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import Handlebars from 'handlebars';
-import type { PlannedMessage } from '../../src/core/plan.js';
-import type { CampaignPlan } from '../../src/core/plan-campaign.js';
+import type { PlannedMessage } from '../../src/core/plan/build-plan.js';
+import type { CampaignPlan } from '../../src/core/plan/plan-campaign.js';
 import { decodeResourceKey, parseSignedUrl, verifySignature } from '../../test/support/signed-url.js';
 import { BASE_URL, KEY_PAIR_ID, type PlanWorkspace } from './plan-workspace.js';
 

@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { type CampaignParts, createDeps, type Deps } from '../../src/cli/deps.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { ProgressEvent } from '../../src/core/events.js';
-import type { Period } from '../../src/core/months.js';
-import { type CampaignPlan, planCampaign } from '../../src/core/plan-campaign.js';
+import type { Period } from '../../src/core/common/months.js';
+import type { ProgressEvent } from '../../src/core/common/progress-events.js';
+import { type CampaignPlan, planCampaign } from '../../src/core/plan/plan-campaign.js';
 
 export interface PhaseTime {
   name: string;

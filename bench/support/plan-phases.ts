@@ -3,20 +3,20 @@
  * phase alone: in planCampaign the payout read overlaps the listing and nothing else runs meanwhile.
  */
 import type { CampaignParts, Deps } from '../../src/cli/deps.js';
-import { loadRecipients } from '../../src/core/load-recipients.js';
-import type { Period } from '../../src/core/months.js';
-import { parsePayoutRows } from '../../src/core/payouts.js';
-import { buildPlan, type PlanInput } from '../../src/core/plan.js';
-import { campaignTemplates, defaultCampaignId } from '../../src/core/plan-campaign.js';
-import type { Recipient } from '../../src/core/recipients.js';
-import { compileEmailTemplates, type EmailTemplates } from '../../src/core/render.js';
+import type { Period } from '../../src/core/common/months.js';
+import { parsePayoutRows } from '../../src/core/payouts/payout-statements.js';
+import { buildPlan, type PlanInput } from '../../src/core/plan/build-plan.js';
+import { compileEmailTemplates, type EmailTemplates } from '../../src/core/plan/compile-templates.js';
+import { campaignTemplates, defaultCampaignId } from '../../src/core/plan/plan-campaign.js';
+import { loadRecipients } from '../../src/core/recipients/load-recipients.js';
+import type { Recipient } from '../../src/core/recipients/recipients-from-users.js';
 import {
   type IdResolution,
   listingPrefixes,
   listReportKeys,
   matchReports,
-} from '../../src/core/report-paths.js';
-import { createUnsubscribeLinks } from '../../src/core/unsubscribe-links.js';
+} from '../../src/core/reports/report-paths.js';
+import { createUnsubscribeLinks } from '../../src/core/unsubscribe/unsubscribe-links.js';
 import type { PhaseTime } from './plan-full-run.js';
 
 export interface PhaseRun {

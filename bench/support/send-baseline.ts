@@ -5,7 +5,7 @@
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { toSendEmailInput } from '../../src/adapters/aws/ses-mailer.js';
-import { toOutgoing } from '../../src/core/outgoing.js';
+import { toOutgoing } from '../../src/core/send/outgoing.js';
 import { SES_LOCAL_CREDENTIALS, SES_LOCAL_REGION, type SesLocal } from '../../test/support/ses-local.js';
 import { buildSendPlan } from './send-fixture.js';
 import { clearStore, ENVELOPE } from './send-run.js';

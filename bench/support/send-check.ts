@@ -3,8 +3,8 @@
  * exactly one stored e-mail per recipient in the emulator (none for anyone else), and one `success` tracking row
  * per message carrying the same ID. Every deviation counts as one mismatch.
  */
-import type { Plan } from '../../src/core/plan.js';
-import type { ExecuteResult } from '../../src/core/send-execute.js';
+import type { Plan } from '../../src/core/plan/build-plan.js';
+import type { ExecuteResult } from '../../src/core/send/execute-sends.js';
 import type { SendLedger } from '../../src/ports.js';
 import type { SesLocal } from '../../test/support/ses-local.js';
 import type { SendPorts } from './send-ports.js';

@@ -3,8 +3,8 @@
  * under a per-run prefix, HTML and text shaped like the built-in templates (a contract table, totals, two
  * CloudFront-signed links, the unsubscribe footer), a few KB each, and RFC 8058 List-Unsubscribe headers.
  */
-import type { Period } from '../../src/core/months.js';
-import type { Plan, PlannedMessage } from '../../src/core/plan.js';
+import type { Period } from '../../src/core/common/months.js';
+import type { Plan, PlannedMessage } from '../../src/core/plan/build-plan.js';
 import { createRandom, pick } from './random.js';
 
 const PERIOD: Period = { month: 1, year: 2025 };

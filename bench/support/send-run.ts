@@ -3,9 +3,9 @@
  * prepareSend + executeSend exactly as send-report runs them (real clock, sleep and random), timed and checked.
  */
 import { readFileSync } from 'node:fs';
-import type { ExecuteResult } from '../../src/core/send-execute.js';
-import { executeSend } from '../../src/core/send-execute.js';
-import { prepareSend } from '../../src/core/send-prepare.js';
+import type { ExecuteResult } from '../../src/core/send/execute-sends.js';
+import { executeSend } from '../../src/core/send/execute-sends.js';
+import { prepareSend } from '../../src/core/send/prepare-sends.js';
 import type { Mailer } from '../../src/ports.js';
 import type { Dynalite } from '../../test/support/dynalite.js';
 import type { SesLocal } from '../../test/support/ses-local.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Env } from '../config/load.js';
 import type { SecretRef } from '../config/schema.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../core/common/errors.js';
 import type { SecretsManagerStore } from './aws/secrets-manager.js';
 
 /** Resolves a secret reference of the config to its value. `field` names the config key, for errors. */

@@ -10,7 +10,7 @@ import { createSesMailer, createSesSendClient } from '../adapters/aws/ses-mailer
 import { createOutboxMailer, unlimitedAccount } from '../adapters/local/outbox.js';
 import { openSqliteStore } from '../adapters/local/sqlite-store.js';
 import type { Config } from '../config/schema.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../core/common/errors.js';
 import type { GateList, Mailer, SendingAccount, SendLedger, TrackingStore } from '../ports.js';
 
 /** The most sends in flight (`ses.concurrency`, `--concurrency`); the SES socket pool is sized to it. */

@@ -9,8 +9,8 @@ import { whoAmI } from '../adapters/operator.js';
 import type { ResolveSecret } from '../adapters/secrets.js';
 import type { Env } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { ConfigError } from '../core/errors.js';
-import { parseTokenKey } from '../core/unsubscribe-token.js';
+import { ConfigError } from '../core/common/errors.js';
+import { parseTokenKey } from '../core/unsubscribe/unsubscribe-token.js';
 import type { AuditLog, ContactList } from '../ports.js';
 
 /** The contact list, the audit trail and the token key, for the unsubscribe commands and the endpoint. */

@@ -14,14 +14,14 @@ import { createSecretResolver, type ResolveSecret } from '../adapters/secrets.js
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { requireCampaignConfig } from '../config/validate.js';
-import { ConfigError } from '../core/errors.js';
-import { ignoreProgress, type OnProgress } from '../core/events.js';
-import type { CampaignSettings } from '../core/plan-campaign.js';
-import type { RecipientRules } from '../core/recipients.js';
-import type { ReportPattern } from '../core/report-paths.js';
-import type { RetryDeps } from '../core/retry.js';
-import type { UnsubscribeSettings } from '../core/unsubscribe-links.js';
-import { parseTokenKey } from '../core/unsubscribe-token.js';
+import { ConfigError } from '../core/common/errors.js';
+import { ignoreProgress, type OnProgress } from '../core/common/progress-events.js';
+import type { RetryDeps } from '../core/common/retry.js';
+import type { CampaignSettings } from '../core/plan/plan-campaign.js';
+import type { RecipientRules } from '../core/recipients/recipients-from-users.js';
+import type { ReportPattern } from '../core/reports/report-paths.js';
+import type { UnsubscribeSettings } from '../core/unsubscribe/unsubscribe-links.js';
+import { parseTokenKey } from '../core/unsubscribe/unsubscribe-token.js';
 import type {
   Clock,
   LinkSigner,

@@ -4,7 +4,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { readCallerIdentity, readContactListTopics, readTableStatus } from '../adapters/aws/doctor-probes.js';
 import { createSesAccount } from '../adapters/aws/ses-account.js';
 import type { Config } from '../config/schema.js';
-import type { CheckOutcome, DoctorCheck } from '../core/doctor.js';
+import type { CheckOutcome, DoctorCheck } from '../core/doctor/run-doctor.js';
 import type { DoctorContext } from './doctor-checks.js';
 
 type After = (

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileExists, probeWritableDir } from '../adapters/local/doctor-probes.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { CheckOutcome, DoctorCheck } from '../core/doctor.js';
-import { prepareTemplates } from '../core/plan-campaign.js';
+import type { CheckOutcome, DoctorCheck } from '../core/doctor/run-doctor.js';
+import { prepareTemplates } from '../core/plan/plan-campaign.js';
 import type { Deps } from './deps.js';
 import { createAwsDoctorChecks, describeTrackingTables } from './doctor-checks-aws.js';
 

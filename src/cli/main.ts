@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ExitCode, isDnMailerError } from '../core/errors.js';
+import { ExitCode, isDnMailerError } from '../core/common/errors.js';
 import { createChalk, type DepsFactory } from './context.js';
 import type { CliIO } from './io.js';
 import { createProgram, type ProgramState } from './program.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type { ExitCode } from '../core/errors.js';
+import type { ExitCode } from '../core/common/errors.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../core/common/errors.js';
 import type { Config } from './schema.js';
 import { validateConfig } from './validate.js';
 

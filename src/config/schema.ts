@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_REPORT_PATTERNS } from '../core/report-paths.js';
+import { DEFAULT_REPORT_PATTERNS } from '../core/reports/report-paths.js';
 import { count, httpsUrl, pathField as pathFieldOf, type ResolvePath, secretRef } from './fields.js';
 import { createCampaignSections } from './sections/campaign.js';
 import { createSendingSections } from './sections/sending.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../core/common/errors.js';
 import { type Config, createConfigSchema, type ResolvePath } from './schema.js';
 
 /** Validates raw config data and reports every problem at once, each with its dotted path. */

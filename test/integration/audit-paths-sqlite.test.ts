@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
-import { changeSubscription } from '../../src/core/subscriptions.js';
-import { runUnsubscribeFlow } from '../../src/core/unsubscribe-flow.js';
-import { createUnsubscribeToken } from '../../src/core/unsubscribe-token.js';
+import { changeSubscription } from '../../src/core/unsubscribe/change-subscription.js';
+import { runUnsubscribeFlow } from '../../src/core/unsubscribe/unsubscribe-flow.js';
+import { createUnsubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
 import type { AuditSource } from '../../src/ports.js';
 
 const TOPIC = 'financial-reports';

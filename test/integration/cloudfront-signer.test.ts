@@ -2,7 +2,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCloudFrontLinkSigner } from '../../src/adapters/aws/cloudfront-signer.js';
-import { ConfigError, InputError } from '../../src/core/errors.js';
+import { ConfigError, InputError } from '../../src/core/common/errors.js';
 import { decodeResourceKey, parseSignedUrl, verifySignature } from '../support/signed-url.js';
 
 // No CloudFront peer exists: each URL is checked the way CloudFront checks it (TESTING.md), with node:crypto only.

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteAuditLog, createSqliteContactList } from '../../src/adapters/local/sqlite-contacts.js';
 import { openSqliteStore, type SqliteStore } from '../../src/adapters/local/sqlite-store.js';
-import { InputError } from '../../src/core/errors.js';
+import { InputError } from '../../src/core/common/errors.js';
 import type { AuditEntry } from '../../src/ports.js';
 
 const TOPIC = 'financial-reports';

@@ -6,7 +6,7 @@ import { CommanderError } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { CliIO } from '../../src/cli/io.js';
 import { createProgram, type ProgramState } from '../../src/cli/program.js';
-import { ExitCode, isDnMailerError } from '../../src/core/errors.js';
+import { ExitCode, isDnMailerError } from '../../src/core/common/errors.js';
 import { type AwsWorld, CONTACT_LIST, startAwsWorld } from '../support/aws-world.js';
 import { freePort } from '../support/cli.js';
 import { DEMO_DIR, freshDir } from '../support/demo.js';

@@ -4,7 +4,7 @@ import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoAuditLog } from '../../src/adapters/aws/dynamo-audit.js';
 import { auditTableInput } from '../../src/adapters/aws/dynamo-tables.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError } from '../../src/core/common/errors.js';
 import type { AuditEntry, AuditSource } from '../../src/ports.js';
 import { countCommands, createDocClient, type Dynalite, startDynalite } from '../support/dynalite.js';
 

@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoLedger } from '../../src/adapters/aws/dynamo-ledger.js';
 import { ledgerTableInput } from '../../src/adapters/aws/dynamo-tables.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError } from '../../src/core/common/errors.js';
 import { countCommands, createDocClient, type Dynalite, startDynalite } from '../support/dynalite.js';
 
 const at = new Date('2025-02-01T10:00:00.000Z');

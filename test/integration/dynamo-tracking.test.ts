@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoSuppressionGate } from '../../src/adapters/aws/dynamo-suppression.js';
 import { suppressionTableInput, trackingTableInput } from '../../src/adapters/aws/dynamo-tables.js';
 import { createDynamoTracking } from '../../src/adapters/aws/dynamo-tracking.js';
-import { BackendError, ConfigError } from '../../src/core/errors.js';
+import { BackendError, ConfigError } from '../../src/core/common/errors.js';
 import type { TrackingRow } from '../../src/ports.js';
 import { countCommands, createDocClient, type Dynalite, startDynalite } from '../support/dynalite.js';
 

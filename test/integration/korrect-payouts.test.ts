@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKorrectClient } from '../../src/adapters/korrect/client.js';
 import { createKorrectPayoutSource } from '../../src/adapters/korrect/payouts.js';
-import { BackendError, ConfigError, ExitCode } from '../../src/core/errors.js';
-import { formatMoney } from '../../src/core/money.js';
-import { parsePayoutRows, totalsOf } from '../../src/core/payouts.js';
-import type { RetryPolicy } from '../../src/core/retry.js';
+import { BackendError, ConfigError, ExitCode } from '../../src/core/common/errors.js';
+import { formatMoney } from '../../src/core/common/money.js';
+import type { RetryPolicy } from '../../src/core/common/retry.js';
+import { parsePayoutRows, totalsOf } from '../../src/core/payouts/payout-statements.js';
 import type { PayoutRequest } from '../../src/ports.js';
 import seedEnvelope from '../fixtures/korrect-payouts-dylvn-2025-12.json' with { type: 'json' };
 import {

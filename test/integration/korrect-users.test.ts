@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKorrectClient } from '../../src/adapters/korrect/client.js';
 import { createKorrectUserSource } from '../../src/adapters/korrect/users.js';
-import { BackendError, ConfigError, ExitCode, InputError } from '../../src/core/errors.js';
-import { loadRecipients } from '../../src/core/load-recipients.js';
-import type { RetryPolicy } from '../../src/core/retry.js';
+import { BackendError, ConfigError, ExitCode, InputError } from '../../src/core/common/errors.js';
+import type { RetryPolicy } from '../../src/core/common/retry.js';
+import { loadRecipients } from '../../src/core/recipients/load-recipients.js';
 import { type KorrectFake, korrectEnvelope, startKorrectFake, USERS_ROUTE } from '../support/korrect-fake.js';
 
 const API_KEY = 'test-korrect-key';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DnMailerError } from '../../src/core/errors.js';
+import { DnMailerError } from '../../src/core/common/errors.js';
 import type { LedgerOutcome, LedgerStatus } from '../../src/ports.js';
 import {
   LEDGER_ADAPTERS as ADAPTERS,

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFilePayoutSource } from '../../src/adapters/local/payouts-file.js';
-import { ConfigError, ExitCode, InputError } from '../../src/core/errors.js';
-import { formatMoney } from '../../src/core/money.js';
-import { parsePayoutRows, totalsOf } from '../../src/core/payouts.js';
+import { ConfigError, ExitCode, InputError } from '../../src/core/common/errors.js';
+import { formatMoney } from '../../src/core/common/money.js';
+import { parsePayoutRows, totalsOf } from '../../src/core/payouts/payout-statements.js';
 import type { PayoutRequest } from '../../src/ports.js';
 
 const DEMO_FILE = fileURLToPath(new URL('../../examples/demo/payouts.json', import.meta.url));

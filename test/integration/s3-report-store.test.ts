@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createS3ReportStore } from '../../src/adapters/aws/s3-report-store.js';
-import { ConfigError, ExitCode } from '../../src/core/errors.js';
+import { ConfigError, ExitCode } from '../../src/core/common/errors.js';
 import {
   DEFAULT_REPORT_PATTERNS,
   type IdResolution,
   listingPrefixes,
   resolveReportKeys,
-} from '../../src/core/report-paths.js';
+} from '../../src/core/reports/report-paths.js';
 import {
   countRequests,
   createBucket,

@@ -7,7 +7,7 @@ import { createSecretsManagerStore } from '../../src/adapters/aws/secrets-manage
 import { createKorrectClient } from '../../src/adapters/korrect/client.js';
 import { createSecretResolver } from '../../src/adapters/secrets.js';
 import type { Env } from '../../src/config/load.js';
-import { ConfigError, ExitCode } from '../../src/core/errors.js';
+import { ConfigError, ExitCode } from '../../src/core/common/errors.js';
 import { type KorrectFake, startKorrectFake, USERS_ROUTE } from '../support/korrect-fake.js';
 import {
   FAKE_AWS_CREDENTIALS,

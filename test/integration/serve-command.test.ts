@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { registerServe } from '../../src/cli/commands/serve.js';
 import type { RunContext } from '../../src/cli/context.js';
 import type { CommandRuntime } from '../../src/cli/program.js';
-import { ExitCode } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/common/errors.js';
 import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js';
 import { ADDRESS, TOKEN_KEY, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
 

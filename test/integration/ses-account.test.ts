@@ -1,7 +1,7 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSesAccount } from '../../src/adapters/aws/ses-account.js';
-import { BackendError, ConfigError, ExitCode } from '../../src/core/errors.js';
+import { BackendError, ConfigError, ExitCode } from '../../src/core/common/errors.js';
 import { awsErrorAnswer, type FaultProxy, route, startFaultProxy } from '../support/fault-proxy.js';
 import {
   SES_LOCAL_CREDENTIALS,

@@ -1,7 +1,7 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSesContactList } from '../../src/adapters/aws/ses-contact-list.js';
-import { BackendError, ConfigError } from '../../src/core/errors.js';
+import { BackendError, ConfigError } from '../../src/core/common/errors.js';
 import { FAKE_AWS_CREDENTIALS, FAKE_AWS_REGION } from '../support/secrets-manager-fake.js';
 import { type FakeContact, notFound, type SesFake, startSesFake } from '../support/ses-fake.js';
 

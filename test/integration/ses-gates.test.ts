@@ -5,7 +5,7 @@ import {
   createSesContactListGate,
   createSesSuppressionGate,
 } from '../../src/adapters/aws/ses-gates.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError } from '../../src/core/common/errors.js';
 import { FAKE_AWS_CREDENTIALS, FAKE_AWS_REGION } from '../support/secrets-manager-fake.js';
 import { type FakeContact, notFound, type SesFake, startSesFake } from '../support/ses-fake.js';
 

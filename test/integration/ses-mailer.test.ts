@@ -8,13 +8,13 @@ import {
   sanitizeEmailTags,
   toSendEmailInput,
 } from '../../src/adapters/aws/ses-mailer.js';
-import { ExitCode } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/common/errors.js';
 import {
   SendFatalError,
   SendOutcomeUnknownError,
   SendRejectedError,
   SendThrottledError,
-} from '../../src/core/send-errors.js';
+} from '../../src/core/send/send-errors.js';
 import type { OutgoingMessage } from '../../src/ports.js';
 import {
   awsErrorAnswer,

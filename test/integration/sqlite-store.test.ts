@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError } from '../../src/core/common/errors.js';
 import type { TrackingRow } from '../../src/ports.js';
 
 let dir: string;

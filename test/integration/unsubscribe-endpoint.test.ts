@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyUnsubscribeToken } from '../../src/core/unsubscribe-token.js';
+import { verifyUnsubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
 import {
   ADDRESS,
   DAY_MS,

@@ -7,8 +7,8 @@ import { createFirestoreUserSource, openFirestore } from '../../src/adapters/fir
 import { createKorrectClient } from '../../src/adapters/korrect/client.js';
 import { createKorrectUserSource } from '../../src/adapters/korrect/users.js';
 import { createFileUserSource } from '../../src/adapters/local/users-file.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { loadRecipients } from '../../src/core/load-recipients.js';
+import { ConfigError } from '../../src/core/common/errors.js';
+import { loadRecipients } from '../../src/core/recipients/load-recipients.js';
 import type { UserSource } from '../../src/ports.js';
 import { DEMO_CONFIG } from '../support/cli.js';
 import { type KorrectFake, startKorrectFake } from '../support/korrect-fake.js';

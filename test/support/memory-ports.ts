@@ -1,4 +1,4 @@
-import { assertClaimable, assertFinishable } from '../../src/core/ledger-transitions.js';
+import { assertClaimable, assertFinishable } from '../../src/core/send/ledger-transitions.js';
 import type {
   GateList,
   LedgerRow,

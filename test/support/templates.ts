@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BODY, DEFAULT_GREETING, DEFAULT_SUBJECT } from '../../src/config/sections/campaign.js';
-import type { EmailTemplates } from '../../src/core/render.js';
+import type { EmailTemplates } from '../../src/core/plan/compile-templates.js';
 
 const builtIn = (name: string) => {
   const file = fileURLToPath(new URL(`../../templates/${name}`, import.meta.url));

@@ -4,7 +4,7 @@ import {
   toNodeListener,
   type UnsubscribeHandlerDeps,
 } from '../../src/adapters/http/index.js';
-import { createUnsubscribeToken } from '../../src/core/unsubscribe-token.js';
+import { createUnsubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
 import { listenOnLoopback } from './loopback.js';
 import { memoryAuditLog, memoryContactList } from './memory-contacts.js';
 

@@ -4,9 +4,9 @@ import {
   buildReportFromLedger,
   buildReportFromSummary,
   buildSendSeries,
-} from '../../src/core/campaign-report.js';
-import type { CampaignStatus } from '../../src/core/campaign-status.js';
-import type { SendSummary } from '../../src/core/send-summary.js';
+} from '../../src/core/report/campaign-report.js';
+import type { CampaignStatus } from '../../src/core/send/campaign-status.js';
+import type { SendSummary } from '../../src/core/send/send-summary.js';
 import type { LedgerRow, LedgerStatus } from '../../src/ports.js';
 
 const row = (email: string, status: LedgerStatus, updatedAt: string, reason?: string): LedgerRow => ({

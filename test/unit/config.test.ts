@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { renderConfigExample } from '../../src/config/example.js';
 import { applyEnvOverrides, loadConfig } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError } from '../../src/core/common/errors.js';
 
 const identity = (p: string) => p;
 const localConfig = { users: { file: 'users.json' }, reports: { dir: 'reports' } };

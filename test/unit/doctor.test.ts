@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type DoctorCheck, doctorExitCode, runDoctor } from '../../src/core/doctor.js';
-import { BackendError, ConfigError, ExitCode } from '../../src/core/errors.js';
+import { BackendError, ConfigError, ExitCode } from '../../src/core/common/errors.js';
+import { type DoctorCheck, doctorExitCode, runDoctor } from '../../src/core/doctor/run-doctor.js';
 
 const pass = (name: string, extra: Partial<DoctorCheck> = {}): DoctorCheck => ({
   name,

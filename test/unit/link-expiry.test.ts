@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ExitCode } from '../../src/core/errors.js';
-import { linkExpiry, MAX_LINK_DAYS } from '../../src/core/link-expiry.js';
+import { ConfigError, ExitCode } from '../../src/core/common/errors.js';
+import { linkExpiry, MAX_LINK_DAYS } from '../../src/core/reports/link-expiry.js';
 
 const now = new Date('2025-02-03T10:20:30.456Z');
 const DAY_MS = 86_400_000;

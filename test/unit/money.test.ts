@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { centsToDecimal, formatMoney, sumCents, toCents } from '../../src/core/money.js';
+import { centsToDecimal, formatMoney, sumCents, toCents } from '../../src/core/common/money.js';
 
 const sign = fc.constantFrom('', '-', '+');
 const whole = fc.bigInt({ min: 0n, max: 10n ** 13n });

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/core/errors.js';
-import { MONTH_NAMES, monthVariants, parseMonth, parsePeriod, parseYear } from '../../src/core/months.js';
+import { UsageError } from '../../src/core/common/errors.js';
+import {
+  MONTH_NAMES,
+  monthVariants,
+  parseMonth,
+  parsePeriod,
+  parseYear,
+} from '../../src/core/common/months.js';
 
 const today = new Date('2026-11-29T12:00:00Z');
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMoney } from '../../src/core/money.js';
-import { type Contract, parsePayoutRows, totalsOf } from '../../src/core/payouts.js';
+import { formatMoney } from '../../src/core/common/money.js';
+import { type Contract, parsePayoutRows, totalsOf } from '../../src/core/payouts/payout-statements.js';
 import seedEnvelope from '../fixtures/korrect-payouts-dylvn-2025-12.json' with { type: 'json' };
 
 const DECEMBER_2025 = { month: 12, year: 2025 };

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/core/errors.js';
-import { parsePayoutRows } from '../../src/core/payouts.js';
-import { buildPlan, type PlanInput, type PlanSettings } from '../../src/core/plan.js';
-import type { Recipient } from '../../src/core/recipients.js';
-import { compileEmailTemplates } from '../../src/core/render.js';
-import type { IdResolution } from '../../src/core/report-paths.js';
-import { checkTemplates } from '../../src/core/sample-context.js';
+import { InputError } from '../../src/core/common/errors.js';
+import { parsePayoutRows } from '../../src/core/payouts/payout-statements.js';
+import { buildPlan, type PlanInput, type PlanSettings } from '../../src/core/plan/build-plan.js';
+import { checkTemplates } from '../../src/core/plan/check-templates-with-sample.js';
+import { compileEmailTemplates } from '../../src/core/plan/compile-templates.js';
+import type { Recipient } from '../../src/core/recipients/recipients-from-users.js';
+import type { IdResolution } from '../../src/core/reports/report-paths.js';
 import { defaultTemplates } from '../support/templates.js';
 
 const december = { month: 12, year: 2025 };

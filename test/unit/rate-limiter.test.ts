@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/core/rate-limiter.js';
+import { createRateLimiter } from '../../src/core/send/rate-limiter.js';
 
 /** A virtual clock: timers fire in order of their due time, one per macrotask, and time jumps to it. */
 function virtualTime() {

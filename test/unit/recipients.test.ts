@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isValidCustomId, resolveCustomId, toCustomId } from '../../src/core/custom-ids.js';
-import { isValidEmail, maskEmail } from '../../src/core/email-address.js';
-import { selectRecipients } from '../../src/core/recipients.js';
+import { isValidEmail, maskEmail } from '../../src/core/common/email-address.js';
+import { isValidCustomId, resolveCustomId, toCustomId } from '../../src/core/recipients/custom-ids.js';
+import { selectRecipients } from '../../src/core/recipients/recipients-from-users.js';
 
 const rules = {
   excludeEmails: ['QA@Distro-Nation.test'],

@@ -6,7 +6,7 @@ import {
   listingPrefixes,
   matchReports,
   resolveReportKeys,
-} from '../../src/core/report-paths.js';
+} from '../../src/core/reports/report-paths.js';
 import type { ReportStore } from '../../src/ports.js';
 
 const january = { month: 1, year: 2025 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Recipient } from '../../src/core/recipients.js';
-import { selectForCampaign } from '../../src/core/select.js';
+import { selectForCampaign } from '../../src/core/recipients/filter-for-campaign.js';
+import type { Recipient } from '../../src/core/recipients/recipients-from-users.js';
 
 const r = (email: string, ...ids: [string, string][]): Recipient => ({
   email,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan, PlannedMessage } from '../../src/core/plan.js';
+import type { Plan, PlannedMessage } from '../../src/core/plan/build-plan.js';
+import { type ExecuteOptions, executeSend } from '../../src/core/send/execute-sends.js';
+import { prepareSend } from '../../src/core/send/prepare-sends.js';
 import {
   SendFatalError,
   SendOutcomeUnknownError,
   SendRejectedError,
   SendThrottledError,
-} from '../../src/core/send-errors.js';
-import { type ExecuteOptions, executeSend } from '../../src/core/send-execute.js';
-import { prepareSend } from '../../src/core/send-prepare.js';
+} from '../../src/core/send/send-errors.js';
 import {
   memoryLedger,
   memoryTracking,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Recipient } from '../../src/core/recipients.js';
-import { selectForCampaign, shardOf } from '../../src/core/select.js';
+import { selectForCampaign, shardOf } from '../../src/core/recipients/filter-for-campaign.js';
+import type { Recipient } from '../../src/core/recipients/recipients-from-users.js';
 
 const recipient = (email: string): Recipient => ({ email, userName: '', customIds: [], rows: [0] });
 

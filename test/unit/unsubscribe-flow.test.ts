@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFormBody } from '../../src/adapters/http/form-body.js';
 import { createFixedWindowLimiter } from '../../src/adapters/http/ip-rate-limit.js';
-import { readUnsubscribeIntent, runUnsubscribeFlow } from '../../src/core/unsubscribe-flow.js';
+import { readUnsubscribeIntent, runUnsubscribeFlow } from '../../src/core/unsubscribe/unsubscribe-flow.js';
 import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js';
 import { ADDRESS, TOKEN_KEY, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/core/errors.js';
-import { parseTokenKey } from '../../src/core/unsubscribe-token.js';
+import { ConfigError } from '../../src/core/common/errors.js';
+import { parseTokenKey } from '../../src/core/unsubscribe/unsubscribe-token.js';
 
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes));
 

@@ -1,14 +1,14 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/core/errors.js';
+import { InputError } from '../../src/core/common/errors.js';
 import {
   createUnsubscribeToken,
   TOKEN_CLOCK_SKEW_SECONDS,
   UnsubscribeTokenError,
   type UnsubscribeTokenErrorKind,
   verifyUnsubscribeToken,
-} from '../../src/core/unsubscribe-token.js';
+} from '../../src/core/unsubscribe/unsubscribe-token.js';
 
 const DAY_MS = 86_400_000;
 const KEY = Buffer.alloc(32, 7);

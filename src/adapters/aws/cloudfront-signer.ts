@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import { ConfigError, DnMailerError, InputError } from '../../core/errors.js';
+import { ConfigError, DnMailerError, InputError } from '../../core/common/errors.js';
 import type { LinkSigner } from '../../ports.js';
 
 const KEY_FIELD = 'links.privateKey';

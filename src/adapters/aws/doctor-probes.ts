@@ -1,7 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetContactListCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { ConfigError, isDnMailerError } from '../../core/errors.js';
+import { ConfigError, isDnMailerError } from '../../core/common/errors.js';
 import { translateAwsError } from './errors.js';
 
 /** Read-only AWS calls `dn-mailer doctor` makes on top of the sending adapters; SDK errors become ours. */

@@ -4,8 +4,8 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { normalizeEmail } from '../../core/email-address.js';
-import { ConfigError } from '../../core/errors.js';
+import { normalizeEmail } from '../../core/common/email-address.js';
+import { ConfigError } from '../../core/common/errors.js';
 import type { AuditEntry, AuditLog, Random } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

@@ -8,8 +8,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { BackendError } from '../../core/errors.js';
-import { assertClaimable, assertFinishable } from '../../core/ledger-transitions.js';
+import { BackendError } from '../../core/common/errors.js';
+import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

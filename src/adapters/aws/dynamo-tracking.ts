@@ -4,7 +4,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { BackendError } from '../../core/errors.js';
+import { BackendError } from '../../core/common/errors.js';
 import type { Random, Sleep, TrackingRow, TrackingStore } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { BackendError, ConfigError } from '../../core/errors.js';
+import { BackendError, ConfigError } from '../../core/common/errors.js';
 
 const CREDENTIAL_ERRORS = new Set([
   'CredentialsProviderError',

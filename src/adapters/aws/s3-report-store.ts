@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { BackendError } from '../../core/errors.js';
+import { BackendError } from '../../core/common/errors.js';
 import type { ReportStore } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

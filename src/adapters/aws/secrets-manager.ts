@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../core/common/errors.js';
 import { translateAwsError } from './errors.js';
 
 export interface SecretsManagerStore {

@@ -1,5 +1,5 @@
 import { GetAccountCommand, type GetAccountCommandOutput, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { BackendError } from '../../core/errors.js';
+import { BackendError } from '../../core/common/errors.js';
 import type { SendingAccount } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

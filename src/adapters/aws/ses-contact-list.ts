@@ -7,8 +7,8 @@ import {
   type TopicPreference,
   UpdateContactCommand,
 } from '@aws-sdk/client-sesv2';
-import { normalizeEmail } from '../../core/email-address.js';
-import { ConfigError, isDnMailerError } from '../../core/errors.js';
+import { normalizeEmail } from '../../core/common/email-address.js';
+import { ConfigError, isDnMailerError } from '../../core/common/errors.js';
 import type { ContactList, ContactPreferences, TopicStatus } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

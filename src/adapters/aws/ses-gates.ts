@@ -6,7 +6,7 @@ import {
   type SESv2Client,
   type TopicPreference,
 } from '@aws-sdk/client-sesv2';
-import { BackendError, ConfigError } from '../../core/errors.js';
+import { BackendError, ConfigError } from '../../core/common/errors.js';
 import type { GateList } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

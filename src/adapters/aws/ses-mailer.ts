@@ -5,13 +5,13 @@ import {
   SendEmailCommand,
   type SendEmailCommandInput,
 } from '@aws-sdk/client-sesv2';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../core/common/errors.js';
 import {
   SendFatalError,
   SendOutcomeUnknownError,
   SendRejectedError,
   SendThrottledError,
-} from '../../core/send-errors.js';
+} from '../../core/send/send-errors.js';
 import type { Mailer, OutgoingMessage } from '../../ports.js';
 import { translateAwsError } from './errors.js';
 

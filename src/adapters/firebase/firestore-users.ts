@@ -1,6 +1,6 @@
 import { type App, cert, deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { BackendError, ConfigError } from '../../core/errors.js';
+import { BackendError, ConfigError } from '../../core/common/errors.js';
 import type { UserSource } from '../../ports.js';
 
 /** The part of Firestore the user source reads: one collection, every document's data. */

@@ -1,4 +1,4 @@
-import type { InvalidLinkReason, UnsubscribeView } from '../../core/unsubscribe-flow.js';
+import type { InvalidLinkReason, UnsubscribeView } from '../../core/unsubscribe/unsubscribe-flow.js';
 
 /**
  * The endpoint's pages: plain HTML forms that work without JavaScript, no remote resources (the CSP forbids

@@ -1,4 +1,4 @@
-import { runUnsubscribeFlow, type UnsubscribeFlowRequest } from '../../core/unsubscribe-flow.js';
+import { runUnsubscribeFlow, type UnsubscribeFlowRequest } from '../../core/unsubscribe/unsubscribe-flow.js';
 import type { AuditLog, Clock, ContactList } from '../../ports.js';
 import { parseFormBody } from './form-body.js';
 import { createFixedWindowLimiter } from './ip-rate-limit.js';

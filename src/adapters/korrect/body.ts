@@ -1,4 +1,4 @@
-import { InputError } from '../../core/errors.js';
+import { InputError } from '../../core/common/errors.js';
 
 /**
  * Korrect answers `{ statusCode, body }` where `body` is an array or a JSON string of one; a bare array is

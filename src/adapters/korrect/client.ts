@@ -1,5 +1,5 @@
-import { BackendError, ConfigError } from '../../core/errors.js';
-import { RetryableError, type RetryDeps, type RetryPolicy, withRetry } from '../../core/retry.js';
+import { BackendError, ConfigError } from '../../core/common/errors.js';
+import { RetryableError, type RetryDeps, type RetryPolicy, withRetry } from '../../core/common/retry.js';
 import { parseJson, unwrapKorrectBody } from './body.js';
 
 export interface KorrectClientOptions {

@@ -1,5 +1,5 @@
 import open from 'open';
-import { BackendError } from '../../core/errors.js';
+import { BackendError } from '../../core/common/errors.js';
 
 /** Opens a file in the default browser (`--open`). */
 export async function openInBrowser(file: string): Promise<void> {

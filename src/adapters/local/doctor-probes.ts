@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../core/common/errors.js';
 
 export interface WritableDir {
   /** False when the folder does not exist yet: its nearest existing parent is writable, so a run can create it. */

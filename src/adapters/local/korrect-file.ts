@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, InputError } from '../../core/errors.js';
+import { ConfigError, InputError } from '../../core/common/errors.js';
 import { parseJson, unwrapKorrectBody } from '../korrect/body.js';
 
 /**

@@ -1,6 +1,6 @@
 import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SendFatalError, SendOutcomeUnknownError } from '../../core/send-errors.js';
+import { SendFatalError, SendOutcomeUnknownError } from '../../core/send/send-errors.js';
 import type { Mailer, SendingAccount } from '../../ports.js';
 import { composeMime } from '../mime.js';
 

@@ -1,9 +1,9 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../core/errors.js';
-import { type Manifest, previewBaseName } from '../../core/manifest.js';
-import { messageIdFor } from '../../core/message-id.js';
-import type { Plan } from '../../core/plan.js';
+import { UsageError } from '../../core/common/errors.js';
+import type { Plan } from '../../core/plan/build-plan.js';
+import { type Manifest, previewBaseName } from '../../core/plan/manifest.js';
+import { messageIdFor } from '../../core/send/message-id.js';
 import { composeMime, type MimeEnvelope } from '../mime.js';
 
 const PREVIEW_FILE = /^(\d+-[A-Za-z0-9_-]+\.(html|txt|eml)|report\.html)$/;

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../core/common/errors.js';
 import type { ReportStore } from '../../ports.js';
 
 /**

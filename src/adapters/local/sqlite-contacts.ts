@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { normalizeEmail } from '../../core/email-address.js';
-import { InputError } from '../../core/errors.js';
+import { normalizeEmail } from '../../core/common/email-address.js';
+import { InputError } from '../../core/common/errors.js';
 import type {
   AuditEntry,
   AuditLog,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { assertClaimable, assertFinishable } from '../../core/ledger-transitions.js';
+import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
 import { runSqlite } from './sqlite-schema.js';
 

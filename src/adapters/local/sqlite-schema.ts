@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { BackendError, ConfigError } from '../../core/errors.js';
+import { BackendError, ConfigError } from '../../core/common/errors.js';
 
 /** Bump with a migration step in `migrateSqlite` whenever a table changes. */
 export const SQLITE_SCHEMA_VERSION = 2;

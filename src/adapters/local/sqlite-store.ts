@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConfigError, isDnMailerError } from '../../core/errors.js';
+import { ConfigError, isDnMailerError } from '../../core/common/errors.js';
 import type { AuditLog, Clock, ContactList, GateList, SendLedger, TrackingStore } from '../../ports.js';
 import { createSqliteAuditLog, createSqliteContactList } from './sqlite-contacts.js';
 import {

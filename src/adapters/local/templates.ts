@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../core/common/errors.js';
 import type { TemplateStore } from '../../ports.js';
 
 export const HTML_TEMPLATE = 'financial-report.html.hbs';

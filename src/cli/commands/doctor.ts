@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import { type DoctorReport, doctorExitCode, runDoctor } from '../../core/doctor.js';
-import { ConfigError, UsageError } from '../../core/errors.js';
+import { ConfigError, UsageError } from '../../core/common/errors.js';
+import { type DoctorReport, doctorExitCode, runDoctor } from '../../core/doctor/run-doctor.js';
 import { createChalk } from '../context.js';
 import { createDoctorChecks } from '../doctor-checks.js';
 import type { GlobalOptions } from '../io.js';

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { input } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { generateLocalKeys, writeWorkspace } from '../../adapters/local/workspace.js';
-import { CancelledError, ExitCode, UsageError } from '../../core/errors.js';
-import { type AwsAnswers, awsConfigFile, localWorkspaceFiles } from '../../core/init-workspace.js';
-import { monthName, previousMonth } from '../../core/months.js';
+import { type AwsAnswers, awsConfigFile, localWorkspaceFiles } from '../../config/workspace-files.js';
+import { CancelledError, ExitCode, UsageError } from '../../core/common/errors.js';
+import { monthName, previousMonth } from '../../core/common/months.js';
 import type { CliIO, GlobalOptions } from '../io.js';
 import type { CommandRuntime } from '../program.js';
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/common/errors.js';
 
 /** `--only a,b c` → ['a', 'b', 'c']; undefined when the flag is absent. */
 export function parseList(value: string | undefined): string[] | undefined {

@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { openInBrowser } from '../../adapters/local/browser.js';
 import { writePreviewHtml } from '../../adapters/local/previews.js';
-import { ExitCode, InputError } from '../../core/errors.js';
-import { parsePeriod } from '../../core/months.js';
-import { planCampaign } from '../../core/plan-campaign.js';
+import { ExitCode, InputError } from '../../core/common/errors.js';
+import { parsePeriod } from '../../core/common/months.js';
+import { planCampaign } from '../../core/plan/plan-campaign.js';
 import type { CommandRuntime } from '../program.js';
 
 interface PreviewOptions {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { auditReportPaths } from '../../core/audit-report-paths.js';
-import { ExitCode, UsageError } from '../../core/errors.js';
-import { parsePeriod } from '../../core/months.js';
+import { ExitCode, UsageError } from '../../core/common/errors.js';
+import { parsePeriod } from '../../core/common/months.js';
+import { auditReportPaths } from '../../core/reports/audit-report-paths.js';
 import type { CommandRuntime } from '../program.js';
 import {
   renderAuditCsv,

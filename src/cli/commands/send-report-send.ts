@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { writeReportFile } from '../../adapters/local/report-file.js';
-import { buildReportFromSummary } from '../../core/campaign-report.js';
-import { loadCampaignStatus } from '../../core/campaign-status.js';
-import { ExitCode } from '../../core/errors.js';
-import type { CampaignRequest } from '../../core/plan-campaign.js';
-import { sendCampaign, stoppedError } from '../../core/send-campaign.js';
+import { ExitCode } from '../../core/common/errors.js';
+import type { CampaignRequest } from '../../core/plan/plan-campaign.js';
+import { buildReportFromSummary } from '../../core/report/campaign-report.js';
+import { loadCampaignStatus } from '../../core/send/campaign-status.js';
+import { sendCampaign, stoppedError } from '../../core/send/send-campaign.js';
 import type { RunContext } from '../context.js';
 import { askToConfirm } from '../ui/prompt.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { isValidEmail, normalizeEmail } from '../../core/email-address.js';
-import { UsageError } from '../../core/errors.js';
-import { parsePeriod } from '../../core/months.js';
-import type { CampaignRequest } from '../../core/plan-campaign.js';
+import { isValidEmail, normalizeEmail } from '../../core/common/email-address.js';
+import { UsageError } from '../../core/common/errors.js';
+import { parsePeriod } from '../../core/common/months.js';
+import type { CampaignRequest } from '../../core/plan/plan-campaign.js';
 import { MAX_CONCURRENCY } from '../deps-sending.js';
 import type { CommandRuntime } from '../program.js';
 import { parseCount, parseList, parseRate, parseShard } from './options.js';

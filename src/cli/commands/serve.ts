@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { createUnsubscribeHandler, toNodeListener } from '../../adapters/http/index.js';
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode, UsageError } from '../../core/common/errors.js';
 import type { CommandRuntime } from '../program.js';
 
 interface ServeOptions {

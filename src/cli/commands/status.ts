@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { writeReportFile } from '../../adapters/local/report-file.js';
-import { buildReportFromLedger } from '../../core/campaign-report.js';
-import { loadCampaignStatus } from '../../core/campaign-status.js';
-import { maskEmail } from '../../core/email-address.js';
-import { ExitCode, UsageError } from '../../core/errors.js';
-import { parsePeriod } from '../../core/months.js';
-import { defaultCampaignId } from '../../core/plan-campaign.js';
+import { maskEmail } from '../../core/common/email-address.js';
+import { ExitCode, UsageError } from '../../core/common/errors.js';
+import { parsePeriod } from '../../core/common/months.js';
+import { defaultCampaignId } from '../../core/plan/plan-campaign.js';
+import { buildReportFromLedger } from '../../core/report/campaign-report.js';
+import { loadCampaignStatus } from '../../core/send/campaign-status.js';
 import type { CommandRuntime } from '../program.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
 import { renderTable } from '../ui/table.js';

@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
-import { maskEmail } from '../../core/email-address.js';
-import { ExitCode, InputError, UsageError } from '../../core/errors.js';
-import { loadRecipients } from '../../core/load-recipients.js';
-import { changeSubscription, type SubscriptionResult, showContact } from '../../core/subscriptions.js';
-import { UnsubscribeTokenError, verifyUnsubscribeToken } from '../../core/unsubscribe-token.js';
+import { maskEmail } from '../../core/common/email-address.js';
+import { ExitCode, InputError, UsageError } from '../../core/common/errors.js';
+import { loadRecipients } from '../../core/recipients/load-recipients.js';
+import {
+  changeSubscription,
+  type SubscriptionResult,
+  showContact,
+} from '../../core/unsubscribe/change-subscription.js';
+import { UnsubscribeTokenError, verifyUnsubscribeToken } from '../../core/unsubscribe/unsubscribe-token.js';
 import type { RunContext } from '../context.js';
 import type { CommandRuntime } from '../program.js';
 import { renderContact } from '../ui/contact-view.js';

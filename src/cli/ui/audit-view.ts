@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import type { AuditResult, AuditRow, AuditStatus } from '../../core/audit-report-paths.js';
-import { maskEmail } from '../../core/email-address.js';
-import { monthName } from '../../core/months.js';
+import { maskEmail } from '../../core/common/email-address.js';
+import { monthName } from '../../core/common/months.js';
+import type { AuditResult, AuditRow, AuditStatus } from '../../core/reports/audit-report-paths.js';
 import { renderCsv, renderTable } from './table.js';
 
 export interface ViewOptions {

@@ -1,6 +1,6 @@
-import { maskEmail } from '../../core/email-address.js';
-import type { Manifest } from '../../core/manifest.js';
-import { formatExpiry } from '../../core/plan.js';
+import { maskEmail } from '../../core/common/email-address.js';
+import { formatExpiry } from '../../core/plan/build-plan.js';
+import type { Manifest } from '../../core/plan/manifest.js';
 import type { ViewOptions } from './audit-view.js';
 import { renderTable } from './table.js';
 

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { maskEmail } from '../../core/email-address.js';
+import { maskEmail } from '../../core/common/email-address.js';
 import type { AuditEntry, ContactPreferences } from '../../ports.js';
 import { renderTable } from './table.js';
 

@@ -1,5 +1,5 @@
 import ora, { type Ora } from 'ora';
-import type { OnProgress, ProgressEvent } from '../../core/events.js';
+import type { OnProgress, ProgressEvent } from '../../core/common/progress-events.js';
 
 export interface Progress {
   onProgress: OnProgress;

@@ -1,5 +1,5 @@
 import { confirm } from '@inquirer/prompts';
-import { CancelledError, UsageError } from '../../core/errors.js';
+import { CancelledError, UsageError } from '../../core/common/errors.js';
 import type { CliIO } from '../io.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import { maskEmail } from '../../core/email-address.js';
-import type { SendPreview } from '../../core/send-campaign.js';
-import type { SendSummary } from '../../core/send-summary.js';
+import { maskEmail } from '../../core/common/email-address.js';
+import type { SendPreview } from '../../core/send/send-campaign.js';
+import type { SendSummary } from '../../core/send/send-summary.js';
 import type { ViewOptions } from './audit-view.js';
 
 const show = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));

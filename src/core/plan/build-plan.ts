@@ -1,0 +1,281 @@
+import { createMoneyFormatter } from '../common/money.js';
+import { monthName, monthNumber, type Period } from '../common/months.js';
+import {
+  type Contract,
+  type ParsedPayouts,
+  type PayoutTotals,
+  type PayoutWarning,
+  totalsOf,
+} from '../payouts/payout-statements.js';
+import type { CustomId } from '../recipients/custom-ids.js';
+import type { Recipient } from '../recipients/recipients-from-users.js';
+import type { IdResolution } from '../reports/report-paths.js';
+import type { UnsubscribeLink } from '../unsubscribe/unsubscribe-links.js';
+import type { RenderedEmail } from './compile-templates.js';
+import type { CreatorSection, EmailContext, LinkView, MoneyColumns } from './email-context.js';
+import { describeLink, fileTypeOf } from './email-context.js';
+
+export interface PlannedLink {
+  customId: string;
+  type: string;
+  label: string;
+  key: string;
+  url: string;
+}
+
+/** One e-mail, fully rendered, to one address. */
+export interface PlannedMessage {
+  /** 1-based position in the plan (also the preview file number). */
+  index: number;
+  to: string;
+  userName: string;
+  customIds: CustomId[];
+  subject: string;
+  html: string;
+  text: string;
+  links: PlannedLink[];
+  /** Headers this recipient's message carries (List-Unsubscribe in own unsubscribe mode). */
+  headers: Record<string, string>;
+  totals: PayoutTotals;
+  contracts: number;
+  warnings: string[];
+}
+
+export type UnsentReason = 'nothing-to-send' | 'payout-data-invalid';
+
+export interface UnsentRecipient {
+  email: string;
+  customIds: string[];
+  reason: UnsentReason;
+  detail: string;
+}
+
+export interface MissingReport {
+  email: string;
+  customId: string;
+  labels: string[];
+}
+
+export interface Plan {
+  campaignId: string;
+  period: Period;
+  expiresAt: Date;
+  messages: PlannedMessage[];
+  unsent: UnsentRecipient[];
+  missingReports: MissingReport[];
+  payoutWarnings: PayoutWarning[];
+}
+
+export interface PlanSettings {
+  brandName: string;
+  currency: string;
+  locale: string;
+  lang: string;
+  footerNote: string | null;
+}
+
+export interface PlanInput {
+  campaignId: string;
+  period: Period;
+  recipients: readonly Recipient[];
+  payouts: ParsedPayouts;
+  resolutions: ReadonlyMap<string, IdResolution>;
+  /** Signed URL of every chosen key. */
+  links: ReadonlyMap<string, string>;
+  expiresAt: Date;
+  settings: PlanSettings;
+  render: (context: EmailContext) => RenderedEmail;
+  /** The recipient's unsubscribe link and headers. */
+  unsubscribeFor: (email: string) => UnsubscribeLink;
+}
+
+/**
+ * Joins recipients, payouts, resolved report keys and signed links into one rendered message per address. Pure:
+ * the same input gives the same plan. A recipient with neither a report nor a payout row is "nothing to send";
+ * one whose payout data is malformed is held back rather than mailed wrong figures.
+ */
+export function buildPlan(input: PlanInput): Plan {
+  const context: BuildContext = {
+    input,
+    expiresOn: formatExpiry(input.expiresAt),
+    money: createMoneyFormatter(input.settings.currency, input.settings.locale),
+    warningsById: groupWarnings(input.payouts.warnings),
+  };
+  const messages: PlannedMessage[] = [];
+  const unsent: UnsentRecipient[] = [];
+  const missingReports: MissingReport[] = [];
+
+  for (const recipient of input.recipients) {
+    const ids = recipient.customIds.map((id) => id.resolved);
+    const blocked = ids.filter((id) => input.payouts.blockedIds.has(id.toUpperCase()));
+    if (blocked.length > 0) {
+      unsent.push({
+        email: recipient.email,
+        customIds: ids,
+        reason: 'payout-data-invalid',
+        detail: `malformed payout data for ${blocked.join(', ')} (see payout problems)`,
+      });
+      continue;
+    }
+    const sections = recipient.customIds.map((id) => buildSection(id, context));
+    for (const { id, missing } of sections) {
+      if (missing.length > 0)
+        missingReports.push({ email: recipient.email, customId: id.resolved, labels: missing });
+    }
+    const shown = sections.filter((s) => s.contracts.length > 0 || s.links.length > 0);
+    if (shown.length === 0) {
+      const detail = ids.length === 0 ? 'no custom ID' : 'no report and no payout rows for the period';
+      unsent.push({ email: recipient.email, customIds: ids, reason: 'nothing-to-send', detail });
+      continue;
+    }
+    messages.push(buildMessage(messages.length + 1, recipient, shown, context));
+  }
+  return {
+    campaignId: input.campaignId,
+    period: input.period,
+    expiresAt: input.expiresAt,
+    messages,
+    unsent,
+    missingReports,
+    payoutWarnings: input.payouts.warnings,
+  };
+}
+
+/** What every message of one plan shares, computed once. */
+interface BuildContext {
+  input: PlanInput;
+  expiresOn: string;
+  money: (cents: number) => string;
+  warningsById: ReadonlyMap<string, string[]>;
+}
+
+function groupWarnings(warnings: readonly PayoutWarning[]): Map<string, string[]> {
+  const byId = new Map<string, string[]>();
+  for (const warning of warnings) {
+    const key = warning.customId.toUpperCase();
+    const list = byId.get(key) ?? [];
+    list.push(warning.message);
+    byId.set(key, list);
+  }
+  return byId;
+}
+
+interface Section {
+  id: CustomId;
+  contracts: Contract[];
+  links: PlannedLink[];
+  missing: string[];
+  view: CreatorSection;
+}
+
+function buildSection(id: CustomId, { input, expiresOn, money }: BuildContext): Section {
+  const contracts = input.payouts.byId.get(id.resolved.toUpperCase()) ?? [];
+  const reports = input.resolutions.get(id.resolved)?.reports ?? [];
+  const links: PlannedLink[] = [];
+  const views: LinkView[] = [];
+  for (const report of reports) {
+    const key = report.chosen?.key;
+    const url = key === undefined ? undefined : input.links.get(key);
+    if (key === undefined || url === undefined) continue;
+    links.push({ customId: id.resolved, type: report.type, label: report.label, key, url });
+    const linkText = describeLink(report, key, expiresOn);
+    views.push({ type: report.type, label: report.label, url, fileType: fileTypeOf(key), linkText });
+  }
+  const view: CreatorSection = {
+    customId: id.resolved,
+    hasActivity: contracts.length > 0,
+    hasLinks: views.length > 0,
+    contracts: contracts.map((c) => ({
+      contractCode: c.contractCode,
+      period: periodOf(c, input.period),
+      ...columns(c, money),
+    })),
+    totals: columns(totalsOf(contracts), money),
+    links: views,
+  };
+  const missing = reports.filter((report) => !report.chosen).map((report) => report.label);
+  return { id, contracts, links, missing, view };
+}
+
+function buildMessage(
+  index: number,
+  recipient: Recipient,
+  sections: readonly Section[],
+  { input, expiresOn, money, warningsById }: BuildContext,
+): PlannedMessage {
+  const { settings, period } = input;
+  const contracts = sections.flatMap((section) => section.contracts);
+  const totals = totalsOf(contracts);
+  const unsubscribe = input.unsubscribeFor(recipient.email);
+  const context: EmailContext = {
+    lang: settings.lang,
+    brandName: settings.brandName,
+    preheader: preheaderOf(
+      period,
+      contracts.length > 0 ? money(totals.closingCents) : undefined,
+      sections.some((section) => section.links.length > 0) ? expiresOn : undefined,
+    ),
+    userName: recipient.userName || 'there',
+    email: recipient.email,
+    monthName: monthName(period.month),
+    month: monthNumber(period.month),
+    year: period.year,
+    currency: settings.currency,
+    expiresOn,
+    hasActivity: contracts.length > 0,
+    hasLinks: sections.some((section) => section.links.length > 0),
+    hasSeveralCreators: sections.length > 1,
+    creators: sections.map((section) => section.view),
+    totals: columns(totals, money),
+    footerNote: settings.footerNote,
+    unsubscribeUrl: unsubscribe.url,
+  };
+  const rendered = input.render(context);
+  const warnings = sections.flatMap((section) => warningsById.get(section.id.resolved.toUpperCase()) ?? []);
+  return {
+    index,
+    to: recipient.email,
+    userName: recipient.userName,
+    customIds: sections.map((section) => section.id),
+    ...rendered,
+    links: sections.flatMap((section) => section.links),
+    headers: unsubscribe.headers,
+    totals,
+    contracts: contracts.length,
+    warnings,
+  };
+}
+
+function columns(totals: PayoutTotals, money: (cents: number) => string): MoneyColumns {
+  return {
+    opening: money(totals.openingCents),
+    earnings: money(totals.earningsCents),
+    payments: money(totals.paymentsCents),
+    closing: money(totals.closingCents),
+  };
+}
+
+function periodOf(contract: Contract, fallback: Period): string {
+  const fromRoyalty = contract.royaltyPeriod;
+  const year = contract.year ?? (fromRoyalty ? Math.floor(fromRoyalty / 100) : fallback.year);
+  const month = contract.month ?? (fromRoyalty ? fromRoyalty % 100 : fallback.month);
+  return month >= 1 && month <= 12
+    ? `${monthName(month)} ${year}`
+    : `${monthName(fallback.month)} ${fallback.year}`;
+}
+
+function preheaderOf(period: Period, closing: string | undefined, expiresOn: string | undefined): string {
+  const summary = closing ? `closing balance ${closing}` : 'no payout activity';
+  const links = expiresOn ? ` Report links work until ${expiresOn}.` : '';
+  return `Your ${monthName(period.month)} ${period.year} statement: ${summary}.${links}`;
+}
+
+/** `23 Jan 2026` (UTC): unambiguous in every locale the creators read. */
+export function formatExpiry(date: Date): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(date);
+}

@@ -1,0 +1,64 @@
+import { centsToDecimal } from '../common/money.js';
+import { monthName } from '../common/months.js';
+import type { PlannedMessage } from './build-plan.js';
+import type { CampaignPlan } from './plan-campaign.js';
+
+/** File names of one message's previews: `<n>-<first custom ID>.{html,txt,eml}`, numbered in plan order. */
+export function previewBaseName(message: PlannedMessage, total: number): string {
+  const width = Math.max(3, String(total).length);
+  const id = message.customIds[0]?.resolved ?? 'recipient';
+  return `${String(message.index).padStart(width, '0')}-${id}`;
+}
+
+/** `manifest.json` of a dry run: what would be sent, to whom, with which figures and links, and what would not. */
+export function buildManifest(campaign: CampaignPlan, generatedAt: Date) {
+  const { plan, users } = campaign;
+  const total = plan.messages.length;
+  return {
+    campaignId: plan.campaignId,
+    period: { ...plan.period, monthName: monthName(plan.period.month) },
+    generatedAt: generatedAt.toISOString(),
+    linksExpireAt: plan.expiresAt.toISOString(),
+    currency: campaign.currency,
+    counts: {
+      userRows: users.totalRows,
+      recipients: users.recipients,
+      messages: total,
+      links: plan.messages.reduce((sum, m) => sum + m.links.length, 0),
+      nothingToSend: plan.unsent.filter((u) => u.reason === 'nothing-to-send').length,
+      heldBack: plan.unsent.filter((u) => u.reason === 'payout-data-invalid').length,
+      skippedUsers: users.skipped.length,
+      rejectedIds: users.rejectedIds.length,
+      userRowProblems: users.rowProblems.length,
+      payoutProblems: campaign.payoutProblems.length,
+      payoutWarnings: plan.payoutWarnings.length,
+      missingReports: plan.missingReports.length,
+    },
+    messages: plan.messages.map((message) => ({
+      n: message.index,
+      to: message.to,
+      customIds: message.customIds.map((id) => id.resolved),
+      subject: message.subject,
+      files: ['html', 'txt', 'eml'].map((ext) => `${previewBaseName(message, total)}.${ext}`),
+      totals: {
+        opening: centsToDecimal(message.totals.openingCents),
+        earnings: centsToDecimal(message.totals.earningsCents),
+        payments: centsToDecimal(message.totals.paymentsCents),
+        closing: centsToDecimal(message.totals.closingCents),
+      },
+      contracts: message.contracts,
+      links: message.links.map(({ customId, type, label, key }) => ({ customId, type, label, key })),
+      warnings: message.warnings,
+    })),
+    unsent: plan.unsent,
+    missingReports: plan.missingReports,
+    payoutWarnings: plan.payoutWarnings,
+    payoutProblems: campaign.payoutProblems,
+    skippedUsers: users.skipped,
+    rejectedIds: users.rejectedIds,
+    userRowProblems: users.rowProblems,
+    unmatched: campaign.unmatched,
+  };
+}
+
+export type Manifest = ReturnType<typeof buildManifest>;

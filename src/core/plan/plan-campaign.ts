@@ -1,0 +1,159 @@
+import type { Clock, LinkSigner, PayoutSource, ReportStore, TemplateStore, UserSource } from '../../ports.js';
+import { UsageError } from '../common/errors.js';
+import { monthNumber, type Period } from '../common/months.js';
+import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
+import { parsePayoutRows } from '../payouts/payout-statements.js';
+import { type Shard, selectForCampaign } from '../recipients/filter-for-campaign.js';
+import { loadRecipients } from '../recipients/load-recipients.js';
+import type { RecipientRules, RecipientSelection } from '../recipients/recipients-from-users.js';
+import type { RowProblem } from '../recipients/user-rows.js';
+import { linkExpiry } from '../reports/link-expiry.js';
+import { type ReportPattern, resolveReportKeys } from '../reports/report-paths.js';
+import { createUnsubscribeLinks, type UnsubscribeSettings } from '../unsubscribe/unsubscribe-links.js';
+import { buildPlan, type Plan, type PlanSettings } from './build-plan.js';
+import { checkTemplates } from './check-templates-with-sample.js';
+import {
+  compileEmailTemplates,
+  type EmailTemplates,
+  type RenderedEmail,
+  type TemplateSource,
+} from './compile-templates.js';
+import type { EmailContext } from './email-context.js';
+
+export interface CampaignSettings extends PlanSettings {
+  /** How recipients unsubscribe; loads the token key (a secret) once, when the plan starts. */
+  unsubscribe: () => Promise<UnsubscribeSettings>;
+  subject: string;
+  greeting: string;
+  body: string;
+  expiresInDays: number;
+  payoutType: string;
+}
+
+export interface CampaignDeps {
+  users: UserSource;
+  reports: ReportStore;
+  payouts: PayoutSource;
+  signer: LinkSigner;
+  templates: TemplateStore;
+  clock: Clock;
+  rules: RecipientRules;
+  patterns: readonly ReportPattern[];
+  settings: CampaignSettings;
+  onProgress?: OnProgress;
+}
+
+export interface CampaignRequest {
+  period: Period;
+  only?: readonly string[];
+  limit?: number;
+  /** `--redirect-to`: every unsubscribe link and header is made for this address, never the creator's. */
+  unsubscribeAs?: string | undefined;
+  /** `--shard i/n`: this run's slice of the recipients. */
+  shard?: Shard | undefined;
+  campaignId?: string;
+}
+
+export interface CampaignPlan {
+  plan: Plan;
+  currency: string;
+  users: Omit<RecipientSelection, 'recipients'> & { origin: string; recipients: number };
+  /** `--only` entries that matched no recipient. */
+  unmatched: string[];
+  payoutProblems: RowProblem[];
+}
+
+/**
+ * Compiles the templates and checks them against a sample context (an unknown variable or helper fails here,
+ * before any user, payout or bucket is read); returns the renderer.
+ */
+export function prepareTemplates(
+  sources: { html: TemplateSource; text: TemplateSource },
+  settings: CampaignSettings,
+  period: Period,
+): (context: EmailContext) => RenderedEmail {
+  const templates = campaignTemplates(sources, settings);
+  const render = compileEmailTemplates(templates);
+  checkTemplates(templates, render, settings, period);
+  return render;
+}
+
+/** The HTML and text templates plus the subject, greeting and body templates of the config. */
+export function campaignTemplates(
+  sources: { html: TemplateSource; text: TemplateSource },
+  settings: Pick<CampaignSettings, 'subject' | 'greeting' | 'body'>,
+): EmailTemplates {
+  return {
+    ...sources,
+    subject: { name: 'email.subject', source: settings.subject },
+    greeting: { name: 'email.greeting', source: settings.greeting },
+    body: { name: 'email.body', source: settings.body },
+  };
+}
+
+export function defaultCampaignId(period: Period): string {
+  return `financial-${period.year}-${monthNumber(period.month)}`;
+}
+
+/**
+ * Everything a send needs, for every recipient, before anything is sent: templates compiled and checked first
+ * (a template error costs no network call), then users, payouts and report keys, signed links, rendered e-mails.
+ */
+export async function planCampaign(deps: CampaignDeps, request: CampaignRequest): Promise<CampaignPlan> {
+  const onProgress = deps.onProgress ?? ignoreProgress;
+  const { settings } = deps;
+  const sources = await deps.templates.load();
+  const render = prepareTemplates(sources, settings, request.period);
+  const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
+  const linksFor = createUnsubscribeLinks(await settings.unsubscribe(), deps.clock.now());
+  const { unsubscribeAs } = request;
+  const unsubscribeFor = unsubscribeAs ? () => linksFor(unsubscribeAs) : linksFor;
+
+  const loaded = await loadRecipients(deps.users, deps.rules, onProgress);
+  const { recipients, unmatched } = selectForCampaign(loaded.recipients, request);
+  if (request.only && request.only.length > 0 && unmatched.length === request.only.length) {
+    throw new UsageError(`no recipient matches ${request.only.join(', ')}`, {
+      hint: 'give custom IDs (before or after their alias) or addresses; dn-mailer resolve-paths lists them',
+    });
+  }
+  const ids = [...new Set(recipients.flatMap((recipient) => recipient.customIds.map((id) => id.resolved)))];
+  onProgress({ type: 'payouts-loading', origin: deps.payouts.origin, ids: ids.length });
+  const [payoutRows, resolutions] = await Promise.all([
+    ids.length === 0
+      ? []
+      : deps.payouts.fetchPayouts({
+          customIds: ids,
+          period: request.period,
+          payoutType: settings.payoutType,
+        }),
+    resolveReportKeys(deps.reports, ids, deps.patterns, request.period, onProgress),
+  ]);
+  const payouts = parsePayoutRows(payoutRows, request.period);
+  const keys = [...resolutions.values()].flatMap((r) =>
+    r.reports.flatMap((report) => (report.chosen ? [report.chosen.key] : [])),
+  );
+  onProgress({ type: 'signing', links: keys.length });
+  const links = await deps.signer.signUrls(keys, expiresAt);
+  onProgress({ type: 'rendering', recipients: recipients.length });
+
+  const plan = buildPlan({
+    campaignId: request.campaignId ?? defaultCampaignId(request.period),
+    period: request.period,
+    recipients,
+    payouts,
+    resolutions,
+    links,
+    expiresAt,
+    settings,
+    render,
+    unsubscribeFor,
+  });
+  const { recipients: all, ...rest } = loaded;
+  return {
+    plan,
+    currency: settings.currency,
+    users: { ...rest, recipients: all.length },
+    unmatched,
+    payoutProblems: payouts.problems,
+  };
+}

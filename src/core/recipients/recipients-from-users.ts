@@ -1,0 +1,113 @@
+import { isValidEmail, normalizeEmail } from '../common/email-address.js';
+import { type AliasMap, type CustomId, indexAliases, toCustomId } from './custom-ids.js';
+import { type IndexedUserRow, parseUserRows, type RowProblem } from './user-rows.js';
+
+/** One e-mail address that will receive one message, carrying all its custom IDs. */
+export interface Recipient {
+  /** Lower-cased, trimmed address: the identity of a recipient everywhere (ledger, gating, dedupe). */
+  email: string;
+  userName: string;
+  customIds: CustomId[];
+  /** Source row indexes merged into this recipient. */
+  rows: number[];
+}
+
+export type SkipReason = 'inactive' | 'no-email' | 'invalid-email' | 'excluded' | 'duplicate';
+
+export interface SkippedUser {
+  index: number;
+  email: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export interface RejectedCustomId {
+  index: number;
+  email: string;
+  customId: string;
+  reason: string;
+}
+
+export interface RecipientRules {
+  excludeEmails: readonly string[];
+  customIdAliases: AliasMap;
+}
+
+export interface RecipientSelection {
+  recipients: Recipient[];
+  skipped: SkippedUser[];
+  rejectedIds: RejectedCustomId[];
+  rowProblems: RowProblem[];
+  totalRows: number;
+}
+
+/**
+ * The recipient rules of DESIGN.md: active only, a non-empty valid address not in `excludeEmails`, one recipient
+ * per lower-cased address carrying every custom ID of its rows (after aliases), invalid IDs rejected and reported.
+ */
+export function selectRecipients(rows: readonly unknown[], rules: RecipientRules): RecipientSelection {
+  const { users, problems } = parseUserRows(rows);
+  const excluded = new Set(rules.excludeEmails.map(normalizeEmail));
+  const aliases = indexAliases(rules.customIdAliases);
+  const byEmail = new Map<string, Recipient>();
+  const skipped: SkippedUser[] = [];
+  const rejectedIds: RejectedCustomId[] = [];
+
+  for (const user of users) {
+    const email = normalizeEmail(user.emailsUser);
+    const reason = skipReason(user, email, excluded);
+    if (reason) {
+      skipped.push({ index: user.index, email, ...reason });
+      continue;
+    }
+    const existing = byEmail.get(email);
+    const recipient = existing ?? { email, userName: user.userName.trim(), customIds: [], rows: [] };
+    if (existing) {
+      const first = existing.rows[0];
+      skipped.push({ index: user.index, email, reason: 'duplicate', detail: `merged into row ${first}` });
+    } else {
+      byEmail.set(email, recipient);
+    }
+    recipient.rows.push(user.index);
+    addCustomIds(recipient, user, aliases, rejectedIds);
+  }
+  return {
+    recipients: [...byEmail.values()],
+    skipped,
+    rejectedIds,
+    rowProblems: problems,
+    totalRows: rows.length,
+  };
+}
+
+function skipReason(
+  user: IndexedUserRow,
+  email: string,
+  excluded: ReadonlySet<string>,
+): { reason: SkipReason; detail: string } | undefined {
+  if (user.status.trim().toLowerCase() !== 'active') {
+    return { reason: 'inactive', detail: `status is "${user.status}"` };
+  }
+  if (email === '') return { reason: 'no-email', detail: 'emailsUser is empty' };
+  if (excluded.has(email)) return { reason: 'excluded', detail: 'listed in users.excludeEmails' };
+  if (!isValidEmail(email)) return { reason: 'invalid-email', detail: 'emailsUser is not a valid address' };
+  return undefined;
+}
+
+function addCustomIds(
+  recipient: Recipient,
+  user: IndexedUserRow,
+  aliases: AliasMap,
+  rejected: RejectedCustomId[],
+): void {
+  for (const raw of user.customIds) {
+    const id = toCustomId(raw, aliases);
+    if ('invalid' in id) {
+      rejected.push({ index: user.index, email: recipient.email, customId: raw, reason: id.invalid });
+    } else if (
+      !recipient.customIds.some((known) => known.resolved.toUpperCase() === id.resolved.toUpperCase())
+    ) {
+      recipient.customIds.push(id);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import type { LedgerRow } from '../../ports.js';
+import { maskEmail } from '../common/email-address.js';
+import type { PayoutWarning } from '../payouts/payout-statements.js';
+import type { MissingReport } from '../plan/build-plan.js';
+import type { Manifest } from '../plan/manifest.js';
+import type { CampaignStatus } from '../send/campaign-status.js';
+import type { SendSummary } from '../send/send-summary.js';
+
+/** What report.html shows, whatever it was built from: a send summary, a dry-run manifest or the ledger. */
+export interface CampaignReport {
+  title: string;
+  campaignId: string;
+  /** e.g. "January 2025"; empty when the source does not know it (the ledger). */
+  period: string;
+  source: 'send' | 'dry-run' | 'ledger';
+  /** Counts in display order; `state` is a stable key (`data-count` in the page). */
+  counts: { state: string; label: string; count: number }[];
+  attention: { email: string; customIds: string[]; state: string; reason: string }[];
+  missingReports: { email: string; customId: string; labels: string[] }[];
+  payoutWarnings: PayoutWarning[];
+  chart: SendSeries;
+}
+
+export interface SendSeries {
+  bucket: 'second' | 'minute';
+  /** ISO start of each bucket and how many `sent` rows fall in it; consecutive, empty buckets included. */
+  points: { at: string; count: number }[];
+  /** Sent rows per second over the span from the first to the last send; null with fewer than two sends. */
+  ratePerSecond: number | null;
+}
+
+interface ReportOptions {
+  /** Full addresses instead of `a***@example.com`. */
+  reveal: boolean;
+  /** Ledger rows of the campaign, for the chart of sends over time (a summary charts only its own run's rows). */
+  ledgerRows?: readonly LedgerRow[];
+}
+
+type Entry = { email: string; customIds: string[]; reason: string | null };
+
+/** The report of a `send-report` run, from its summary (plus the ledger rows, for the chart). */
+export function buildReportFromSummary(summary: SendSummary, options: ReportOptions): CampaignReport {
+  const d = summary.data;
+  const r = d.results;
+  const mask = masker(options.reveal);
+  const attention = (state: string, entries: readonly Entry[]) =>
+    entries.map((e) => ({ email: mask(e.email), customIds: e.customIds, state, reason: e.reason ?? '' }));
+  return {
+    title: `Campaign report: ${d.campaignId}`,
+    campaignId: d.campaignId,
+    period: `${d.month} ${d.year}`,
+    source: 'send',
+    counts: [
+      { state: 'total', label: 'recipients', count: d.totalRecipients },
+      { state: 'sent', label: 'sent', count: d.successful },
+      { state: 'failed', label: 'failed', count: d.failed },
+      { state: 'unknown', label: 'unknown', count: d.unknown },
+      { state: 'skipped', label: 'skipped', count: d.skipped },
+      { state: 'already-sent', label: 'already sent', count: d.alreadySent },
+      { state: 'held-for-retry', label: 'held for retry', count: d.heldForRetry },
+      { state: 'held-back', label: 'held back', count: r.heldBack.length },
+      { state: 'not-started', label: 'not started', count: d.notStarted },
+    ],
+    attention: [
+      ...attention('failed', r.failed),
+      ...attention('unknown', r.unknown),
+      ...attention('skipped', r.skipped),
+      ...attention('held-for-retry', r.heldForRetry),
+      ...attention('held-back', r.heldBack),
+    ],
+    missingReports: maskMissing(d.missingReports, mask),
+    payoutWarnings: d.payoutWarnings,
+    chart: buildSendSeries((options.ledgerRows ?? []).filter((row) => row.runId === d.batchId)),
+  };
+}
+
+/** The report of a dry run, from its manifest: nothing was sent, so the chart is empty. */
+export function buildReportFromManifest(manifest: Manifest, options: ReportOptions): CampaignReport {
+  const c = manifest.counts;
+  const mask = masker(options.reveal);
+  return {
+    title: `Dry-run report: ${manifest.campaignId}`,
+    campaignId: manifest.campaignId,
+    period: `${manifest.period.monthName} ${manifest.period.year}`,
+    source: 'dry-run',
+    counts: [
+      { state: 'recipients', label: 'recipients', count: c.recipients },
+      { state: 'messages', label: 'messages', count: c.messages },
+      { state: 'links', label: 'links', count: c.links },
+      { state: 'nothing-to-send', label: 'nothing to send', count: c.nothingToSend },
+      { state: 'held-back', label: 'held back', count: c.heldBack },
+      { state: 'missing-reports', label: 'missing reports', count: c.missingReports },
+      { state: 'payout-warnings', label: 'payout warnings', count: c.payoutWarnings },
+    ],
+    attention: manifest.unsent.map((u) => ({
+      email: mask(u.email),
+      customIds: u.customIds,
+      state: u.reason === 'payout-data-invalid' ? 'held-back' : 'nothing-to-send',
+      reason: u.detail,
+    })),
+    missingReports: maskMissing(manifest.missingReports, mask),
+    payoutWarnings: manifest.payoutWarnings,
+    chart: buildSendSeries([]),
+  };
+}
+
+/** `status --html`: the report from the ledger alone (no plan, so no missing reports or payout warnings). */
+export function buildReportFromLedger(status: CampaignStatus, options: ReportOptions): CampaignReport {
+  const mask = masker(options.reveal);
+  const needsAttention = new Set(['failed', 'unknown', 'sending', 'skipped']);
+  return {
+    title: `Campaign report: ${status.campaignId}`,
+    campaignId: status.campaignId,
+    period: '',
+    source: 'ledger',
+    counts: [
+      { state: 'total', label: 'rows', count: status.total },
+      ...Object.entries(status.counts).map(([state, count]) => ({ state, label: state, count })),
+    ],
+    attention: status.rows
+      .filter((row) => needsAttention.has(row.status))
+      .map((row) => ({
+        email: mask(row.email),
+        customIds: row.customIds,
+        state: row.status,
+        reason: row.reason ?? '',
+      })),
+    missingReports: [],
+    payoutWarnings: [],
+    chart: buildSendSeries(status.rows),
+  };
+}
+
+/** Sends over time from the `updatedAt` of `sent` rows: per second for spans up to 10 minutes, else per minute. */
+export function buildSendSeries(rows: readonly LedgerRow[]): SendSeries {
+  const times = rows
+    .filter((row) => row.status === 'sent')
+    .map((row) => Date.parse(row.updatedAt))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b);
+  const first = times[0];
+  const last = times[times.length - 1];
+  if (first === undefined || last === undefined) return { bucket: 'second', points: [], ratePerSecond: null };
+  const bucket = last - first <= 10 * 60_000 ? 'second' : 'minute';
+  const size = bucket === 'second' ? 1000 : 60_000;
+  const start = Math.floor(first / size) * size;
+  const counts = new Array<number>(Math.floor((last - start) / size) + 1).fill(0);
+  for (const t of times) {
+    const i = Math.floor((t - start) / size);
+    counts[i] = (counts[i] ?? 0) + 1;
+  }
+  const span = (last - first) / 1000;
+  return {
+    bucket,
+    points: counts.map((count, i) => ({ at: new Date(start + i * size).toISOString(), count })),
+    ratePerSecond: times.length >= 2 && span > 0 ? times.length / span : null,
+  };
+}
+
+function masker(reveal: boolean): (email: string) => string {
+  return reveal ? (email) => email : maskEmail;
+}
+
+function maskMissing(missing: readonly MissingReport[], mask: (email: string) => string) {
+  return missing.map((m) => ({ email: mask(m.email), customId: m.customId, labels: m.labels }));
+}

@@ -1,0 +1,168 @@
+import type { ReportStore, UserSource } from '../../ports.js';
+import { normalizeEmail } from '../common/email-address.js';
+import type { Period } from '../common/months.js';
+import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
+import { toCustomId } from '../recipients/custom-ids.js';
+import { loadRecipients } from '../recipients/load-recipients.js';
+import type { RecipientRules, RecipientSelection } from '../recipients/recipients-from-users.js';
+import { type ReportMatch, type ReportPattern, resolveReportKeys } from './report-paths.js';
+
+export type AuditStatus = 'found' | 'missing' | 'ambiguous' | 'invalid';
+
+export interface AuditReport {
+  type: string;
+  label: string;
+  key: string | null;
+  pattern: string | null;
+  /** Other keys that also matched (ambiguous). */
+  alsoMatched: ReportMatch[];
+}
+
+export interface AuditRow {
+  customId: string;
+  resolvedId: string | null;
+  /** Lower-cased address; null for an `--only` ID that no recipient carries. */
+  recipient: string | null;
+  status: AuditStatus;
+  reports: AuditReport[];
+  /** Why the ID is invalid, or which report types are missing. */
+  note: string;
+}
+
+export interface AuditSummary {
+  ids: number;
+  found: number;
+  missing: number;
+  ambiguous: number;
+  invalid: number;
+  reports: number;
+}
+
+export interface AuditResult {
+  period: Period;
+  rows: AuditRow[];
+  summary: AuditSummary;
+  users: Omit<RecipientSelection, 'recipients'> & { origin: string; recipients: number };
+  /** `--only` addresses that are not recipients. */
+  unmatched: string[];
+}
+
+export interface AuditRequest {
+  period: Period;
+  /** Custom IDs or e-mail addresses to restrict the audit to. */
+  only?: readonly string[];
+}
+
+export interface AuditDeps {
+  users: UserSource;
+  reports: ReportStore;
+  rules: RecipientRules;
+  patterns: readonly ReportPattern[];
+  onProgress?: OnProgress;
+}
+
+interface Subject {
+  customId: string;
+  resolvedId: string | null;
+  recipient: string | null;
+  invalid?: string;
+}
+
+/** `resolve-paths`: for every recipient custom ID (or `--only`), which report keys exist for the period. */
+export async function auditReportPaths(deps: AuditDeps, request: AuditRequest): Promise<AuditResult> {
+  const onProgress = deps.onProgress ?? ignoreProgress;
+  const selection = await loadRecipients(deps.users, deps.rules, onProgress);
+  const { subjects, unmatched } = pickSubjects(selection, deps.rules, request.only);
+  const ids = subjects.flatMap((subject) => (subject.resolvedId ? [subject.resolvedId] : []));
+  const resolutions = await resolveReportKeys(deps.reports, ids, deps.patterns, request.period, onProgress);
+
+  const rows = subjects.map((subject): AuditRow => {
+    const resolution = subject.resolvedId ? resolutions.get(subject.resolvedId) : undefined;
+    if (!resolution) {
+      return { ...withoutInvalid(subject), status: 'invalid', reports: [], note: subject.invalid ?? '' };
+    }
+    const missingTypes = resolution.reports.filter((report) => !report.chosen).map((report) => report.label);
+    return {
+      ...withoutInvalid(subject),
+      status: resolution.status,
+      reports: resolution.reports.map((report) => ({
+        type: report.type,
+        label: report.label,
+        key: report.chosen?.key ?? null,
+        pattern: report.chosen?.pattern ?? null,
+        alsoMatched: report.others,
+      })),
+      note:
+        resolution.status === 'missing' ? 'no report found' : missingTypes.map((l) => `no ${l}`).join(', '),
+    };
+  });
+  const { recipients, ...rest } = selection;
+  return {
+    period: request.period,
+    rows,
+    summary: summarize(rows),
+    users: { ...rest, recipients: recipients.length },
+    unmatched,
+  };
+}
+
+function withoutInvalid(subject: Subject): Omit<Subject, 'invalid'> {
+  return { customId: subject.customId, resolvedId: subject.resolvedId, recipient: subject.recipient };
+}
+
+function pickSubjects(
+  selection: RecipientSelection,
+  rules: RecipientRules,
+  only: readonly string[] | undefined,
+): { subjects: Subject[]; unmatched: string[] } {
+  const all: Subject[] = [
+    ...selection.recipients.flatMap((recipient) =>
+      recipient.customIds.map((id) => ({
+        customId: id.original,
+        resolvedId: id.resolved,
+        recipient: recipient.email,
+      })),
+    ),
+    ...selection.rejectedIds.map((rejected) => ({
+      customId: rejected.customId,
+      resolvedId: null,
+      recipient: rejected.email,
+      invalid: rejected.reason,
+    })),
+  ];
+  if (!only || only.length === 0) return { subjects: all, unmatched: [] };
+
+  const emails = new Set(only.filter((token) => token.includes('@')).map(normalizeEmail));
+  const ids = only.filter((token) => !token.includes('@'));
+  const idKeys = new Set(ids.map((id) => id.toUpperCase()));
+  const matches = (subject: Subject) =>
+    (subject.recipient !== null && emails.has(subject.recipient)) ||
+    idKeys.has(subject.customId.toUpperCase()) ||
+    (subject.resolvedId !== null && idKeys.has(subject.resolvedId.toUpperCase()));
+  const subjects = all.filter(matches);
+
+  const carried = new Set(subjects.flatMap((s) => [s.customId.toUpperCase(), s.resolvedId?.toUpperCase()]));
+  for (const id of ids) {
+    if (carried.has(id.toUpperCase())) continue;
+    const parsed = toCustomId(id, rules.customIdAliases);
+    subjects.push(
+      'invalid' in parsed
+        ? { customId: id, resolvedId: null, recipient: null, invalid: parsed.invalid }
+        : { customId: parsed.original, resolvedId: parsed.resolved, recipient: null },
+    );
+  }
+  const known = new Set(selection.recipients.map((recipient) => recipient.email));
+  return { subjects, unmatched: [...emails].filter((email) => !known.has(email)) };
+}
+
+function summarize(rows: readonly AuditRow[]): AuditSummary {
+  const count = (status: AuditStatus) => rows.filter((row) => row.status === status).length;
+  return {
+    ids: rows.length,
+    found: count('found'),
+    missing: count('missing'),
+    ambiguous: count('ambiguous'),
+    invalid: count('invalid'),
+    reports: rows.reduce((sum, row) => sum + row.reports.filter((report) => report.key).length, 0),
+  };
+}

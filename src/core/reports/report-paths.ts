@@ -1,0 +1,160 @@
+import pLimit from 'p-limit';
+import type { ReportStore } from '../../ports.js';
+import { monthVariants, type Period } from '../common/months.js';
+import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
+
+/** One layout of the report bucket; `pattern` uses `{year}`, `{month}` and `{id}`. */
+export interface ReportPattern {
+  type: string;
+  label: string;
+  pattern: string;
+}
+
+/** The four layouts of DESIGN.md, in precedence order. */
+export const DEFAULT_REPORT_PATTERNS: readonly ReportPattern[] = [
+  { type: 'youtube', label: 'YouTube Report', pattern: 'financial-reports/{year}/{month}/{id}-youtube.pdf' },
+  {
+    type: 'distro',
+    label: 'Distribution Report',
+    pattern: 'financial-reports/{year}/{month}/{id}-distro.pdf',
+  },
+  { type: 'youtube', label: 'YouTube Report', pattern: 'Exports/{year}/{month}/{id}/{id}.zip' },
+  { type: 'distro', label: 'Distribution Report', pattern: 'Distro/{year}/{month}/{id}/{id}.zip' },
+];
+
+export interface ReportMatch {
+  key: string;
+  pattern: string;
+}
+
+export interface ReportResolution {
+  type: string;
+  label: string;
+  /** The first match in precedence order (pattern order, then month and ID variant order). */
+  chosen: ReportMatch | undefined;
+  /** Every other key that also matched this type: more than zero means ambiguous. */
+  others: ReportMatch[];
+}
+
+export type ResolutionStatus = 'found' | 'missing' | 'ambiguous';
+
+export interface IdResolution {
+  id: string;
+  status: ResolutionStatus;
+  reports: ReportResolution[];
+}
+
+/** ID spellings used by legacy uploads, in precedence order: as given, upper-case, without and with `-`/`_`. */
+export function idVariants(id: string): string[] {
+  const variants = new Set<string>();
+  for (const form of [id, id.toUpperCase()]) {
+    variants.add(form);
+    variants.add(form.replace(/[-_]/g, ''));
+    variants.add(form.replace(/_/g, '-'));
+    variants.add(form.replace(/-/g, '_'));
+  }
+  return [...variants].filter((variant) => variant !== '');
+}
+
+function fillPeriod(pattern: string, period: Period, month: string): string {
+  return pattern.replaceAll('{year}', String(period.year)).replaceAll('{month}', month);
+}
+
+/**
+ * The prefixes to list for a period: each pattern with year and month filled in, cut before the first `{id}`.
+ * A prefix that another prefix already covers is dropped, so every key is listed at most once.
+ */
+export function listingPrefixes(patterns: readonly ReportPattern[], period: Period): string[] {
+  const prefixes = new Set<string>();
+  for (const { pattern } of patterns) {
+    for (const month of monthVariants(period.month)) {
+      const filled = fillPeriod(pattern, period, month);
+      const cut = filled.indexOf('{id}');
+      prefixes.add(cut < 0 ? filled : filled.slice(0, cut));
+    }
+  }
+  const sorted = [...prefixes].sort();
+  const kept: string[] = [];
+  for (const prefix of sorted) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || !prefix.startsWith(last)) kept.push(prefix);
+  }
+  return kept;
+}
+
+/** Lists every prefix once (paginated inside the store) and returns the union of keys. */
+export async function listReportKeys(
+  store: ReportStore,
+  prefixes: readonly string[],
+  options: { concurrency?: number; onProgress?: OnProgress } = {},
+): Promise<Set<string>> {
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const limit = pLimit(options.concurrency ?? 4);
+  const keys = new Set<string>();
+  let done = 0;
+  onProgress({ type: 'listing', prefixes: prefixes.length, location: store.location });
+  await Promise.all(
+    prefixes.map((prefix) =>
+      limit(async () => {
+        const listed = await store.listKeys(prefix);
+        for (const key of listed) keys.add(key);
+        done += 1;
+        onProgress({ type: 'listed', prefix, keys: listed.length, done, total: prefixes.length });
+      }),
+    ),
+  );
+  return keys;
+}
+
+/** Matches one (resolved) custom ID against the listed keys, in memory. */
+export function matchReports(
+  id: string,
+  keys: ReadonlySet<string>,
+  patterns: readonly ReportPattern[],
+  period: Period,
+): IdResolution {
+  const byType = new Map<string, ReportResolution>();
+  const seen = new Set<string>();
+  const months = monthVariants(period.month);
+  const ids = idVariants(id);
+  for (const { type, label, pattern } of patterns) {
+    let resolution = byType.get(type);
+    if (!resolution) {
+      resolution = { type, label, chosen: undefined, others: [] };
+      byType.set(type, resolution);
+    }
+    for (const month of months) {
+      const withPeriod = fillPeriod(pattern, period, month);
+      for (const variant of ids) {
+        const key = withPeriod.replaceAll('{id}', variant);
+        if (seen.has(key) || !keys.has(key)) continue;
+        seen.add(key);
+        if (resolution.chosen) resolution.others.push({ key, pattern });
+        else resolution.chosen = { key, pattern };
+      }
+    }
+  }
+  const reports = [...byType.values()];
+  return { id, status: statusOf(reports), reports };
+}
+
+function statusOf(reports: readonly ReportResolution[]): ResolutionStatus {
+  if (!reports.some((report) => report.chosen)) return 'missing';
+  return reports.some((report) => report.others.length > 0) ? 'ambiguous' : 'found';
+}
+
+/** Resolves many IDs: list each prefix once, then match every ID in memory. */
+export async function resolveReportKeys(
+  store: ReportStore,
+  ids: readonly string[],
+  patterns: readonly ReportPattern[],
+  period: Period,
+  onProgress: OnProgress = ignoreProgress,
+): Promise<Map<string, IdResolution>> {
+  const keys = await listReportKeys(store, listingPrefixes(patterns, period), { onProgress });
+  const resolutions = new Map<string, IdResolution>();
+  for (const id of ids) {
+    if (!resolutions.has(id)) resolutions.set(id, matchReports(id, keys, patterns, period));
+  }
+  return resolutions;
+}

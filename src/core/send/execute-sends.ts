@@ -1,0 +1,249 @@
+import pLimit from 'p-limit';
+import type {
+  Clock,
+  LedgerOutcome,
+  LedgerStatus,
+  Mailer,
+  Random,
+  SendLedger,
+  Sleep,
+  TrackingStore,
+} from '../../ports.js';
+import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
+import { backoffDelay } from '../common/retry.js';
+import type { Plan, PlannedMessage } from '../plan/build-plan.js';
+import { type Envelope, toOutgoing } from './outgoing.js';
+import type { SendCandidate, SendPreparation } from './prepare-sends.js';
+import { createRateLimiter } from './rate-limiter.js';
+import {
+  SendFatalError,
+  SendOutcomeUnknownError,
+  SendRejectedError,
+  SendThrottledError,
+} from './send-errors.js';
+import { createTrackingBuffer } from './tracking-buffer.js';
+
+export interface ExecuteDeps {
+  mailer: Mailer;
+  ledger: SendLedger;
+  tracking: TrackingStore;
+  clock: Clock;
+  sleep: Sleep;
+  random: Random;
+  onProgress?: OnProgress;
+}
+
+export interface ExecuteOptions {
+  runId: string;
+  envelope: Envelope;
+  concurrency: number;
+  /** Stop the run after this many failures in a row. */
+  circuitBreaker: number;
+  /** Attempts on throttling before a message counts as failed (nothing was sent). */
+  throttleRetries: number;
+  /** A `sending` row older than this belongs to a run that died. */
+  leaseMs: number;
+  ttlDays: number;
+}
+
+export interface SendOutcome {
+  email: string;
+  customIds: string[];
+  status: LedgerOutcome['status'];
+  messageId?: string | undefined;
+  reason?: string | undefined;
+}
+
+export interface ExecuteResult {
+  outcomes: SendOutcome[];
+  /** Recipients another run claimed between our plan and our claim. */
+  claimedElsewhere: string[];
+  /** Why the run stopped early (fatal error or circuit breaker); the rest stays planned. */
+  stopped?: { reason: string; error?: SendFatalError } | undefined;
+  trackingErrors: string[];
+}
+
+/**
+ * Sends the prepared messages: every recipient is claimed in the ledger (`sending`) before the provider is
+ * called, then finished as sent / failed / unknown. Rate-limited, bounded concurrency, throttling retried with
+ * jittered backoff, a circuit breaker on consecutive failures; rows a dead run left in `sending` become `unknown`.
+ */
+export async function executeSend(
+  deps: ExecuteDeps,
+  plan: Plan,
+  prep: SendPreparation,
+  options: ExecuteOptions,
+): Promise<ExecuteResult> {
+  const onProgress = deps.onProgress ?? ignoreProgress;
+  const { campaignId } = prep;
+  const now = () => deps.clock.now();
+  const tracking = createTrackingBuffer(deps.tracking, {
+    plan,
+    campaignId,
+    provider: deps.mailer.provider,
+    ttlDays: options.ttlDays,
+    now,
+  });
+  const result: ExecuteResult = { outcomes: [], claimedElsewhere: [], trackingErrors: tracking.errors };
+  const limiter = createRateLimiter(prep.rate, { now: () => deps.clock.now().getTime(), sleep: deps.sleep });
+  const counts = { sent: 0, failed: 0, unknown: 0, skipped: 0, planned: 0 };
+  const total = prep.toSend.length + prep.gated.length;
+  const messages = plan.messages.map((m) => ({
+    email: m.to,
+    customIds: m.customIds.map((id) => id.resolved),
+  }));
+  await deps.ledger.ensurePlanned(campaignId, messages, now());
+
+  for (const gated of prep.gated) {
+    const outcome: SendOutcome = { ...summarize(gated.message), status: 'skipped', reason: gated.reason };
+    if (await deps.ledger.finish(campaignId, gated.message.to, gated.from, outcome, now())) record(outcome);
+  }
+
+  const limit = pLimit(Math.max(1, options.concurrency));
+  let consecutiveFailures = 0;
+  onProgress({ type: 'send-started', total, rate: prep.rate });
+
+  function record(outcome: SendOutcome): void {
+    result.outcomes.push(outcome);
+    tracking.add(outcome);
+    counts[outcome.status] += 1;
+    onProgress({ type: 'send-progress', total, ...counts, rate: limiter.rate });
+  }
+
+  async function sendOne(candidate: SendCandidate): Promise<void> {
+    if (result.stopped) return;
+    await limiter.take();
+    if (result.stopped) return;
+    const email = candidate.message.to;
+    try {
+      if (!(await deps.ledger.claim(campaignId, email, candidate.from, options.runId, now()))) {
+        result.claimedElsewhere.push(email);
+        return;
+      }
+      const outcome = await attempt(candidate.message);
+      if (!(await recordOutcome(email, outcome))) return;
+      consecutiveFailures = outcome.status === 'sent' ? 0 : consecutiveFailures + 1;
+      if (consecutiveFailures >= options.circuitBreaker && !result.stopped) {
+        result.stopped = { reason: `${consecutiveFailures} failures in a row (circuit breaker)` };
+      }
+    } catch (error) {
+      // The ledger itself failed: queued sends see `stopped` and return; a claimed row stays `sending` and
+      // resolves to unknown after its lease.
+      result.stopped ??= {
+        reason: `the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+  }
+
+  /** Writes the outcome of a claimed row; false when nothing is to be reported (released, or lost to another run). */
+  async function recordOutcome(email: string, outcome: SendOutcome): Promise<boolean> {
+    let finished = await deps.ledger.finish(campaignId, email, 'sending', outcome, now(), options.runId);
+    if (!finished && outcome.status === 'sent') {
+      // Another run gave up on our claim and recorded `unknown`; we know better: it was sent.
+      finished = await deps.ledger.finish(campaignId, email, 'unknown', outcome, now());
+    }
+    if (outcome.status === 'planned') return false;
+    record(
+      finished
+        ? outcome
+        : {
+            ...outcome,
+            reason: `${outcome.reason ?? ''} (the ledger row was changed by another run)`.trim(),
+          },
+    );
+    return true;
+  }
+
+  async function attempt(message: PlannedMessage): Promise<SendOutcome> {
+    const base = summarize(message);
+    const outgoing = toOutgoing(message, campaignId, options.envelope, now());
+    for (let n = 0; ; n += 1) {
+      try {
+        const { messageId } = await deps.mailer.send(outgoing);
+        return { ...base, status: 'sent', messageId };
+      } catch (error) {
+        if (error instanceof SendThrottledError && n + 1 < options.throttleRetries) {
+          limiter.slowDown();
+          const delayMs = backoffDelay(
+            n,
+            { retries: options.throttleRetries, baseDelayMs: 200, maxDelayMs: 10_000 },
+            deps.random,
+          );
+          onProgress({ type: 'throttled', delayMs, rate: limiter.rate });
+          await deps.sleep(delayMs);
+          continue;
+        }
+        return classify(error, base, n + 1);
+      }
+    }
+  }
+
+  function classify(error: unknown, base: Omit<SendOutcome, 'status'>, attempts: number): SendOutcome {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof SendThrottledError) {
+      return { ...base, status: 'failed', reason: `throttled ${attempts} times, not sent: ${reason}` };
+    }
+    if (error instanceof SendRejectedError) return { ...base, status: 'failed', reason };
+    if (error instanceof SendFatalError) {
+      result.stopped ??= { reason, error };
+      return { ...base, status: 'planned', reason };
+    }
+    if (error instanceof SendOutcomeUnknownError) return { ...base, status: 'unknown', reason };
+    // An error we cannot classify may have happened after the request left: never assume it was not sent.
+    return { ...base, status: 'unknown', reason: `unexpected error: ${reason}` };
+  }
+
+  try {
+    await Promise.all(prep.toSend.map((candidate) => limit(() => sendOne(candidate))));
+    if (!result.stopped) await settleForeignRows(deps, campaignId, options, onProgress, record);
+  } finally {
+    await tracking.flush();
+  }
+  return result;
+}
+
+function summarize(message: PlannedMessage): Omit<SendOutcome, 'status'> {
+  return { email: message.to, customIds: message.customIds.map((id) => id.resolved) };
+}
+
+/**
+ * Rows left in `sending` by another run: a live run finishes them within its send timeout; a dead one never
+ * will. Wait until each is finished or older than the lease, then record the stale ones as `unknown`.
+ */
+async function settleForeignRows(
+  deps: ExecuteDeps,
+  campaignId: string,
+  options: ExecuteOptions,
+  onProgress: OnProgress,
+  record: (outcome: SendOutcome) => void,
+): Promise<void> {
+  const tried = new Set<string>();
+  const deadline = deps.clock.now().getTime() + options.leaseMs + 5_000;
+  for (;;) {
+    const sending = (await deps.ledger.listRows(campaignId)).filter(
+      (row) => row.status === 'sending' && !tried.has(row.email),
+    );
+    if (sending.length === 0) return;
+    const now = deps.clock.now().getTime();
+    const age = (updatedAt: string) => now - Date.parse(updatedAt);
+    const stale = sending.filter((row) => age(row.updatedAt) >= options.leaseMs);
+    for (const row of stale) {
+      tried.add(row.email);
+      const outcome: SendOutcome = {
+        email: row.email,
+        customIds: row.customIds,
+        status: 'unknown',
+        reason: `run ${row.runId ?? '?'} stopped while sending (no outcome recorded)`,
+      };
+      const from: LedgerStatus = 'sending';
+      if (await deps.ledger.finish(campaignId, row.email, from, outcome, deps.clock.now(), row.runId))
+        record(outcome);
+    }
+    const fresh = sending.filter((row) => age(row.updatedAt) < options.leaseMs);
+    if (fresh.length === 0) continue;
+    if (now > deadline) return;
+    const wait = Math.min(...fresh.map((row) => options.leaseMs - age(row.updatedAt))) + 50;
+    onProgress({ type: 'waiting-in-flight', rows: fresh.length, waitMs: wait });
+    await deps.sleep(Math.max(50, Math.min(wait, 1_000)));
+  }
+}
