@@ -3,7 +3,8 @@
  * the phases read off the core's progress events and the RSS sampled while it runs.
  */
 import path from 'node:path';
-import { type CampaignParts, createDeps, type Deps } from '../../src/cli/deps.js';
+import type { CampaignPorts as CampaignParts } from '../../src/backend.js';
+import { createDeps, type Deps } from '../../src/cli/deps.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Period } from '../../src/core/common/months.js';
 import type { ProgressEvent } from '../../src/core/common/progress-events.js';
@@ -48,7 +49,7 @@ export async function runFullPlan(configPath: string, period: Period): Promise<F
   };
   const start = performance.now();
   const loaded = await loadConfig({ cwd: path.dirname(configPath), env: {}, configPath });
-  const deps = createDeps(loaded, { onProgress });
+  const deps = createDeps(loaded, { now: () => new Date() }, { onProgress });
   const campaign = deps.campaign();
   const planned = await planCampaign({ ...deps, ...campaign, onProgress }, { period });
   const end = performance.now();

@@ -2,7 +2,8 @@
  * The plan's phases run one at a time on the same inputs (same adapters, same expiry), so each figure is that
  * phase alone: in planCampaign the payout read overlaps the listing and nothing else runs meanwhile.
  */
-import type { CampaignParts, Deps } from '../../src/cli/deps.js';
+import type { CampaignPorts as CampaignParts } from '../../src/backend.js';
+import type { Deps } from '../../src/cli/deps.js';
 import type { Period } from '../../src/core/common/months.js';
 import { parsePayoutRows } from '../../src/core/payouts/payout-statements.js';
 import { buildPlan, type PlanInput } from '../../src/core/plan/build-plan.js';

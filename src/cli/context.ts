@@ -1,20 +1,19 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { type LoadedConfig, loadConfig } from '../config/load.js';
-import { createDeps, type Deps } from './deps.js';
+import { loadConfig } from '../config/load.js';
+import { createDeps, type Deps, type DepsFactory } from './deps.js';
 import type { CliIO, GlobalOptions } from './io.js';
 import { createProgress, type Progress } from './ui/progress.js';
 
-/** What a command action gets: the loaded config, the wired deps, a progress reporter and colours. */
+/** What a command action gets: the wired deps, a progress reporter and colours. */
 export interface RunContext {
   io: CliIO;
   globals: GlobalOptions;
-  loaded: LoadedConfig;
   deps: Deps;
   progress: Progress;
   chalk: ChalkInstance;
 }
 
-export type DepsFactory = typeof createDeps;
+export type { DepsFactory };
 
 export async function openRun(
   io: CliIO,
@@ -29,8 +28,8 @@ export async function openRun(
   });
   const chalk = createChalk(io, globals);
   const progress = createProgress(io.stderr, io.interactive, globals.color);
-  const deps = makeDeps(loaded, { onProgress: (event) => progress.onProgress(event) });
-  return { io, globals, loaded, deps, progress, chalk };
+  const deps = makeDeps(loaded, io, { onProgress: (event) => progress.onProgress(event) });
+  return { io, globals, deps, progress, chalk };
 }
 
 export function createChalk(io: CliIO, globals: GlobalOptions): ChalkInstance {

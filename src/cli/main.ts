@@ -2,7 +2,8 @@ import { CommanderError } from 'commander';
 import { ExitCode, isDnMailerError } from '../core/common/errors.js';
 import { createChalk, type DepsFactory } from './context.js';
 import type { CliIO } from './io.js';
-import { createProgram, type ProgramState } from './program.js';
+import { createProgram } from './program.js';
+import type { ProgramState } from './runtime.js';
 
 /**
  * Runs the CLI and returns the exit code. The ONE place that turns errors into output and exit codes (STYLE.md):

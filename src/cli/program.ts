@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type { ExitCode } from '../core/common/errors.js';
+import { createWorkspaceWriter } from '../adapters/backends.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
@@ -9,22 +9,9 @@ import { registerSendReport } from './commands/send-report.js';
 import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubscriptionCommands } from './commands/subscriptions.js';
-import { type DepsFactory, openRun, type RunContext } from './context.js';
+import { type DepsFactory, openRun } from './context.js';
 import type { CliIO, GlobalOptions } from './io.js';
-
-/** What command files get from the program: a way to open a run and to hand back their exit code. */
-export interface CommandRuntime {
-  /** The process's IO, for commands that run without a config (init). */
-  readonly io: CliIO;
-  open(command: Command): Promise<RunContext>;
-  /** Wraps an action so that the exit code it returns becomes the process's. */
-  // biome-ignore lint/suspicious/noExplicitAny: commander passes positional arguments of any shape
-  handle<A extends any[]>(action: (...args: A) => Promise<ExitCode>): (...args: A) => Promise<void>;
-}
-
-export interface ProgramState {
-  exitCode: ExitCode;
-}
+import type { CommandRuntime, ProgramState } from './runtime.js';
 
 export function createProgram(io: CliIO, state: ProgramState, makeDeps?: DepsFactory): Command {
   const program = new Command('dn-mailer')
@@ -68,6 +55,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
 
   const runtime: CommandRuntime = {
     io,
+    workspace: createWorkspaceWriter(),
     open: (command) => openRun(io, command.optsWithGlobals<GlobalOptions>(), makeDeps),
     handle:
       (action) =>

@@ -70,3 +70,63 @@ function unsubscribeProblems(config: Config): string[] {
   }
   return problems;
 }
+
+/** What a command is about to use of its backend; each needs its own keys. */
+export type BackendUse = 'reports' | 'sending' | 'contacts';
+
+const BACKEND_USE: Record<BackendUse, { what: string; hint: string }> = {
+  reports: { what: 'list the reports', hint: 'every key is documented in .distronationrc.example' },
+  sending: { what: 'send', hint: 'README: AWS resources lists the tables and their keys' },
+  contacts: { what: 'change contacts', hint: 'README: AWS resources' },
+};
+
+/** Every key the configured backend needs for `use` that is missing, each with its dotted path. */
+export function backendProblems(config: Config, use: BackendUse): string[] {
+  const aws = config.backend === 'aws';
+  const need = (present: unknown, problem: string) => (present ? [] : [problem]);
+  switch (use) {
+    case 'reports':
+      return aws
+        ? need(config.reports.bucket, 'reports.bucket: required for the aws backend')
+        : need(config.reports.dir, 'reports.dir: required for the local backend');
+    case 'sending':
+      return aws
+        ? [
+            ...need(
+              config.tracking.ledgerTable,
+              'tracking.ledgerTable: required to send on the aws backend (the no-double-send ledger)',
+            ),
+            ...need(
+              config.tracking.table,
+              'tracking.table: required to send on the aws backend (tracking rows)',
+            ),
+          ]
+        : [];
+    case 'contacts':
+      return aws
+        ? [
+            ...need(
+              config.unsubscribe.contactList,
+              'unsubscribe.contactList: required on the aws backend (the SES contact list)',
+            ),
+            ...need(
+              config.tracking.auditTable,
+              'tracking.auditTable: required on the aws backend (the audit trail)',
+            ),
+          ]
+        : [];
+  }
+}
+
+/** Throws one ConfigError listing every key `use` needs on the configured backend; call before building a client. */
+export function requireBackendConfig(config: Config, use: BackendUse): void {
+  const problems = backendProblems(config, use);
+  if (problems.length === 0) return;
+  throw new ConfigError(
+    `the configuration cannot ${BACKEND_USE[use].what} on the ${config.backend} backend:`,
+    {
+      details: problems,
+      hint: BACKEND_USE[use].hint,
+    },
+  );
+}

@@ -1,9 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { createLocalListener } from '../../src/adapters/local/host.js';
 import { registerServe } from '../../src/cli/commands/serve.js';
 import type { RunContext } from '../../src/cli/context.js';
-import type { CommandRuntime } from '../../src/cli/program.js';
+import type { CommandRuntime } from '../../src/cli/runtime.js';
 import { ExitCode } from '../../src/core/common/errors.js';
 import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js';
 import { ADDRESS, TOKEN_KEY, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
@@ -24,10 +25,11 @@ async function runServe(args: string[], whileRunning: (url: string) => Promise<v
   const run = {
     io: { stdout: out, stderr: err },
     globals: { json: false, verbose: false, color: false },
-    loaded: { config: { email: { brandName: 'Brand X' } } },
     deps: {
+      config: { email: { brandName: 'Brand X' } },
+      listener: createLocalListener(),
       clock: { now: () => new Date() },
-      unsubscribe: () => ({
+      subscriptions: () => ({
         contacts,
         audit,
         tokenKey: async () => TOKEN_KEY,
@@ -43,6 +45,10 @@ async function runServe(args: string[], whileRunning: (url: string) => Promise<v
   let exitCode: ExitCode | undefined;
   const runtime: CommandRuntime = {
     io: run.io,
+    workspace: {
+      generateLocalKeys: () => ({ privateKey: '', publicKey: '', tokenKey: '' }),
+      write: async () => [],
+    },
     open: async () => run,
     handle:
       (action) =>

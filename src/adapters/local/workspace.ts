@@ -1,15 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { WorkspaceFile, WorkspaceWriter } from '../../backend.js';
 import { UsageError } from '../../core/common/errors.js';
-
-export interface WorkspaceFile {
-  /** Relative to the workspace folder. */
-  path: string;
-  content: string | Buffer;
-  /** Secret material: written readable by the owner only. */
-  secret?: boolean;
-}
 
 /** Writes a new workspace; refuses to overwrite anything that already exists. */
 export async function writeWorkspace(dir: string, files: readonly WorkspaceFile[]): Promise<string[]> {
@@ -48,4 +41,9 @@ export function generateLocalKeys(): { privateKey: string; publicKey: string; to
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
   return { privateKey, publicKey, tokenKey: `${randomBytes(32).toString('base64')}\n` };
+}
+
+/** `init`'s writer: fresh keys, and files that never overwrite anything. */
+export function createWorkspaceWriter(): WorkspaceWriter {
+  return { generateLocalKeys, write: writeWorkspace };
 }

@@ -1,11 +1,12 @@
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { ConfigError, UsageError } from '../../core/common/errors.js';
+import { createDoctorChecks, type DoctorDeps } from '../../core/doctor/doctor-checks.js';
 import { type DoctorReport, doctorExitCode, runDoctor } from '../../core/doctor/run-doctor.js';
 import { createChalk } from '../context.js';
-import { createDoctorChecks } from '../doctor-checks.js';
+import { type Deps, placeholderChecks } from '../deps.js';
 import type { GlobalOptions } from '../io.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 
 interface DoctorOptions {
   timeoutMs: string;
@@ -40,11 +41,10 @@ Examples:
           if (error instanceof ConfigError) return undefined;
           throw error;
         });
-        const backend = run?.loaded.config.backend ?? toBackend(globals.backend);
-        const checks = createDoctorChecks({
-          context: opened.then(({ loaded, deps }) => ({ loaded, deps })),
-          backend,
-        });
+        const checks = createDoctorChecks(
+          opened.then(({ deps }) => toDoctorDeps(deps)),
+          run?.deps.doctor ?? placeholderChecks(toBackend(globals.backend)),
+        );
         const report = await runDoctor(checks, { timeoutMs });
         const chalk = run?.chalk ?? createChalk(runtime.io, globals);
         runtime.io.stdout.write(globals.json ? renderJson(report) : renderLines(report, chalk));
@@ -74,6 +74,18 @@ function renderJson(report: DoctorReport): string {
     hint,
   }));
   return `${JSON.stringify({ ok: report.ok, checks }, null, 2)}\n`;
+}
+
+function toDoctorDeps(deps: Deps): DoctorDeps {
+  return {
+    configSource: deps.configPath ?? 'defaults and DN_MAILER_* variables',
+    users: deps.users,
+    usersFromKorrect: deps.config.users.korrect !== undefined && deps.users.origin.startsWith('Korrect'),
+    reports: deps.reports,
+    keyPairId: deps.config.links?.keyPairId ?? '',
+    campaign: deps.campaign,
+    clock: deps.clock,
+  };
 }
 
 function toBackend(value: string | undefined): 'local' | 'aws' | undefined {

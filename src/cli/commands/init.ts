@@ -1,12 +1,11 @@
 import path from 'node:path';
 import { input } from '@inquirer/prompts';
 import type { Command } from 'commander';
-import { generateLocalKeys, writeWorkspace } from '../../adapters/local/workspace.js';
 import { type AwsAnswers, awsConfigFile, localWorkspaceFiles } from '../../config/workspace-files.js';
 import { CancelledError, ExitCode, UsageError } from '../../core/common/errors.js';
 import { monthName, previousMonth } from '../../core/common/months.js';
 import type { CliIO, GlobalOptions } from '../io.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 
 interface InitOptions {
   dir?: string;
@@ -33,9 +32,9 @@ Examples:
         const backend = globals.backend ?? 'local';
         const files =
           backend === 'local'
-            ? localWorkspaceFiles(generateLocalKeys(), previousMonth(today), today)
+            ? localWorkspaceFiles(runtime.workspace.generateLocalKeys(), previousMonth(today), today)
             : [awsConfigFile(await askAws(io), today)];
-        const written = await writeWorkspace(dir, files);
+        const written = await runtime.workspace.write(dir, files);
         const config = path.join(dir, '.distronationrc.yaml');
         const period = previousMonth(today);
         const next =

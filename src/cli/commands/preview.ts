@@ -1,11 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openInBrowser } from '../../adapters/local/browser.js';
-import { writePreviewHtml } from '../../adapters/local/previews.js';
 import { ExitCode, InputError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import { planCampaign } from '../../core/plan/plan-campaign.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 
 interface PreviewOptions {
   month?: string;
@@ -34,7 +32,7 @@ Examples:
     .action(
       runtime.handle(async (options: PreviewOptions, command: Command) => {
         const run = await runtime.open(command);
-        const period = parsePeriod(options.month, options.year, run.io.now());
+        const period = parsePeriod(options.month, options.year, run.deps.clock.now());
         const campaign = run.deps.campaign();
         const { plan } = await planCampaign(
           { ...run.deps, ...campaign, onProgress: run.progress.onProgress },
@@ -49,17 +47,19 @@ Examples:
             },
           );
         }
-        const file = path.resolve(
-          run.io.cwd,
-          options.out ??
-            path.join(run.io.tmpdir, `dn-mailer-preview-${plan.campaignId}-${options.customId}.html`),
+        const file = await run.deps.files.writePreviewHtml(
+          path.resolve(
+            run.io.cwd,
+            options.out ??
+              path.join(run.io.tmpdir, `dn-mailer-preview-${plan.campaignId}-${options.customId}.html`),
+          ),
+          message.html,
         );
-        await writePreviewHtml(file, message.html);
         run.io.stdout.write(
           run.globals.json ? `${JSON.stringify({ file, subject: message.subject })}\n` : `${file}\n`,
         );
         run.progress.note(`Subject: ${message.subject}`);
-        if (options.open) await openInBrowser(file);
+        if (options.open) await run.deps.files.openInBrowser(file);
         return ExitCode.ok;
       }),
     );

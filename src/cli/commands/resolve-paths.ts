@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import { auditReportPaths } from '../../core/reports/audit-report-paths.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 import {
   renderAuditCsv,
   renderAuditJson,
@@ -48,7 +48,7 @@ Examples:
         if (!FORMATS.includes(format as (typeof FORMATS)[number])) {
           throw new UsageError(`--format: "${format}" is not one of ${FORMATS.join(', ')}`);
         }
-        const period = parsePeriod(options.month, options.year, run.io.now());
+        const period = parsePeriod(options.month, options.year, run.deps.clock.now());
         const only = parseList(options.only);
         const result = await auditReportPaths(
           { ...run.deps, onProgress: run.progress.onProgress },

@@ -1,6 +1,4 @@
 import path from 'node:path';
-import { checkPreviewFolder, writePreviews } from '../../adapters/local/previews.js';
-import { writeReportFile } from '../../adapters/local/report-file.js';
 import { ExitCode } from '../../core/common/errors.js';
 import { buildManifest } from '../../core/plan/manifest.js';
 import { type CampaignRequest, defaultCampaignId, planCampaign } from '../../core/plan/plan-campaign.js';
@@ -16,24 +14,25 @@ export async function runDryRun(
   options: { out?: string },
 ): Promise<ExitCode> {
   const campaign = run.deps.campaign();
-  const baseDir = run.loaded.path ? path.dirname(run.loaded.path) : run.io.cwd;
+  const { files } = run.deps;
+  const baseDir = run.deps.configPath ? path.dirname(run.deps.configPath) : run.io.cwd;
   const campaignId = request.campaignId ?? defaultCampaignId(request.period);
   const outDir = path.resolve(run.io.cwd, options.out ?? path.join(baseDir, 'previews', campaignId));
-  await checkPreviewFolder(outDir);
+  await files.checkPreviewFolder(outDir);
   const planned = await planCampaign(
     { ...run.deps, ...campaign, onProgress: run.progress.onProgress },
     request,
   ).finally(() => run.progress.stop());
   const generatedAt = run.deps.clock.now();
   const manifest = buildManifest(planned, generatedAt);
-  await writePreviews(outDir, planned.plan, manifest, {
+  await files.writePreviews(outDir, planned.plan, manifest, {
     from: campaign.email.from,
     replyTo: campaign.email.replyTo,
     bcc: campaign.email.bcc,
     date: generatedAt,
   });
   const report = buildReportFromManifest(manifest, { reveal: run.globals.verbose });
-  await writeReportFile(path.join(outDir, 'report.html'), renderCampaignReportHtml(report));
+  await files.writeReport(path.join(outDir, 'report.html'), renderCampaignReportHtml(report));
   const view = { revealEmails: run.globals.verbose, chalk: run.chalk };
   if (run.globals.json) run.io.stdout.write(renderDryRunJson(manifest, outDir, view));
   else run.io.stdout.write(renderDryRunSummary(manifest, outDir, view));

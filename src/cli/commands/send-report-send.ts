@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { writeReportFile } from '../../adapters/local/report-file.js';
 import { ExitCode } from '../../core/common/errors.js';
 import type { CampaignRequest } from '../../core/plan/plan-campaign.js';
 import { buildReportFromSummary } from '../../core/report/campaign-report.js';
@@ -27,7 +26,7 @@ export async function runSend(
   request: CampaignRequest,
   flags: SendFlags,
 ): Promise<ExitCode> {
-  const { config } = run.loaded;
+  const { config } = run.deps;
   const campaign = run.deps.campaign();
   const sending = run.deps.sending();
   const view = { revealEmails: run.globals.verbose, chalk: run.chalk };
@@ -65,11 +64,14 @@ export async function runSend(
     if (run.globals.json) run.progress.note(renderSendSummary(summary, view).trimEnd());
     const { rows } = await loadCampaignStatus(sending.ledger, summary.data.campaignId);
     const report = buildReportFromSummary(summary, { reveal: run.globals.verbose, ledgerRows: rows });
-    const baseDir = run.loaded.path ? path.dirname(run.loaded.path) : run.io.cwd;
+    const baseDir = run.deps.configPath ? path.dirname(run.deps.configPath) : run.io.cwd;
     const file =
       flags.report ??
       path.join(baseDir, '.dn-mailer', 'reports', `${summary.data.campaignId}-${summary.data.batchId}.html`);
-    const written = await writeReportFile(path.resolve(run.io.cwd, file), renderCampaignReportHtml(report));
+    const written = await run.deps.files.writeReport(
+      path.resolve(run.io.cwd, file),
+      renderCampaignReportHtml(report),
+    );
     run.progress.note(`report: ${written}`);
     // The summary is the one stdout document even for a stopped run; the reason goes to stderr (exit 5).
     const stopped = stoppedError(summary);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
+import { MAX_CONCURRENCY } from '../../config/sections/sending.js';
 import { isValidEmail, normalizeEmail } from '../../core/common/email-address.js';
 import { UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import type { CampaignRequest } from '../../core/plan/plan-campaign.js';
-import { MAX_CONCURRENCY } from '../deps-sending.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 import { parseCount, parseList, parseRate, parseShard } from './options.js';
 import { runDryRun } from './send-report-dry-run.js';
 import { runSend } from './send-report-send.js';
@@ -67,7 +67,7 @@ Examples:
       runtime.handle(async (options: SendReportOptions, command: Command) => {
         const run = await runtime.open(command);
         const request: CampaignRequest = {
-          period: parsePeriod(options.month, options.year, run.io.now()),
+          period: parsePeriod(options.month, options.year, run.deps.clock.now()),
           ...(options.only === undefined ? {} : { only: parseList(options.only) ?? [] }),
           ...(options.limit === undefined ? {} : { limit: parseCount(options.limit, '--limit') }),
           ...(options.campaignId === undefined ? {} : { campaignId: checkCampaignId(options.campaignId) }),

@@ -1,9 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
-import { createUnsubscribeHandler, toNodeListener } from '../../adapters/http/index.js';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 
 interface ServeOptions {
   port: string;
@@ -40,23 +37,24 @@ Examples:
       runtime.handle(async (options: ServeOptions, command: Command) => {
         const port = parsePort(options.port);
         const run = await runtime.open(command);
-        const parts = run.deps.unsubscribe();
+        const parts = run.deps.subscriptions();
         try {
           const onError = (error: unknown) =>
             run.io.stderr.write(
               `✘ unsubscribe endpoint: ${error instanceof Error ? error.message : error}\n`,
             );
-          const handler = createUnsubscribeHandler({
-            contacts: parts.contacts,
-            audit: parts.audit,
-            tokenKey: await parts.tokenKey(),
-            maxAgeDays: parts.maxAgeDays,
-            brandName: run.loaded.config.email?.brandName ?? DEFAULT_BRAND,
-            clock: run.deps.clock,
-            onError,
-          });
-          const server = createServer(toNodeListener(handler, { trustProxy: options.trustProxy, onError }));
-          const url = await listen(server, port, options.host);
+          const server = await run.deps.listener.serveUnsubscribe(
+            {
+              contacts: parts.contacts,
+              audit: parts.audit,
+              tokenKey: await parts.tokenKey(),
+              maxAgeDays: parts.maxAgeDays,
+              brandName: run.deps.config.email?.brandName ?? DEFAULT_BRAND,
+              clock: run.deps.clock,
+            },
+            { port, host: options.host, trustProxy: options.trustProxy, onError },
+          );
+          const { url } = server;
           run.io.stdout.write(
             run.globals.json
               ? `${JSON.stringify({ url })}\n`
@@ -70,7 +68,7 @@ Examples:
           hooks.onListening?.(url);
           const reason = await (hooks.waitForStop ?? waitForSignal)();
           run.io.stderr.write(`${reason}: stopping\n`);
-          await closeServer(server);
+          await server.close();
           return ExitCode.ok;
         } finally {
           parts.close();
@@ -91,35 +89,6 @@ function parsePort(text: string): number {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-function listen(server: Server, port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') {
-        reject(
-          new UsageError(`cannot listen on ${host}:${port} (${error.code})`, {
-            hint: 'choose another --port (or --port 0 for any free one)',
-            cause: error,
-          }),
-        );
-      } else reject(error);
-    });
-    server.listen(port, host, () => {
-      const address = server.address() as AddressInfo;
-      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shown}:${address.port}/`);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    // A request still in flight gets two seconds to finish; then its connection is cut.
-    setTimeout(() => server.closeAllConnections(), 2000).unref();
-  });
 }
 
 function waitForSignal(): Promise<string> {

@@ -1,13 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { writeReportFile } from '../../adapters/local/report-file.js';
 import { maskEmail } from '../../core/common/email-address.js';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import { defaultCampaignId } from '../../core/plan/plan-campaign.js';
 import { buildReportFromLedger } from '../../core/report/campaign-report.js';
 import { loadCampaignStatus } from '../../core/send/campaign-status.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
 import { renderTable } from '../ui/table.js';
 
@@ -41,14 +40,16 @@ Examples:
     .action(
       runtime.handle(async (options: StatusOptions, command: Command) => {
         const run = await runtime.open(command);
-        const campaignId = options.campaignId ?? campaignFromPeriod(options, run.io.now());
+        const campaignId = options.campaignId ?? campaignFromPeriod(options, run.deps.clock.now());
         const sending = run.deps.sending();
         try {
           const status = await loadCampaignStatus(sending.ledger, campaignId);
           if (options.html !== undefined) {
             const report = buildReportFromLedger(status, { reveal: run.globals.verbose });
             const file = path.resolve(run.io.cwd, options.html);
-            run.progress.note(`report: ${await writeReportFile(file, renderCampaignReportHtml(report))}`);
+            run.progress.note(
+              `report: ${await run.deps.files.writeReport(file, renderCampaignReportHtml(report))}`,
+            );
           }
           const reveal = (email: string) => (run.globals.verbose ? email : maskEmail(email));
           const rows = (options.failed ? status.problems : status.rows).map((row) => ({

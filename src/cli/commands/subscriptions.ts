@@ -9,7 +9,7 @@ import {
 } from '../../core/unsubscribe/change-subscription.js';
 import { UnsubscribeTokenError, verifyUnsubscribeToken } from '../../core/unsubscribe/unsubscribe-token.js';
 import type { RunContext } from '../context.js';
-import type { CommandRuntime } from '../program.js';
+import type { CommandRuntime } from '../runtime.js';
 import { renderContact } from '../ui/contact-view.js';
 import { askToConfirm } from '../ui/prompt.js';
 
@@ -57,7 +57,7 @@ export function registerSubscriptionCommands(program: Command, runtime: CommandR
     .action(
       runtime.handle(async (email: string, options: ChangeOptions, command: Command) => {
         const run = await runtime.open(command);
-        const topic = options.topic ?? run.loaded.config.unsubscribe.topic;
+        const topic = options.topic ?? run.deps.config.unsubscribe.topic;
         const shown = run.globals.verbose ? email : maskEmail(email);
         if (
           !(await askToConfirm(
@@ -82,7 +82,7 @@ export function registerSubscriptionCommands(program: Command, runtime: CommandR
     .action(
       runtime.handle(async (email: string, _options: unknown, command: Command) => {
         const run = await runtime.open(command);
-        const parts = run.deps.unsubscribe();
+        const parts = run.deps.subscriptions();
         try {
           const contact = await showContact(parts, email);
           run.io.stdout.write(
@@ -104,12 +104,12 @@ async function change(
   action: 'unsubscribe' | 'resubscribe',
   address?: string,
 ) {
-  const parts = run.deps.unsubscribe();
+  const parts = run.deps.subscriptions();
   try {
     let email = address;
-    let topic = options.topic ?? run.loaded.config.unsubscribe.topic;
+    let topic = options.topic ?? run.deps.config.unsubscribe.topic;
     if (options.token !== undefined) {
-      const token = await readToken(options.token, parts, run.io.now());
+      const token = await readToken(options.token, parts, run.deps.clock.now());
       email = token.email;
       topic = token.topic;
     }

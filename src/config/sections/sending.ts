@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { count, httpsUrl, mailbox, pathField, type ResolvePath, secretRef } from '../fields.js';
 
+/** The most sends in flight (`ses.concurrency`, `--concurrency`); the SES socket pool is sized to it. */
+export const MAX_CONCURRENCY = 64;
+
 /** The sections that sending needs: SES, the local outbox, the ledger and tracking stores, gating lists. */
 export function createSendingSections(resolvePath: ResolvePath) {
   const ses = z
@@ -20,7 +23,7 @@ export function createSendingSections(resolvePath: ResolvePath) {
         .positive()
         .optional()
         .meta({ description: 'messages per second at most (the account MaxSendRate always applies)' }),
-      concurrency: count('SendEmail calls in flight', 32, 1, 64),
+      concurrency: count('SendEmail calls in flight', 32, 1, MAX_CONCURRENCY),
       circuitBreaker: count('stop the run after this many failures in a row', 10, 1),
       sendTimeoutMs: count('timeout of one SendEmail call; after it the outcome is unknown', 15_000, 1_000),
       suppressionList: z

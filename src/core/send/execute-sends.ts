@@ -21,6 +21,7 @@ import {
   SendRejectedError,
   SendThrottledError,
 } from './send-errors.js';
+import type { SendOutcome } from './send-outcome.js';
 import { createTrackingBuffer } from './tracking-buffer.js';
 
 export interface ExecuteDeps {
@@ -46,13 +47,7 @@ export interface ExecuteOptions {
   ttlDays: number;
 }
 
-export interface SendOutcome {
-  email: string;
-  customIds: string[];
-  status: LedgerOutcome['status'];
-  messageId?: string | undefined;
-  reason?: string | undefined;
-}
+export type { SendOutcome };
 
 export interface ExecuteResult {
   outcomes: SendOutcome[];

@@ -1,7 +1,7 @@
 import type { TrackingRow, TrackingStore } from '../../ports.js';
 import { monthNumber } from '../common/months.js';
 import type { Plan } from '../plan/build-plan.js';
-import type { SendOutcome } from './execute-sends.js';
+import type { SendOutcome } from './send-outcome.js';
 
 const BATCH = 25;
 /** A pending row waits at most this long, so a run killed mid-way loses at most about a second of rows. */

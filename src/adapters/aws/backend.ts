@@ -1,0 +1,109 @@
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { Backend, BackendEntry, CreateBackend, SendingPorts, SubscriptionPorts } from '../../backend.js';
+import type { LoadedConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { MAX_CONCURRENCY } from '../../config/sections/sending.js';
+import { requireBackendConfig } from '../../config/validate.js';
+import type { GateList } from '../../ports.js';
+import { createLocalFiles, createLocalListener } from '../local/host.js';
+import { whoAmI } from '../operator.js';
+import { createSharedPorts } from '../shared-ports.js';
+import { type AwsClients, createAwsClients } from './clients.js';
+import { AWS_CHECK_NAMES, createAwsChecks } from './doctor-checks.js';
+import { createDynamoAuditLog } from './dynamo-audit.js';
+import { createDynamoLedger } from './dynamo-ledger.js';
+import { createDynamoSuppressionGate } from './dynamo-suppression.js';
+import { createDynamoTracking } from './dynamo-tracking.js';
+import { createS3ReportStore } from './s3-report-store.js';
+import { createSesAccount } from './ses-account.js';
+import { createSesContactList } from './ses-contact-list.js';
+import { createSesContactListGate, createSesSuppressionGate } from './ses-gates.js';
+import { createSesMailer, createSesSendClient } from './ses-mailer.js';
+
+/** The aws backend: S3 reports, SES v2, DynamoDB ledger/tracking/audit. Every AWS SDK client is built here. */
+export const createAwsBackend: CreateBackend = (loaded, options) => {
+  const { config } = loaded;
+  requireBackendConfig(config, 'reports');
+  const shared = createSharedPorts(loaded, options);
+  const clients = createAwsClients(config);
+  return {
+    name: 'aws',
+    users: shared.users,
+    reports: createS3ReportStore(clients.s3(), config.reports.bucket ?? ''),
+    campaign: shared.campaign,
+    sending: () => createSendingPorts(config, clients),
+    subscriptions: () => createSubscriptionPorts(loaded, clients, shared.subscriptionSettings),
+    files: createLocalFiles(),
+    listener: createLocalListener(),
+    doctor: createAwsChecks(config, clients),
+    clock: options.clock,
+    sleep: options.sleep,
+    random: options.random,
+  } satisfies Backend;
+};
+
+export const awsBackend: BackendEntry = { create: createAwsBackend, doctorCheckNames: AWS_CHECK_NAMES };
+
+function createSendingPorts(config: Config, clients: AwsClients): SendingPorts {
+  requireBackendConfig(config, 'sending');
+  const { tracking, ses, unsubscribe } = config;
+  const sesClient = clients.ses();
+  const doc = clients.documents();
+  const gates: GateList[] = [];
+  if (unsubscribe.contactList)
+    gates.push(
+      createSesContactListGate(sesClient, { contactList: unsubscribe.contactList, topic: unsubscribe.topic }),
+    );
+  if (ses.suppressionList) gates.push(createSesSuppressionGate(sesClient));
+  if (tracking.suppressionTable) gates.push(createDynamoSuppressionGate(doc, tracking.suppressionTable));
+  const ledgerTable = tracking.ledgerTable ?? '';
+  // A client of its own: no SDK retries (only the send loop decides to resend) and a socket per send in flight.
+  const sendClient = createSesSendClient({
+    ...(ses.region ? { region: ses.region } : {}),
+    requestTimeoutMs: ses.sendTimeoutMs,
+    concurrency: MAX_CONCURRENCY,
+  });
+  return {
+    mailer: createSesMailer(sendClient, { configurationSet: ses.configurationSet }),
+    account: createSesAccount(sesClient),
+    gates,
+    ledger: createDynamoLedger(doc, ledgerTable),
+    tracking: createDynamoTracking(doc, tracking.table ?? ''),
+    ledgerLocation: `DynamoDB ${ledgerTable}`,
+    close: () => {
+      sesClient.destroy();
+      sendClient.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+function createSubscriptionPorts(
+  loaded: LoadedConfig,
+  clients: AwsClients,
+  settings: Pick<SubscriptionPorts, 'tokenKey' | 'maxAgeDays' | 'topic'>,
+): SubscriptionPorts {
+  const { config } = loaded;
+  requireBackendConfig(config, 'contacts');
+  const ses = clients.ses();
+  const doc = clients.documents();
+  let sts: STSClient | undefined;
+  return {
+    ...settings,
+    contacts: createSesContactList(ses, { contactList: config.unsubscribe.contactList ?? '' }),
+    audit: createDynamoAuditLog(doc, config.tracking.auditTable ?? ''),
+    actor: () =>
+      whoAmI({
+        env: loaded.env,
+        stsClient: () => {
+          sts ??= clients.sts();
+          return sts;
+        },
+      }),
+    close: () => {
+      ses.destroy();
+      doc.destroy();
+      sts?.destroy();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { BackendEntry } from '../backend.js';
+import type { Config } from '../config/schema.js';
+import { awsBackend } from './aws/backend.js';
+import { localBackend } from './local/backend.js';
+
+/**
+ * Every backend dn-mailer can run on — the one module `src/cli/` imports from `adapters/`. A new backend (a
+ * Postgres ledger, another mail provider) is one factory and one entry here.
+ */
+export const BACKENDS = {
+  local: localBackend,
+  aws: awsBackend,
+} as const satisfies Record<Config['backend'], BackendEntry>;
+
+export type BackendMap = Record<Config['backend'], BackendEntry>;
+
+/** What `init` writes a new workspace with (no config, so no backend yet). */
+export { createWorkspaceWriter } from './local/workspace.js';

@@ -1,0 +1,158 @@
+import type { LoadedConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import type { OnProgress } from './core/common/progress-events.js';
+import type { BackendDoctorChecks } from './core/doctor/doctor-checks.js';
+import type { Plan } from './core/plan/build-plan.js';
+import type { Manifest } from './core/plan/manifest.js';
+import type { CampaignSettings } from './core/plan/plan-campaign.js';
+import type {
+  AuditLog,
+  Clock,
+  ContactList,
+  GateList,
+  LinkSigner,
+  Mailer,
+  PayoutSource,
+  Random,
+  ReportStore,
+  SendingAccount,
+  SendLedger,
+  Sleep,
+  TemplateStore,
+  TrackingStore,
+  UserSource,
+} from './ports.js';
+
+/**
+ * What a backend gives the program: every port, built in one place per backend (`adapters/<backend>/backend.ts`)
+ * and chosen through the map in `adapters/backends.ts`. Commands see these through `deps` and nothing else.
+ */
+export interface Backend {
+  readonly name: Config['backend'];
+  users: UserSource;
+  reports: ReportStore;
+  /** Payouts, link signer, templates and settings: built on first use, after the campaign sections are checked. */
+  campaign(): CampaignPorts;
+  /** The sending ports (mailer, ledger, gates, …), opened on first use; the caller closes them. */
+  sending(): SendingPorts;
+  /** The contact list, audit trail and token key (unsubscribe commands, the endpoint); the caller closes them. */
+  subscriptions(): SubscriptionPorts;
+  /** Files written on this machine whatever the backend: previews, reports, the browser. */
+  files: LocalFiles;
+  /** Serves an HTTP request handler on this machine (`dn-mailer serve`). */
+  listener: HttpListener;
+  /** The backend's own doctor checks (identity, sending account, ledger); the common ones live in core. */
+  doctor: BackendDoctorChecks;
+  clock: Clock;
+  sleep: Sleep;
+  random: Random;
+}
+
+/** What a campaign (send, dry run, preview) needs on top of the users and reports. */
+export interface CampaignPorts {
+  payouts: PayoutSource;
+  signer: LinkSigner;
+  templates: TemplateStore;
+  settings: CampaignSettings;
+  email: NonNullable<Config['email']>;
+}
+
+/** The ports a real send needs. */
+export interface SendingPorts {
+  mailer: Mailer;
+  account: SendingAccount;
+  gates: GateList[];
+  ledger: SendLedger;
+  tracking: TrackingStore;
+  /** Where the ledger lives, for messages (`status`, summaries). */
+  ledgerLocation: string;
+  close(): void;
+}
+
+/** The contact list, the audit trail and the token key, for the unsubscribe commands and the endpoint. */
+export interface SubscriptionPorts {
+  contacts: ContactList;
+  audit: AuditLog;
+  /** The operator, for audit rows written from the CLI. */
+  actor: () => Promise<string>;
+  /** The token key (a secret), loaded on first use. */
+  tokenKey: () => Promise<Buffer>;
+  maxAgeDays: number;
+  topic: string;
+  close(): void;
+}
+
+export interface PreviewEnvelope {
+  from: string;
+  replyTo?: string | undefined;
+  bcc: readonly string[];
+  date: Date;
+}
+
+export interface LocalFiles {
+  /** Refuses a preview folder that holds files other than earlier previews (nothing is written). */
+  checkPreviewFolder(dir: string): Promise<void>;
+  /** Replaces the previews in `dir`: `.html`, `.txt`, `.eml` per message and `manifest.json`. */
+  writePreviews(dir: string, plan: Plan, manifest: Manifest, envelope: PreviewEnvelope): Promise<void>;
+  /** Writes one preview page, creating its folder; returns its absolute path. */
+  writePreviewHtml(file: string, html: string): Promise<string>;
+  /** Writes an HTML campaign report, creating its folder; returns the absolute path. */
+  writeReport(file: string, html: string): Promise<string>;
+  openInBrowser(file: string): Promise<void>;
+}
+
+export interface HttpListenOptions {
+  port: number;
+  host: string;
+  trustProxy: boolean;
+  onError: (error: unknown) => void;
+}
+
+/** What the unsubscribe endpoint reads and writes. */
+export interface EndpointPorts {
+  contacts: ContactList;
+  audit: AuditLog;
+  tokenKey: Buffer;
+  maxAgeDays: number;
+  brandName: string;
+  clock: Clock;
+}
+
+export interface HttpListener {
+  /** Serves the unsubscribe endpoint; resolves with its URL once listening. */
+  serveUnsubscribe(
+    endpoint: EndpointPorts,
+    options: HttpListenOptions,
+  ): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+export interface BackendOptions {
+  /** Where progress events go (retries while reading Korrect). */
+  onProgress: OnProgress;
+  clock: Clock;
+  sleep: Sleep;
+  random: Random;
+}
+
+export type { BackendCheck, BackendDoctorChecks } from './core/doctor/doctor-checks.js';
+
+export type CreateBackend = (loaded: LoadedConfig, options: BackendOptions) => Backend;
+
+/** A backend's entry in the map: its factory and the names of its own doctor checks (listed before a config loads). */
+export interface BackendEntry {
+  create: CreateBackend;
+  doctorCheckNames: { identity: readonly string[]; sending: readonly string[] };
+}
+
+/** What `init` writes with: fresh keys and files that never overwrite anything. */
+export interface WorkspaceWriter {
+  generateLocalKeys(): { privateKey: string; publicKey: string; tokenKey: string };
+  /** Writes every file into `dir` (secret ones 0600), refusing before writing anything if one exists. */
+  write(dir: string, files: readonly WorkspaceFile[]): Promise<string[]>;
+}
+
+export interface WorkspaceFile {
+  path: string;
+  content: string | Buffer;
+  secret?: boolean;
+}

@@ -1,0 +1,193 @@
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { BackendMap } from '../../src/adapters/backends.js';
+import { createLocalListener } from '../../src/adapters/local/host.js';
+import { createDirectoryReportStore } from '../../src/adapters/local/report-dir.js';
+import { createSharedPorts } from '../../src/adapters/shared-ports.js';
+import type { Backend, BackendEntry, LocalFiles } from '../../src/backend.js';
+import type { DepsFactory } from '../../src/cli/deps.js';
+import { createDeps } from '../../src/cli/deps.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import type { GateList, Mailer, SendingAccount } from '../../src/ports.js';
+import { memoryAuditLog, memoryContactList } from './memory-contacts.js';
+import { memoryLedger, memoryTracking, quotaAccount, scriptedMailer } from './memory-ports.js';
+
+/**
+ * A backend for in-process command tests: users, payouts, reports, signing and templates come from the config's
+ * files (the demo workspace), everything with state — mailer, ledger, tracking, gates, contacts, audit, the files
+ * a command writes — lives in memory, where the test can read it.
+ */
+export interface MemoryWorld {
+  ledger: ReturnType<typeof memoryLedger>;
+  tracking: ReturnType<typeof memoryTracking>;
+  contacts: ReturnType<typeof memoryContactList>;
+  audit: ReturnType<typeof memoryAuditLog>;
+  mailer: Mailer;
+  /** Every message the mailer was asked to send. */
+  sent: ReturnType<typeof scriptedMailer>['sent'];
+  account: SendingAccount;
+  gates: GateList[];
+  /** Files the command wrote (absolute path → content); `.eml` previews as text. */
+  files: Map<string, string>;
+  /** Files the command asked to open in a browser. */
+  opened: string[];
+  /** How many times a part (sending, subscriptions) was opened and closed. */
+  opens: number;
+  closes: number;
+  backends: BackendMap;
+}
+
+export function createMemoryWorld(options: { mailer?: Mailer; account?: SendingAccount } = {}): MemoryWorld {
+  const scripted = scriptedMailer((message) => ({ messageId: `ses-${message.messageId}` }));
+  const world: MemoryWorld = {
+    ledger: memoryLedger(),
+    tracking: memoryTracking(),
+    contacts: memoryContactList(),
+    audit: memoryAuditLog(),
+    mailer: options.mailer ?? scripted.mailer,
+    sent: scripted.sent,
+    account: options.account ?? quotaAccount(),
+    gates: [],
+    files: new Map(),
+    opened: [],
+    opens: 0,
+    closes: 0,
+    backends: undefined as unknown as BackendMap,
+  };
+  const entry: BackendEntry = {
+    create: (loaded, backendOptions) => createMemoryBackend(world, loaded, backendOptions),
+    doctorCheckNames: { identity: [], sending: ['memory'] },
+  };
+  world.backends = { local: entry, aws: entry };
+  return world;
+}
+
+function createMemoryBackend(
+  world: MemoryWorld,
+  loaded: Parameters<BackendEntry['create']>[0],
+  options: Parameters<BackendEntry['create']>[1],
+): Backend {
+  const shared = createSharedPorts(loaded, options);
+  const close = () => {
+    world.closes += 1;
+  };
+  return {
+    name: loaded.config.backend,
+    users: shared.users,
+    reports: createDirectoryReportStore(loaded.config.reports.dir ?? ''),
+    campaign: shared.campaign,
+    sending: () => {
+      world.opens += 1;
+      return {
+        mailer: world.mailer,
+        account: world.account,
+        gates: world.gates,
+        ledger: world.ledger,
+        tracking: world.tracking,
+        ledgerLocation: 'memory ledger',
+        close,
+      };
+    },
+    subscriptions: () => {
+      world.opens += 1;
+      return {
+        ...shared.subscriptionSettings,
+        contacts: world.contacts,
+        audit: world.audit,
+        actor: async () => 'test-operator',
+        close,
+      };
+    },
+    files: memoryFiles(world),
+    listener: createLocalListener(),
+    doctor: {
+      describe: () => 'memory (in-process test)',
+      identity: [],
+      sending: [{ name: 'memory', failure: 'config', run: async () => ({ ok: true, detail: 'in memory' }) }],
+      ledger: {
+        name: 'ledger/tracking',
+        failure: 'reachability',
+        run: async () => ({ ok: true, detail: 'in memory' }),
+      },
+    },
+    clock: options.clock,
+    sleep: options.sleep,
+    random: options.random,
+  };
+}
+
+function memoryFiles(world: MemoryWorld): LocalFiles {
+  return {
+    checkPreviewFolder: async () => {},
+    async writePreviews(dir, plan, manifest) {
+      for (const message of plan.messages) {
+        world.files.set(path.join(dir, `${message.to}.html`), message.html);
+        world.files.set(path.join(dir, `${message.to}.txt`), message.text);
+      }
+      world.files.set(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    },
+    async writePreviewHtml(file, html) {
+      const absolute = path.resolve(file);
+      world.files.set(absolute, html);
+      return absolute;
+    },
+    async writeReport(file, html) {
+      const absolute = path.resolve(file);
+      world.files.set(absolute, html);
+      return absolute;
+    },
+    async openInBrowser(file) {
+      world.opened.push(file);
+    },
+  };
+}
+
+export interface InProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json<T = unknown>(): T;
+}
+
+/**
+ * Runs `dn-mailer <args>` in this process through `main(io, makeDeps)` — the real program, flags and rendering —
+ * on the memory world's backend. No build, no child process.
+ */
+export async function runInProcess(
+  args: readonly string[],
+  options: {
+    world?: MemoryWorld;
+    cwd?: string;
+    env?: Record<string, string>;
+    now?: Date;
+    interactive?: boolean;
+    makeDeps?: DepsFactory;
+  } = {},
+): Promise<InProcessResult> {
+  let stdout = '';
+  let stderr = '';
+  const out = new PassThrough().on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const err = new PassThrough().on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const world = options.world ?? createMemoryWorld();
+  const io: CliIO = {
+    argv: args,
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    tmpdir: path.join(options.cwd ?? process.cwd(), 'tmp'),
+    stdout: out,
+    stderr: err,
+    interactive: options.interactive ?? false,
+    now: () => options.now ?? new Date(),
+  };
+  const makeDeps: DepsFactory =
+    options.makeDeps ??
+    ((loaded, clockIo, depsOptions) =>
+      createDeps(loaded, clockIo, { ...depsOptions, backends: world.backends, sleep: async () => {} }));
+  const code = await main(io, makeDeps);
+  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
+}
