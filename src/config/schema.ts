@@ -173,5 +173,3 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
 
 export type Config = z.output<ReturnType<typeof createConfigSchema>>;
 export type SecretRef = NonNullable<Config['users']['korrect']>['apiKey'];
-export type EmailConfig = NonNullable<Config['email']>;
-export type LinksConfig = NonNullable<Config['links']>;

@@ -4,7 +4,7 @@ import {
   buildReportFromLedger,
   buildReportFromSummary,
   buildSendSeries,
-} from '../../src/core/report/campaign-report.js';
+} from '../../src/core/campaign-report/campaign-report.js';
 import type { CampaignStatus } from '../../src/core/send/campaign-status.js';
 import type { SendSummary } from '../../src/core/send/send-summary.js';
 import type { LedgerRow, LedgerStatus } from '../../src/ports.js';

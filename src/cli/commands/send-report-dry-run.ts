@@ -1,8 +1,8 @@
 import path from 'node:path';
+import { buildReportFromManifest } from '../../core/campaign-report/campaign-report.js';
 import { ExitCode } from '../../core/common/errors.js';
 import { buildManifest } from '../../core/plan/manifest.js';
 import { type CampaignRequest, defaultCampaignId, planCampaign } from '../../core/plan/plan-campaign.js';
-import { buildReportFromManifest } from '../../core/report/campaign-report.js';
 import type { RunContext } from '../context.js';
 import { renderCampaignNotes, renderDryRunJson, renderDryRunSummary } from '../ui/campaign-view.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';

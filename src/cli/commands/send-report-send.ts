@@ -1,7 +1,7 @@
 import path from 'node:path';
+import { buildReportFromSummary } from '../../core/campaign-report/campaign-report.js';
 import { ExitCode } from '../../core/common/errors.js';
 import type { CampaignRequest } from '../../core/plan/plan-campaign.js';
-import { buildReportFromSummary } from '../../core/report/campaign-report.js';
 import { loadCampaignStatus } from '../../core/send/campaign-status.js';
 import { sendCampaign, stoppedError } from '../../core/send/send-campaign.js';
 import type { RunContext } from '../context.js';
@@ -57,7 +57,9 @@ export async function runSend(
       async (preview) => {
         run.progress.stop();
         run.progress.note(renderConfirmation(preview, config.backend, run.chalk));
-        return askToConfirm(run.io, `Send ${preview.toSend} e-mails now?`, flags.yes);
+        return askToConfirm(run.io, `Send ${preview.toSend} e-mails now?`, flags.yes, {
+          cancelled: 'cancelled: nothing was sent',
+        });
       },
     ).finally(() => run.progress.stop());
     run.io.stdout.write(run.globals.json ? renderSendJson(summary, view) : renderSendSummary(summary, view));

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { buildReportFromLedger } from '../../core/campaign-report/campaign-report.js';
 import { maskEmail } from '../../core/common/email-address.js';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import { defaultCampaignId } from '../../core/plan/plan-campaign.js';
-import { buildReportFromLedger } from '../../core/report/campaign-report.js';
 import { loadCampaignStatus } from '../../core/send/campaign-status.js';
 import type { CommandRuntime } from '../runtime.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';

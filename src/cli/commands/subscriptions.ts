@@ -59,16 +59,10 @@ export function registerSubscriptionCommands(program: Command, runtime: CommandR
         const run = await runtime.open(command);
         const topic = options.topic ?? run.deps.config.unsubscribe.topic;
         const shown = run.globals.verbose ? email : maskEmail(email);
-        if (
-          !(await askToConfirm(
-            run.io,
-            `Resubscribe ${shown} to ${topic}?`,
-            options.yes,
-            'add --yes to resubscribe without a terminal',
-          ))
-        ) {
-          return ExitCode.cancelled;
-        }
+        await askToConfirm(run.io, `Resubscribe ${shown} to ${topic}?`, options.yes, {
+          cancelled: 'cancelled: nothing changed',
+          hint: 'add --yes to resubscribe without a terminal',
+        });
         return change(run, options, 'resubscribe', email);
       }),
     );

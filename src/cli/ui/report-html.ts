@@ -1,4 +1,4 @@
-import type { CampaignReport, SendSeries } from '../../core/report/campaign-report.js';
+import type { CampaignReport, SendSeries } from '../../core/campaign-report/campaign-report.js';
 
 const escapeHtml = (text: string): string =>
   text

@@ -7,8 +7,6 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
-
 /** Thrown by an attempt to say "this may succeed if tried again" (429, 5xx, network error, timeout). */
 export class RetryableError extends Error {
   constructor(
