@@ -21,9 +21,25 @@ const HEADER = `# .distronationrc — dn-mailer configuration (YAML or JSON). Ge
 # AWS_ENDPOINT_URL_S3, ...), never from this file.
 `;
 
+let jsonSchema: JsonSchema | undefined;
+
+/** The config schema as JSON Schema (input side): descriptions, defaults and samples of every key. */
+function configJsonSchema(): JsonSchema {
+  jsonSchema ??= z.toJSONSchema(createConfigSchema(), { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return jsonSchema;
+}
+
+/** A key's description and default as the schema documents them, e.g. `schemaEntry('links.expiresInDays')`. */
+export function schemaEntry(key: string): { description?: string; default?: unknown } {
+  let entry: JsonSchema | undefined = configJsonSchema();
+  for (const part of key.split('.')) entry = entry?.properties?.[part];
+  if (!entry) throw new Error(`${key} is not a key of the config schema`);
+  return { description: entry.description, default: structuredClone(entry.default) };
+}
+
 /** `.distronationrc.example`, generated from the one schema so the docs cannot drift from the code. */
 export function renderConfigExample(): string {
-  const schema = z.toJSONSchema(createConfigSchema(), { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const schema = configJsonSchema();
   const lines = renderProperties(schema, 0).filter((line, i, all) => !(line === '' && all[i - 1] === ''));
   return `${HEADER}\n${lines.join('\n').trim()}\n`;
 }

@@ -1,4 +1,6 @@
+import { Document, isMap, isNode, isScalar, visit } from 'yaml';
 import { monthName, type Period } from '../core/common/months.js';
+import { schemaEntry } from './example.js';
 
 export interface AwsAnswers {
   korrectBaseUrl: string;
@@ -26,41 +28,46 @@ export interface PlannedFile {
 /** The commented `.distronationrc.yaml` of an aws workspace, from the operator's answers. */
 export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
   const a = answers;
-  const lines = [
-    `# dn-mailer configuration (aws backend), written by \`dn-mailer init\` on ${today.toISOString().slice(0, 10)}.`,
-    '# Every key is documented in .distronationrc.example. Secrets are references, never values.',
-    '# AWS credentials and region come from the SDK chain (AWS_PROFILE, SSO, OIDC in CI, AWS_REGION).',
-    'backend: aws',
-    'users:',
-    '  korrect:',
-    `    baseUrl: ${a.korrectBaseUrl}`,
-    `    apiKey: { secret: ${a.korrectKeySecret} }`,
-    '  excludeEmails: []   # internal test accounts',
-    '  customIdAliases: {} # e.g. { MOLS: MOL }',
-    'reports:',
-    `  bucket: ${a.bucket}`,
-    'links:',
-    `  baseUrl: ${a.cloudFrontUrl}`,
-    `  keyPairId: ${a.keyPairId}`,
-    `  privateKey: { secret: ${a.privateKeySecret} }`,
-    '  expiresInDays: 25',
-    'email:',
-    `  from: "${a.from}"`,
-    'ses:',
-    `  configurationSet: ${a.configurationSet}`,
-    'tracking:',
-    `  ledgerTable: ${a.ledgerTable}   # keys campaignId (S), email (S)`,
-    `  table: ${a.trackingTable}   # keys campaignId (S), timestamp (N); TTL on expirationTime`,
-    `  auditTable: ${a.auditTable}   # keys email (S), at (S)`,
-    'unsubscribe:',
-    '  mode: own',
-    `  baseUrl: ${a.unsubscribeUrl}`,
-    `  tokenKey: { secret: ${a.tokenKeySecret} }`,
-    `  contactList: ${a.contactList}`,
-    '  topic: financial-reports',
-    '',
+  const config = {
+    backend: 'aws',
+    users: {
+      korrect: { baseUrl: a.korrectBaseUrl, apiKey: { secret: a.korrectKeySecret } },
+      excludeEmails: schemaDefault('users.excludeEmails'),
+      customIdAliases: schemaDefault('users.customIdAliases'),
+    },
+    reports: { bucket: a.bucket },
+    links: {
+      baseUrl: a.cloudFrontUrl,
+      keyPairId: a.keyPairId,
+      privateKey: { secret: a.privateKeySecret },
+      expiresInDays: schemaDefault('links.expiresInDays'),
+    },
+    email: { from: a.from },
+    ses: { configurationSet: a.configurationSet },
+    tracking: { ledgerTable: a.ledgerTable, table: a.trackingTable, auditTable: a.auditTable },
+    unsubscribe: {
+      mode: 'own',
+      baseUrl: a.unsubscribeUrl,
+      tokenKey: { secret: a.tokenKeySecret },
+      contactList: a.contactList,
+      topic: schemaDefault('unsubscribe.topic'),
+    },
+  };
+  const header = [
+    `dn-mailer configuration (aws backend), written by \`dn-mailer init\` on ${isoDay(today)}.`,
+    'Every key is documented in .distronationrc.example. Secrets are references, never values.',
+    'AWS credentials and region come from the SDK chain (AWS_PROFILE, SSO, OIDC in CI, AWS_REGION).',
   ];
-  return { path: '.distronationrc.yaml', content: lines.join('\n') };
+  return {
+    path: '.distronationrc.yaml',
+    content: renderConfig(config, header, {
+      'users.excludeEmails': 'internal test accounts',
+      'users.customIdAliases': 'e.g. { MOLS: MOL }',
+      'tracking.ledgerTable': 'keys campaignId (S), email (S)',
+      'tracking.table': 'keys campaignId (S), timestamp (N); TTL on expirationTime',
+      'tracking.auditTable': 'keys email (S), at (S)',
+    }),
+  };
 }
 
 /**
@@ -73,33 +80,40 @@ export function localWorkspaceFiles(
   today: Date,
 ): PlannedFile[] {
   const month = monthName(period.month);
-  const config = [
-    `# dn-mailer configuration (local backend), written by \`dn-mailer init\` on ${today.toISOString().slice(0, 10)}.`,
-    '# Every key is documented in .distronationrc.example. Nothing here talks to AWS: mail goes to .dn-mailer/outbox,',
-    '# the ledger to .dn-mailer/dn-mailer.sqlite. Replace the sample users, payouts and reports with your own.',
-    'backend: local',
-    'users:',
-    '  file: users.json        # the Korrect /dn_users_list shape',
-    '  excludeEmails: []',
-    '  customIdAliases: {}',
-    'payouts:',
-    '  file: payouts.json      # the Korrect /dn_payouts_fetch body shape',
-    '  currency: USD',
-    'reports:',
-    '  dir: reports            # laid out like the bucket',
-    'links:',
-    '  baseUrl: https://reports.example.test   # your CloudFront distribution on AWS',
-    '  keyPairId: KLOCALDEMO00000',
-    '  privateKey: { file: keys/cloudfront-private.pem }',
-    'email:',
-    '  from: "Finance <reports@example.test>"',
-    'unsubscribe:',
-    '  mode: own',
-    '  baseUrl: http://127.0.0.1:8787/unsubscribe   # dn-mailer serve',
-    '  mailto: unsubscribe@example.test',
-    '  tokenKey: { file: keys/unsubscribe-token.key }',
-    '',
-  ].join('\n');
+  const config = {
+    backend: 'local',
+    users: {
+      file: 'users.json',
+      excludeEmails: schemaDefault('users.excludeEmails'),
+      customIdAliases: schemaDefault('users.customIdAliases'),
+    },
+    payouts: { file: 'payouts.json', currency: schemaDefault('payouts.currency') },
+    reports: { dir: 'reports' },
+    links: {
+      baseUrl: 'https://reports.example.test',
+      keyPairId: 'KLOCALDEMO00000',
+      privateKey: { file: 'keys/cloudfront-private.pem' },
+    },
+    email: { from: 'Finance <reports@example.test>' },
+    unsubscribe: {
+      mode: 'own',
+      baseUrl: 'http://127.0.0.1:8787/unsubscribe',
+      mailto: 'unsubscribe@example.test',
+      tokenKey: { file: 'keys/unsubscribe-token.key' },
+    },
+  };
+  const header = [
+    `dn-mailer configuration (local backend), written by \`dn-mailer init\` on ${isoDay(today)}.`,
+    'Every key is documented in .distronationrc.example. Nothing here talks to AWS: mail goes to .dn-mailer/outbox,',
+    'the ledger to .dn-mailer/dn-mailer.sqlite. Replace the sample users, payouts and reports with your own.',
+  ];
+  const configYaml = renderConfig(config, header, {
+    'users.file': 'the Korrect /dn_users_list shape',
+    'payouts.file': 'the Korrect /dn_payouts_fetch body shape',
+    'reports.dir': 'laid out like the bucket',
+    'links.baseUrl': 'your CloudFront distribution on AWS',
+    'unsubscribe.baseUrl': 'dn-mailer serve',
+  });
   const users = {
     statusCode: 200,
     body: [
@@ -139,7 +153,7 @@ export function localWorkspaceFiles(
     content: `%PDF-1.4\n% sample ${type} report of ${id} for ${month} ${period.year}\n`,
   });
   return [
-    { path: '.distronationrc.yaml', content: config },
+    { path: '.distronationrc.yaml', content: configYaml },
     { path: 'users.json', content: `${JSON.stringify(users, null, 2)}\n` },
     { path: 'payouts.json', content: `${JSON.stringify(payouts, null, 2)}\n` },
     report('SAMPLE1', 'youtube'),
@@ -150,4 +164,55 @@ export function localWorkspaceFiles(
     { path: 'keys/unsubscribe-token.key', content: keys.tokenKey, secret: true },
     { path: '.gitignore', content: '.dn-mailer/\npreviews/\nkeys/*private*\nkeys/*.key\n' },
   ];
+}
+
+/**
+ * The config as YAML, written by the `yaml` library so every value is quoted and escaped as it needs: the
+ * header, each top-level section's description from the schema, and `lineComments` (by dotted key) after values.
+ * Secret references (`{ secret: … }`, `{ file: … }`) and empty collections are written on one line.
+ */
+function renderConfig(
+  config: Record<string, unknown>,
+  header: readonly string[],
+  lineComments: Record<string, string>,
+): string {
+  const doc = new Document(config);
+  doc.commentBefore = header.map((line) => ` ${line}`).join('\n');
+  const root = doc.contents;
+  if (!isMap(root)) throw new Error('the config is a map');
+  for (const pair of root.items) {
+    if (!isScalar(pair.key) || !isMap(pair.value)) continue;
+    const { description } = schemaEntry(String(pair.key.value));
+    pair.key.spaceBefore = true;
+    if (description) pair.key.commentBefore = ` ${description}`;
+  }
+  for (const [key, comment] of Object.entries(lineComments)) {
+    const node = doc.getIn(key.split('.'), true);
+    if (!isNode(node)) throw new Error(`no ${key} to comment`);
+    node.comment = ` ${comment}`;
+  }
+  visit(doc, {
+    Map(_, map) {
+      if (map.items.every((pair) => isScalar(pair.key) && SECRET_REF_KEYS.has(String(pair.key.value)))) {
+        map.flow = true;
+      }
+    },
+    Seq(_, seq) {
+      if (seq.items.length === 0) seq.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+const SECRET_REF_KEYS = new Set(['env', 'file', 'secret', 'key']);
+
+/** A default of the config schema (what `.distronationrc.example` shows), so `init` cannot drift from it. */
+function schemaDefault(key: string): unknown {
+  const value = schemaEntry(key).default;
+  if (value === undefined) throw new Error(`${key} has no default in the config schema`);
+  return value;
+}
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
 }
