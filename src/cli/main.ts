@@ -2,16 +2,16 @@ import { CommanderError } from 'commander';
 import { ExitCode, isDnMailerError } from '../core/common/errors.js';
 import { createChalk, type DepsFactory } from './context.js';
 import type { CliIO } from './io.js';
-import { createProgram } from './program.js';
+import { createProgram, type ProgramOptions } from './program.js';
 import type { ProgramState } from './runtime.js';
 
 /**
  * Runs the CLI and returns the exit code. The ONE place that turns errors into output and exit codes (STYLE.md):
  * a known error prints its message, details and hint (a stack only with --verbose); anything else is a bug (1).
  */
-export async function main(io: CliIO, makeDeps?: DepsFactory): Promise<number> {
+export async function main(io: CliIO, makeDeps?: DepsFactory, options: ProgramOptions = {}): Promise<number> {
   const state: ProgramState = { exitCode: ExitCode.ok };
-  const program = createProgram(io, state, makeDeps);
+  const program = createProgram(io, state, makeDeps, options);
   try {
     await program.parseAsync([...io.argv], { from: 'user' });
     return state.exitCode;

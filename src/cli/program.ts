@@ -6,14 +6,25 @@ import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
 import { registerResolvePaths } from './commands/resolve-paths.js';
 import { registerSendReport } from './commands/send-report.js';
-import { registerServe } from './commands/serve.js';
+import { registerServe, type ServeHooks } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubscriptionCommands } from './commands/subscriptions.js';
 import { type DepsFactory, openRun } from './context.js';
 import type { CliIO, GlobalOptions } from './io.js';
 import type { CommandRuntime, ProgramState } from './runtime.js';
 
-export function createProgram(io: CliIO, state: ProgramState, makeDeps?: DepsFactory): Command {
+/** Seams for in-process tests; the CLI passes none. */
+export interface ProgramOptions {
+  /** How `serve` learns its URL is up and when to stop (default: the first SIGINT or SIGTERM). */
+  serve?: ServeHooks;
+}
+
+export function createProgram(
+  io: CliIO,
+  state: ProgramState,
+  makeDeps?: DepsFactory,
+  options: ProgramOptions = {},
+): Command {
   const program = new Command('dn-mailer')
     .description(
       'Send each creator their monthly financial report e-mail — and audit everything before it goes.',
@@ -68,7 +79,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   registerPreview(program, runtime);
   registerStatus(program, runtime);
   registerSubscriptionCommands(program, runtime);
-  registerServe(program, runtime);
+  registerServe(program, runtime, options.serve);
   registerInit(program, runtime);
   registerDoctor(program, runtime);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());

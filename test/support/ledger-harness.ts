@@ -8,6 +8,7 @@ import { ledgerTableInput } from '../../src/adapters/aws/dynamo-tables.js';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import type { LedgerRow, SendLedger } from '../../src/ports.js';
 import { countCommands, createDocClient, type Dynalite, startDynalite } from './dynalite.js';
+import { memoryLedger } from './memory-ports.js';
 
 /** Two ledger instances on one store (two connections / two clients), as two runs of a campaign would hold. */
 export interface LedgerHarness {
@@ -59,10 +60,23 @@ export async function openDynamoHarness(): Promise<LedgerHarness & { dynalite: D
   };
 }
 
+/** The in-memory ledger of the core tests: two instances sharing one row map. */
+export async function openMemoryHarness(): Promise<LedgerHarness> {
+  const first = memoryLedger();
+  return {
+    first,
+    second: memoryLedger(first.rows),
+    pagesRead: () => undefined,
+    resetPages: () => {},
+    close: async () => {},
+  };
+}
+
 /** Every SendLedger adapter, for the shared contract test. */
 export const LEDGER_ADAPTERS: [string, () => Promise<LedgerHarness>][] = [
   ['SQLite (two connections to one file)', openSqliteHarness],
   ['DynamoDB on dynalite (two clients)', openDynamoHarness],
+  ['memory (two instances on one map)', openMemoryHarness],
 ];
 
 export const t0 = new Date('2025-02-01T10:00:00.000Z');

@@ -5,6 +5,7 @@ import { createLocalListener } from '../../src/adapters/local/host.js';
 import { createDirectoryReportStore } from '../../src/adapters/local/report-dir.js';
 import { createSharedPorts } from '../../src/adapters/shared-ports.js';
 import type { Backend, BackendEntry, LocalFiles } from '../../src/backend.js';
+import type { ServeHooks } from '../../src/cli/commands/serve.js';
 import type { DepsFactory } from '../../src/cli/deps.js';
 import { createDeps } from '../../src/cli/deps.js';
 import type { CliIO } from '../../src/cli/io.js';
@@ -163,6 +164,8 @@ export async function runInProcess(
     now?: Date;
     interactive?: boolean;
     makeDeps?: DepsFactory;
+    /** For `serve`: learn the URL and say when to stop (instead of waiting for a signal). */
+    serve?: ServeHooks;
   } = {},
 ): Promise<InProcessResult> {
   let stdout = '';
@@ -188,6 +191,6 @@ export async function runInProcess(
     options.makeDeps ??
     ((loaded, clockIo, depsOptions) =>
       createDeps(loaded, clockIo, { ...depsOptions, backends: world.backends, sleep: async () => {} }));
-  const code = await main(io, makeDeps);
+  const code = await main(io, makeDeps, { serve: options.serve });
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }

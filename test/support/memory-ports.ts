@@ -10,9 +10,13 @@ import type {
   TrackingStore,
 } from '../../src/ports.js';
 
-/** An in-memory SendLedger with the same conditional moves as the real ones (for core tests). */
-export function memoryLedger(): SendLedger & { rows: Map<string, LedgerRow> } {
-  const rows = new Map<string, LedgerRow>();
+/**
+ * An in-memory SendLedger with the same conditional moves as the real ones (for core tests). Pass another
+ * ledger's `rows` for a second instance on the same store.
+ */
+export function memoryLedger(
+  rows: Map<string, LedgerRow> = new Map(),
+): SendLedger & { rows: Map<string, LedgerRow> } {
   const key = (campaignId: string, email: string) => `${campaignId}\n${email}`;
   return {
     rows,
@@ -37,6 +41,9 @@ export function memoryLedger(): SendLedger & { rows: Map<string, LedgerRow> } {
       assertClaimable(from);
       const row = rows.get(key(campaignId, email));
       if (!row || !from.includes(row.status)) return false;
+      // A new attempt starts clean, like the real ledgers: the last attempt's message ID and reason go.
+      delete row.messageId;
+      delete row.reason;
       Object.assign(row, {
         status: 'sending',
         runId,
