@@ -1,18 +1,18 @@
 /**
  * The campaign plan for a month of creators from a local workspace — payouts, report resolution, CloudFront
- * signing, rendering — through the CLI's own wiring (loadConfig → createDeps → campaign() → planCampaign), then the
- * same phases one by one, and the old Lambda's per-recipient loop on a sample as the baseline.
+ * signing, rendering — through the CLI's own wiring (loadConfig → createDeps → campaign() → planCampaign), its
+ * phases read off the core's progress events, and the old Lambda's per-recipient loop on a sample as the baseline.
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Period } from '../src/core/common/months.js';
 import type { PlannedMessage } from '../src/core/plan/build-plan.js';
-import { compileEmailTemplates } from '../src/core/plan/compile-templates.js';
+import { prepareTemplates } from '../src/core/plan/plan-campaign.js';
+import type { Recipient } from '../src/core/recipients/recipients-from-users.js';
 import { createUnsubscribeLinks } from '../src/core/unsubscribe/unsubscribe-links.js';
-import { countDifferences, runOldLambdaLoop } from './support/plan-baseline.js';
+import { countDifferences, indexPayoutRows, runOldLambdaLoop } from './support/plan-baseline.js';
 import { checkPlan, type PlanCheck } from './support/plan-check.js';
 import { type FullRun, type PhaseTime, runFullPlan } from './support/plan-full-run.js';
-import { type PhaseRun, runPhasesOneByOne } from './support/plan-phases.js';
 import { BASE_URL, createPlanWorkspace, KEY_PAIR_ID, type PlanWorkspace } from './support/plan-workspace.js';
 
 const PERIOD: Period = { month: 1, year: 2025 };
@@ -39,9 +39,7 @@ export async function run(): Promise<void> {
     printWorkspace(workspace, (performance.now() - generationStart) / 1000);
     const measured = await measurePlan(workspace);
     printPlan(measured);
-    const phases = await runPhasesOneByOne(measured.deps, measured.campaign, PERIOD, measured.expiresAt);
-    printPhases(phases);
-    const baseline = await runBaseline(workspace, measured, phases);
+    const baseline = await runBaseline(workspace, measured);
     printTargets(measured, baseline);
     if (measured.check.mismatches > 0 || baseline.differ > 0) process.exitCode = 1;
   } finally {
@@ -75,13 +73,25 @@ async function measurePlan(workspace: PlanWorkspace): Promise<Measured> {
   };
 }
 
-async function runBaseline(workspace: PlanWorkspace, measured: Measured, phases: PhaseRun) {
+/**
+ * The baseline's inputs (not timed): the sampled recipients as our plan mailed them, their raw payout rows from the
+ * same payout port, the templates as the core prepares them, the plan's link expiry, and unsubscribe links issued
+ * now, as planCampaign issues them.
+ */
+async function runBaseline(workspace: PlanWorkspace, measured: Measured) {
   const { deps, campaign, sample } = measured;
   const reportsDir = deps.config.reports.dir;
   if (reportsDir === undefined) throw new Error('the bench workspace has no reports.dir');
+  const recipients = [...sample.values()].map(recipientOf);
+  const ids = [...new Set(recipients.flatMap((recipient) => recipient.customIds.map((id) => id.resolved)))];
+  const rows = await campaign.payouts.fetchPayouts({
+    customIds: ids,
+    period: PERIOD,
+    payoutType: campaign.settings.payoutTypes[0] ?? 'youtube',
+  });
   const result = await runOldLambdaLoop({
-    recipients: phases.recipients.filter((recipient) => sample.has(recipient.email)),
-    rowsById: phases.rowsById,
+    recipients,
+    rowsById: indexPayoutRows(rows),
     reportsDir,
     patterns: deps.patterns,
     period: PERIOD,
@@ -89,9 +99,9 @@ async function runBaseline(workspace: PlanWorkspace, measured: Measured, phases:
     baseUrl: BASE_URL,
     keyPairId: KEY_PAIR_ID,
     expiresAt: measured.expiresAt,
-    unsubscribeFor: createUnsubscribeLinks(await campaign.settings.unsubscribe(), measured.expiresAt),
+    unsubscribeFor: createUnsubscribeLinks(await campaign.settings.unsubscribe(), deps.clock.now()),
     settings: campaign.settings,
-    render: compileEmailTemplates(phases.templates),
+    render: prepareTemplates(await campaign.templates.load(), campaign.settings, PERIOD),
   });
   const differ = countDifferences(sample, result.messages);
   const rate = result.messages.length / result.seconds;
@@ -150,18 +160,6 @@ function printPlan(measured: Measured): void {
   );
 }
 
-function printPhases(run: PhaseRun): void {
-  const total = run.phases
-    .filter((phase) => !phase.name.startsWith(' '))
-    .reduce((sum, phase) => sum + phase.seconds, 0);
-  console.log(
-    `\nphases one by one, same inputs (warm; ${run.prefixes} prefixes → ${run.listedKeys} keys listed, ` +
-      `${run.signedUrls} URLs signed, ${run.messages} messages)`,
-  );
-  printPhaseTable('phase', run.phases, total);
-  console.log(`  signing alone: ${(run.signedUrls / run.signingSeconds).toFixed(0)} URLs/s`);
-}
-
 function printPhaseTable(title: string, phases: readonly PhaseTime[], total: number): void {
   console.log(`  ${title.padEnd(50)}${'seconds'.padStart(9)}${'share'.padStart(8)}`);
   for (const phase of phases) {
@@ -193,6 +191,11 @@ function printTargets(measured: Measured, baseline: { rate: number; differ: numb
   console.log(
     `mismatches: ${measured.check.mismatches} (plan) + ${baseline.differ} (baseline sample vs ours) — must be 0`,
   );
+}
+
+/** A recipient as our plan mailed it (buildPlan reads its address, name and custom IDs). */
+function recipientOf(message: PlannedMessage): Recipient {
+  return { email: message.to, userName: message.userName, customIds: message.customIds, rows: [] };
 }
 
 function mb(bytes: number): string {

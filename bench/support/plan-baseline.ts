@@ -16,7 +16,6 @@ import {
   type PlannedMessage,
   type PlanSettings,
 } from '../../src/core/plan/build-plan.js';
-import type { RenderedEmail } from '../../src/core/plan/compile-templates.js';
 import { defaultCampaignId } from '../../src/core/plan/plan-campaign.js';
 import type { Recipient } from '../../src/core/recipients/recipients-from-users.js';
 import {
@@ -38,7 +37,7 @@ export interface BaselineInput {
   expiresAt: Date;
   settings: PlanSettings;
   unsubscribeFor: PlanInput['unsubscribeFor'];
-  render: (context: object) => RenderedEmail;
+  render: PlanInput['render'];
 }
 
 export interface BaselineRun {
@@ -116,6 +115,18 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Raw payout rows by upper-cased custom ID, for the loop's per-recipient lookups. */
+export function indexPayoutRows(rows: readonly unknown[]): Map<string, unknown[]> {
+  const byId = new Map<string, unknown[]>();
+  for (const row of rows) {
+    const id = (row as { customId?: unknown }).customId;
+    if (typeof id !== 'string') continue;
+    const key = id.toUpperCase();
+    byId.set(key, [...(byId.get(key) ?? []), row]);
+  }
+  return byId;
 }
 
 /** Messages (by address) whose subject, HTML, text or links differ from ours. */
