@@ -4,6 +4,7 @@
 // GitHub job summary or a terminal. Plain Node, no dependencies. Always exits 0: the workflow decides failure.
 //
 //   node scripts/ci-summary.mjs summary.json >> "$GITHUB_STEP_SUMMARY"
+//   node scripts/ci-summary.mjs plan.json      (a dry run: counts, findings, not mailed, the plan digest)
 //   dn-mailer send-report -m previous --yes --json | node scripts/ci-summary.mjs
 //
 // Addresses are printed as they are in the JSON (masked unless the run used --verbose).
@@ -136,7 +137,8 @@ function renderSend(summary) {
 }
 
 function renderPlanNotes(missingReports, payoutWarnings) {
-  const lines = ['', `Missing reports: **${missingReports.length}**`];
+  // Information: the `missing-reports` finding (a recipient with no report at all) is listed with the findings.
+  const lines = ['', `IDs without every report type: **${missingReports.length}**`];
   if (missingReports.length > 0)
     lines.push(
       '',
@@ -152,16 +154,38 @@ function renderPlanNotes(missingReports, payoutWarnings) {
   return lines;
 }
 
+/** The plan's findings (what a send refuses until approved or accepted), each with its recipients. */
+function renderFindings(findings) {
+  if (!Array.isArray(findings)) return [];
+  if (findings.length === 0) return ['', 'Findings: **none**'];
+  const lines = ['', `### Findings (${findings.length}) — approving the send accepts them`];
+  for (const finding of findings) {
+    const entries = finding.entries ?? [];
+    lines.push(
+      '',
+      `**${cell(finding.name)}** (${entries.length}): ${text(finding.summary)}`,
+      '',
+      table(
+        ['recipient', 'custom IDs', 'detail'],
+        entries.map((e) => [e.email, (e.customIds ?? []).join(', '), e.detail]),
+      ),
+    );
+  }
+  return lines;
+}
+
 function renderDryRun(manifest) {
   const counts = manifest.counts ?? {};
   const names = Object.keys(counts);
+  const period = manifest.period ? ` (${cell(manifest.period.monthName)} ${cell(manifest.period.year)})` : '';
   const lines = [
-    `## dn-mailer send-report --dry-run — ${cell(manifest.campaignId)}`,
+    `## dn-mailer send-report --dry-run — ${cell(manifest.campaignId)}${period}`,
     '',
     `Nothing was sent. Previews: \`${cell(manifest.outDir)}\` (uploaded as an artifact).`,
     '',
     table(names, [names.map((n) => counts[n])]),
   ];
+  lines.push(...renderFindings(manifest.findings));
   const unsent = manifest.unsent ?? [];
   if (unsent.length > 0)
     lines.push(
@@ -174,6 +198,14 @@ function renderDryRun(manifest) {
       ),
     );
   lines.push(...renderPlanNotes(manifest.missingReports ?? [], manifest.payoutWarnings ?? []));
+  const digest = manifest.approval?.digest;
+  if (digest)
+    lines.push(
+      '',
+      `### Plan digest \`${cell(digest)}\``,
+      '',
+      'Review the previews artifact (report.html, the e-mails, manifest.json) and the findings above. Approving the send sends exactly this plan (`--approve-file`), its findings included; if the data changed in between, it refuses (exit 4) and lists what changed.',
+    );
   return lines.join('\n');
 }
 

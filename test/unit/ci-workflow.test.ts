@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,14 @@ interface Step {
   with?: Record<string, unknown>;
   env?: Record<string, string>;
 }
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  environment?: string | { name: string };
+  outputs?: Record<string, string>;
+  env?: Record<string, string>;
+  steps: Step[];
+}
 interface Workflow {
   on: {
     schedule: { cron: string }[];
@@ -26,157 +34,536 @@ interface Workflow {
   };
   permissions: Record<string, string>;
   concurrency: { group: string; 'cancel-in-progress': boolean };
-  jobs: Record<string, { env?: Record<string, string>; steps: Step[] }>;
+  jobs: Record<string, Job>;
 }
 
 let text: string;
 let workflow: Workflow;
-let steps: Step[];
-const indexOf = (predicate: (step: Step) => boolean) => steps.findIndex(predicate);
-const stepNamed = (id: string) => {
-  const step = steps.find((s) => s.id === id);
+let plan: Job;
+let send: Job;
+const DIGEST = 'ab'.repeat(32);
+
+const indexIn = (job: Job, predicate: (step: Step) => boolean) => job.steps.findIndex(predicate);
+const stepOf = (job: Job, id: string) => {
+  const step = job.steps.find((s) => s.id === id);
   if (!step) throw new Error(`no step with id ${id}`);
   return step;
 };
+const usesOf = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
+const checkOf = (job: Job) => job.steps[0] as Step;
 
 beforeAll(async () => {
   text = await readFile(WORKFLOW, 'utf8');
   workflow = parse(text, { strict: true, uniqueKeys: true }) as Workflow;
-  const jobs = Object.values(workflow.jobs);
-  expect(jobs).toHaveLength(1);
-  steps = jobs[0]?.steps ?? [];
+  expect(Object.keys(workflow.jobs)).toEqual(['plan', 'send']);
+  plan = workflow.jobs.plan as Job;
+  send = workflow.jobs.send as Job;
 });
 
 describe('examples/github-actions/monthly-financial-report.yml', () => {
-  it('runs monthly on a schedule and on manual dispatch with month / year / dry-run inputs', () => {
+  it('runs monthly on a schedule and on manual dispatch with month / year / only / limit / redirect-to / retry-failed / dry-run', () => {
     expect(workflow.on.schedule).toEqual([{ cron: '0 9 2 * *' }]);
     const inputs = workflow.on.workflow_dispatch.inputs;
-    expect(Object.keys(inputs).sort()).toEqual(['dry-run', 'month', 'year']);
+    expect(Object.keys(inputs).sort()).toEqual([
+      'dry-run',
+      'limit',
+      'month',
+      'only',
+      'redirect-to',
+      'retry-failed',
+      'year',
+    ]);
     expect(inputs.month).toMatchObject({ type: 'string', default: 'previous' });
-    expect(inputs.year).toMatchObject({ type: 'string', required: false });
+    for (const name of ['year', 'only', 'limit', 'redirect-to'])
+      expect(inputs[name]).toMatchObject({ type: 'string', required: false, default: '' });
+    expect(inputs['retry-failed']).toMatchObject({ type: 'boolean', default: false });
     expect(inputs['dry-run']).toMatchObject({ type: 'boolean', default: false });
   });
 
-  it('gets AWS credentials by OIDC only: id-token write, a role to assume, no access keys anywhere', () => {
+  it('gets AWS credentials by OIDC only, in both jobs: id-token write, a role to assume, no access keys anywhere', () => {
     expect(workflow.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
-    const aws = steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
-    expect(aws?.with).toMatchObject({
-      'role-to-assume': `\${{ vars.DN_MAILER_ROLE_ARN }}`,
-      'aws-region': `\${{ vars.AWS_REGION }}`,
-    });
+    for (const job of [plan, send]) {
+      const [aws, ...more] = usesOf(job, 'aws-actions/configure-aws-credentials');
+      expect(more).toEqual([]);
+      expect(aws?.with).toMatchObject({
+        'role-to-assume': `\${{ vars.DN_MAILER_ROLE_ARN }}`,
+        'aws-region': `\${{ vars.AWS_REGION }}`,
+      });
+      // The committed config file, never a config built from secrets.
+      expect(job.env?.DN_MAILER_CONFIG).toMatch(/^[\w./-]+\.ya?ml$/);
+    }
     expect(text).not.toMatch(
       /aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/i,
     );
     expect(text).not.toMatch(/secrets\./);
-    // The committed config file, never a config built from secrets.
-    expect(Object.values(workflow.jobs)[0]?.env?.DN_MAILER_CONFIG).toMatch(/^[\w./-]+\.ya?ml$/);
   });
 
   it('never overlaps two runs', () => {
     expect(workflow.concurrency).toEqual({ group: 'monthly-financial-report', 'cancel-in-progress': false });
   });
 
-  it('runs checkout → setup-node 20 → npm ci → AWS credentials → doctor → send-report, in that order', () => {
+  it('has two jobs: plan, then send — which needs plan, waits in the financial-send environment and is skipped on a dry run', () => {
+    expect(plan.environment).toBeUndefined();
+    expect(plan.needs).toBeUndefined();
+    expect(send.needs).toBe('plan');
+    expect(send.environment).toBe('financial-send');
+    // No status function: GitHub adds success(), so a failed plan job skips the send.
+    expect(send.if).toBe(`\${{ !inputs.dry-run }}`);
+    expect(plan.outputs).toEqual({
+      digest: `\${{ steps.digest.outputs.digest }}`,
+      month: `\${{ steps.digest.outputs.month }}`,
+      year: `\${{ steps.digest.outputs.year }}`,
+    });
+  });
+
+  it('plan: check → checkout → setup-node 20 → npm ci → AWS → doctor → dry run → summary → digest → upload, in that order', () => {
     const order = [
-      indexOf((s) => s.uses?.startsWith('actions/checkout@') === true),
-      indexOf((s) => s.uses?.startsWith('actions/setup-node@') === true),
-      indexOf((s) => s.run?.trim() === 'npm ci'),
-      indexOf((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@') === true),
-      indexOf((s) => /dn-mailer doctor\b/.test(s.run ?? '')),
-      indexOf((s) => s.id === 'send'),
+      indexIn(plan, (s) => s.name === 'Check the inputs'),
+      indexIn(plan, (s) => s.uses?.startsWith('actions/checkout@') === true),
+      indexIn(plan, (s) => s.uses?.startsWith('actions/setup-node@') === true),
+      indexIn(plan, (s) => s.run?.trim() === 'npm ci'),
+      indexIn(plan, (s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@') === true),
+      indexIn(plan, (s) => /dn-mailer doctor\b/.test(s.run ?? '')),
+      indexIn(plan, (s) => s.id === 'dry-run'),
+      indexIn(plan, (s) => /ci-summary\.mjs plan\.json/.test(s.run ?? '')),
+      indexIn(plan, (s) => s.id === 'digest'),
+      indexIn(plan, (s) => s.uses?.startsWith('actions/upload-artifact@') === true),
     ];
-    expect(order.every((i) => i >= 0)).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-    const node = steps.find((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(order).toEqual(order.map((_, i) => i));
+    expect(plan.steps).toHaveLength(order.length);
+    const node = usesOf(plan, 'actions/setup-node')[0];
     expect(node?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
   });
 
-  it('sends --month previous (the default) --yes --json into summary.json without failing the step', () => {
-    const send = stepNamed('send');
-    expect(send.env?.MONTH).toBe(`\${{ inputs.month || 'previous' }}`);
-    const run = send.run ?? '';
+  it('plan: the dry run writes previews/ and plan.json, and fails the job by itself (no send follows a failed plan)', () => {
+    const run = stepOf(plan, 'dry-run').run ?? '';
+    expect(run).toMatch(
+      /npx --no -- dn-mailer send-report "\$\{args\[@\]\}" --dry-run --out previews --json > plan\.json/,
+    );
+    expect(run).not.toMatch(/set \+e/);
+    expect(run).not.toMatch(/--yes|--approve|--accept/);
+    const summary = plan.steps.find((s) => /ci-summary\.mjs plan\.json/.test(s.run ?? ''));
+    expect(summary?.run).toContain('node scripts/ci-summary.mjs plan.json >> "$GITHUB_STEP_SUMMARY"');
+    expect(summary?.if).toBe(`\${{ !cancelled() && steps.dry-run.outcome != 'skipped' }}`);
+  });
+
+  it('plan: uploads previews/ (manifest, report.html, plan-digest.txt) for a week, replaced by a re-run of the plan', () => {
+    const [upload, ...more] = usesOf(plan, 'actions/upload-artifact');
+    expect(more).toEqual([]);
+    expect(upload?.with).toMatchObject({
+      name: `send-report-previews-\${{ github.run_id }}`,
+      path: 'previews/',
+      overwrite: true,
+    });
+    expect(Number(upload?.with?.['retention-days'])).toBeLessThanOrEqual(7);
+    expect(upload?.if).toBe(`\${{ !cancelled() && steps.dry-run.outcome != 'skipped' }}`);
+  });
+
+  it('send: check → checkout → setup-node 20 → npm ci → AWS → download the previews → send → summary → upload → fail, in that order', () => {
+    const order = [
+      indexIn(send, (s) => s.name === 'Check the inputs'),
+      indexIn(send, (s) => s.uses?.startsWith('actions/checkout@') === true),
+      indexIn(send, (s) => s.uses?.startsWith('actions/setup-node@') === true),
+      indexIn(send, (s) => s.run?.trim() === 'npm ci'),
+      indexIn(send, (s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@') === true),
+      indexIn(send, (s) => s.uses?.startsWith('actions/download-artifact@') === true),
+      indexIn(send, (s) => s.id === 'send'),
+      indexIn(send, (s) => /ci-summary\.mjs summary\.json/.test(s.run ?? '')),
+      indexIn(send, (s) => s.uses?.startsWith('actions/upload-artifact@') === true),
+      send.steps.length - 1,
+    ];
+    expect(order).toEqual(order.map((_, i) => i));
+    expect(usesOf(send, 'actions/setup-node')[0]?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    // The artifact the plan job uploaded, where --approve-file reads it.
+    const download = usesOf(send, 'actions/download-artifact')[0];
+    expect(download?.with).toEqual({
+      name: usesOf(plan, 'actions/upload-artifact')[0]?.with?.name,
+      path: 'previews',
+    });
+    expect(send.steps.some((s) => /dn-mailer doctor/.test(s.run ?? ''))).toBe(false);
+  });
+
+  it("send: sends the approved plan (--approve-file previews, the plan job's digest and period) --yes --report report.html --json, never --accept", () => {
+    const step = stepOf(send, 'send');
+    expect(step.env).toMatchObject({
+      MONTH: `\${{ needs.plan.outputs.month }}`,
+      YEAR: `\${{ needs.plan.outputs.year }}`,
+      DIGEST: `\${{ needs.plan.outputs.digest }}`,
+    });
+    const run = step.run ?? '';
     expect(run).toMatch(/^set \+e$/m);
     expect(run).toMatch(
-      /dn-mailer send-report --month "\$MONTH" "\$\{year\[@\]\}" --yes --json > summary\.json/,
+      /npx --no -- dn-mailer send-report "\$\{args\[@\]\}" --approve-file previews --approve "\$DIGEST" --yes --report report\.html --json > summary\.json/,
     );
-    expect(run).toMatch(/--dry-run --out previews --json > summary\.json/);
     expect(run).toContain('echo "code=$code" >> "$GITHUB_OUTPUT"');
+    for (const job of [plan, send]) for (const s of job.steps) expect(s.run ?? '').not.toMatch(/--accept\b/);
   });
 
-  it('writes the job summary with scripts/ci-summary.mjs and uploads summary.json (and previews on a dry run)', () => {
-    const summary = indexOf((s) =>
-      /node scripts\/ci-summary\.mjs summary\.json >> "\$GITHUB_STEP_SUMMARY"/.test(s.run ?? ''),
-    );
-    expect(summary).toBeGreaterThan(indexOf((s) => s.id === 'send'));
-    const uploads = steps.filter((s) => s.uses?.startsWith('actions/upload-artifact@'));
-    expect(uploads.map((u) => u.with?.path)).toEqual(['summary.json', 'previews/']);
-    expect(uploads[1]?.if).toContain('inputs.dry-run');
-    // Summary and uploads run after a failed send too, but not when the send never ran (doctor failed).
-    for (const step of [steps[summary], ...uploads])
-      expect(step?.if).toContain("steps.send.outcome != 'skipped'");
+  it('send: the summary, summary.json and report.html come out of every run that reached the send — success, failure or cancel', () => {
+    const summary = send.steps.find((s) => /ci-summary\.mjs summary\.json/.test(s.run ?? ''));
+    expect(summary?.run).toContain('node scripts/ci-summary.mjs summary.json >> "$GITHUB_STEP_SUMMARY"');
+    const [upload, ...more] = usesOf(send, 'actions/upload-artifact');
+    expect(more).toEqual([]);
+    expect(String(upload?.with?.path).trim().split('\n').sort()).toEqual(['report.html', 'summary.json']);
+    // One per attempt: re-running the send job keeps the earlier attempt's summary.
+    expect(upload?.with?.name).toBe(`send-report-summary-\${{ github.run_id }}-\${{ github.run_attempt }}`);
+    for (const step of [summary, upload])
+      expect(step?.if).toBe(`\${{ always() && steps.send.outcome != 'skipped' }}`);
   });
 
-  it('fails last, on any exit code but 0, saying "partial" for 6', () => {
-    const last = steps.at(-1);
+  it('send: fails last, on any exit code but 0, saying "partial" for 6 and "the plan changed" for 4', () => {
+    const last = send.steps.at(-1);
     expect(last?.env?.CODE).toBe(`\${{ steps.send.outputs.code }}`);
+    expect(last?.if).toBe(`\${{ !cancelled() && steps.send.outcome != 'skipped' }}`);
     expect(last?.run).toContain(
       'partial: some messages failed or are unknown — see the summary; rerun with --retry-failed after fixing',
     );
+    expect(last?.run).toContain(
+      'the plan changed since it was approved, or has unaccepted findings: rerun the plan job and review',
+    );
+  });
+
+  it('passes inputs only through env, each checked first in its job by one shared check', () => {
+    for (const job of [plan, send]) {
+      for (const step of job.steps) expect(step.run ?? '').not.toContain(`\${{`);
+      const check = checkOf(job);
+      expect(check.name).toBe('Check the inputs');
+      expect(check.run).toBe(checkOf(plan).run);
+      // Every value from the dispatch inputs or the plan job is in the check's env, the same (booleans aside).
+      for (const step of job.steps.slice(1)) {
+        for (const [key, value] of Object.entries(step.env ?? {})) {
+          if (!/inputs\.|needs\./.test(value) || /&& 'true' \|\| 'false'/.test(value)) continue;
+          expect(check.env?.[key], `${step.name}: ${key}`).toBe(value);
+        }
+      }
+    }
+    expect(checkOf(plan).env?.DIGEST).toBeUndefined();
+    expect(checkOf(send).env?.DIGEST).toBe(`\${{ needs.plan.outputs.digest }}`);
   });
 });
 
-/** Runs a step's script the way GitHub runs `run:` (bash -e -o pipefail) with `npx` stubbed. */
-async function runStep(step: Step, env: Record<string, string>, npxExit = 0) {
+interface Call {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Each npx call's arguments. */
+  calls: string[][];
+  output: string;
+  dir: string;
+}
+
+/** A temp folder with `npx` stubbed (records its arguments; a dry run writes previews/) and `npm` a no-op. */
+async function fakeWorkspace(npxExit = 0) {
   const dir = await mkdtemp(path.join(tmpdir(), 'dn-ci-step-'));
-  const npx = path.join(dir, 'npx');
-  await writeFile(npx, `#!/bin/sh\necho "$*" > "${dir}/npx-args"\necho '{"stub":true}'\nexit ${npxExit}\n`);
-  await chmod(npx, 0o755);
-  const output = path.join(dir, 'github-output');
+  const npx = [
+    '#!/bin/sh',
+    `printf '[%s]' "$@" >> "${dir}/npx-calls"`,
+    `echo >> "${dir}/npx-calls"`,
+    'case " $* " in *" --dry-run "*)',
+    '  mkdir -p previews',
+    `  echo ${DIGEST} > previews/plan-digest.txt`,
+    `  echo '{"period":{"month":1,"year":2025,"monthName":"January"}}' > previews/manifest.json ;;`,
+    'esac',
+    `echo '{"stub":true}'`,
+    `exit ${npxExit}`,
+    '',
+  ].join('\n');
+  await writeFile(path.join(dir, 'npx'), npx);
+  await writeFile(path.join(dir, 'npm'), '#!/bin/sh\nexit 0\n');
+  await chmod(path.join(dir, 'npx'), 0o755);
+  await chmod(path.join(dir, 'npm'), 0o755);
+  await symlink(path.join(ROOT, 'scripts'), path.join(dir, 'scripts'));
+  return dir;
+}
+
+async function readCalls(dir: string): Promise<string[][]> {
+  const lines = (await readFile(path.join(dir, 'npx-calls'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean);
+  return lines.map((line) => [...line.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1] ?? ''));
+}
+
+/** Runs a step's script the way GitHub runs `run:` (bash -e -o pipefail) with `npx` stubbed. */
+async function runStep(
+  step: Step,
+  env: Record<string, string>,
+  options: { npxExit?: number; dir?: string } = {},
+): Promise<Call> {
+  const dir = options.dir ?? (await fakeWorkspace(options.npxExit));
+  const output = path.join(dir, `github-output-${step.id ?? 'step'}`);
   await writeFile(output, '');
   const script = path.join(dir, 'step.sh');
   await writeFile(script, step.run ?? '');
   const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
     cwd: dir,
     encoding: 'utf8',
-    env: { PATH: `${dir}:${process.env.PATH ?? ''}`, GITHUB_OUTPUT: output, ...env },
+    env: {
+      PATH: `${dir}:${process.env.PATH ?? ''}`,
+      GITHUB_OUTPUT: output,
+      GITHUB_STEP_SUMMARY: path.join(dir, 'step-summary.md'),
+      ...env,
+    },
   });
-  const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => '');
   return {
-    ...result,
-    args: (await read('npx-args')).trim(),
-    output: await read('github-output'),
-    summary: await read('summary.json'),
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    calls: await readCalls(dir),
+    output: await readFile(output, 'utf8'),
+    dir,
   };
 }
 
-describe('the workflow steps, run in bash with npx stubbed', () => {
-  it('the send step passes the flags, keeps going on exit 6 and records the code', async () => {
-    const send = stepNamed('send');
-    const real = await runStep(send, { MONTH: 'previous', YEAR: '', DRY_RUN: 'false' }, 6);
-    expect(real.status, real.stderr).toBe(0);
-    expect(real.args).toBe('--no -- dn-mailer send-report --month previous --yes --json');
-    expect(real.output).toBe('code=6\n');
-    expect(real.summary).toBe('{"stub":true}\n');
+/**
+ * Runs a job's `run:` steps in order in one folder, as GitHub would until the first failure (`uses:` steps are
+ * left out), with `env` standing for what the `${{ }}` expressions give.
+ */
+async function runJob(job: Job, env: Record<string, string>, npxExit = 0) {
+  const dir = await fakeWorkspace(npxExit);
+  const ran: string[] = [];
+  const outputs: Record<string, string> = {};
+  for (const step of job.steps) {
+    if (step.run === undefined) continue;
+    const result = await runStep(step, env, { dir });
+    ran.push(step.name ?? '?');
+    if (step.id) outputs[step.id] = result.output;
+    if (result.status !== 0) return { ...result, ran, outputs };
+  }
+  return { status: 0, stdout: '', calls: await readCalls(dir), ran, outputs, dir };
+}
 
-    const dry = await runStep(send, { MONTH: 'jan', YEAR: '2025', DRY_RUN: 'true' }, 0);
-    expect(dry.args).toBe(
-      '--no -- dn-mailer send-report --month jan --year 2025 --dry-run --out previews --json',
-    );
-    expect(dry.output).toBe('code=0\n');
+const PLAN_INPUTS = { MONTH: 'previous', YEAR: '', ONLY: '', LIMIT: '', REDIRECT_TO: '' };
+const SEND_INPUTS = {
+  MONTH: '1',
+  YEAR: '2025',
+  ONLY: '',
+  LIMIT: '',
+  REDIRECT_TO: '',
+  DIGEST,
+  RETRY_FAILED: 'false',
+};
+
+describe('the workflow steps, run in bash with npx stubbed', () => {
+  it('the plan job: doctor for the month, then the dry run with the same recipients, then the digest and period as outputs', async () => {
+    const job = await runJob(plan, {
+      ...PLAN_INPUTS,
+      MONTH: 'jan',
+      YEAR: '2025',
+      ONLY: 'ART-01, b@example.com',
+      LIMIT: '3',
+      REDIRECT_TO: 'me+test@example.com',
+    });
+    expect(job.status, job.stdout).toBe(0);
+    expect(job.calls).toEqual([
+      ['--no', '--', 'dn-mailer', 'doctor', '--month', 'jan', '--year', '2025'],
+      [
+        '--no',
+        '--',
+        'dn-mailer',
+        'send-report',
+        '--month',
+        'jan',
+        '--year',
+        '2025',
+        '--only',
+        'ART-01, b@example.com',
+        '--limit',
+        '3',
+        '--redirect-to',
+        'me+test@example.com',
+        '--dry-run',
+        '--out',
+        'previews',
+        '--json',
+      ],
+    ]);
+    expect(await readFile(path.join(job.dir, 'plan.json'), 'utf8')).toBe('{"stub":true}\n');
+    expect(job.outputs.digest).toBe(`digest=${DIGEST}\nyear=2025\nmonth=1\n`);
+
+    const previous = await runJob(plan, PLAN_INPUTS);
+    expect(previous.calls.map((args) => args.slice(3, 6))).toEqual([
+      ['doctor', '--month', 'previous'],
+      ['send-report', '--month', 'previous'],
+    ]);
+    expect(previous.calls[1]).not.toContain('--year');
   });
 
-  it('the input check refuses a year or month that is not one', async () => {
-    const check = steps[0] as Step;
-    expect((await runStep(check, { MONTH: 'previous', YEAR: '' })).status).toBe(0);
-    expect((await runStep(check, { MONTH: 'jan', YEAR: '2025' })).status).toBe(0);
-    const year = await runStep(check, { MONTH: 'jan', YEAR: '2025 --redirect-to x@example.com' });
-    expect(year.status).toBe(2);
-    expect(year.stdout).toContain('::error');
-    expect((await runStep(check, { MONTH: '$(id)', YEAR: '' })).status).toBe(2);
+  it('the plan job stops at a failed dry run (its exit code), before any digest', async () => {
+    const failed = await runJob(plan, PLAN_INPUTS, 3);
+    expect(failed.status).toBe(3);
+    expect(failed.ran.at(-1)).toBe('Check the setup and the month (doctor)');
+    const dry = await runStep(stepOf(plan, 'dry-run'), PLAN_INPUTS, { npxExit: 4 });
+    expect(dry.status).toBe(4);
+  });
+
+  it('the digest step outputs only a 64-hex digest and a real period, and fails (exit 4) otherwise', async () => {
+    const step = stepOf(plan, 'digest');
+    const withFiles = async (digest: string | null, manifest: string | null) => {
+      const dir = await fakeWorkspace();
+      await mkdir(path.join(dir, 'previews'));
+      if (digest !== null) await writeFile(path.join(dir, 'previews/plan-digest.txt'), digest);
+      if (manifest !== null) await writeFile(path.join(dir, 'previews/manifest.json'), manifest);
+      return runStep(step, {}, { dir });
+    };
+    const period = '{"period":{"month":12,"year":2024,"monthName":"December"}}';
+    const ok = await withFiles(`${DIGEST}\n`, period);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.output).toBe(`digest=${DIGEST}\nyear=2024\nmonth=12\n`);
+
+    for (const digest of [null, '', 'abc', DIGEST.toUpperCase(), `${DIGEST}0`, `x\ndigest=${DIGEST}`]) {
+      const bad = await withFiles(digest, period);
+      expect(bad.status, String(digest)).toBe(4);
+      expect(bad.output).toBe('');
+      expect(bad.stdout).toContain('::error title=No plan digest::');
+    }
+    for (const manifest of [
+      null,
+      '{}',
+      'oops',
+      '{"period":{"month":13,"year":2024}}',
+      '{"period":{"month":"1; id","year":2024}}',
+    ]) {
+      const bad = await withFiles(DIGEST, manifest);
+      expect(bad.status, String(manifest)).toBe(4);
+      expect(bad.output).toBe('');
+    }
+  });
+
+  it('the send step passes the approval and the inputs, keeps going on a failure and records the code', async () => {
+    const step = stepOf(send, 'send');
+    const real = await runStep(step, SEND_INPUTS, { npxExit: 6 });
+    expect(real.status, real.stderr).toBe(0);
+    expect(real.calls).toEqual([
+      [
+        '--no',
+        '--',
+        'dn-mailer',
+        'send-report',
+        '--month',
+        '1',
+        '--year',
+        '2025',
+        '--approve-file',
+        'previews',
+        '--approve',
+        DIGEST,
+        '--yes',
+        '--report',
+        'report.html',
+        '--json',
+      ],
+    ]);
+    expect(real.output).toBe('code=6\n');
+    expect(await readFile(path.join(real.dir, 'summary.json'), 'utf8')).toBe('{"stub":true}\n');
+
+    const canary = await runStep(
+      step,
+      { ...SEND_INPUTS, ONLY: 'MOL,ART-01', LIMIT: '2', REDIRECT_TO: 'me@example.com', RETRY_FAILED: 'true' },
+      { npxExit: 4 },
+    );
+    expect(canary.calls[0]?.slice(4, 18)).toEqual([
+      '--month',
+      '1',
+      '--year',
+      '2025',
+      '--only',
+      'MOL,ART-01',
+      '--limit',
+      '2',
+      '--redirect-to',
+      'me@example.com',
+      '--retry-failed',
+      '--approve-file',
+      'previews',
+      '--approve',
+    ]);
+    expect(canary.calls[0]).not.toContain('--accept');
+    expect(canary.output).toBe('code=4\n');
+  });
+
+  it('the input check accepts what the CLI takes', async () => {
+    const check = checkOf(plan);
+    for (const env of [
+      PLAN_INPUTS,
+      { ...PLAN_INPUTS, MONTH: 'jan', YEAR: '2025' },
+      { ...PLAN_INPUTS, MONTH: '01', YEAR: '2025', ONLY: 'MOL' },
+      { ...PLAN_INPUTS, ONLY: 'ART-01,A_R_T.02, first.last+tag@example.co.uk', LIMIT: '25' },
+      { ...PLAN_INPUTS, REDIRECT_TO: 'finance-team+canary@distro-nation.com' },
+    ]) {
+      const result = await runStep(check, env);
+      expect(result.status, `${JSON.stringify(env)}\n${result.stdout}`).toBe(0);
+    }
+    const sendCheck = await runStep(checkOf(send), SEND_INPUTS);
+    expect(sendCheck.status, sendCheck.stdout).toBe(0);
+  });
+
+  it('the input check refuses (exit 2, an ::error line) anything else, injection attempts included', async () => {
+    const check = checkOf(plan);
+    const bad: Record<string, string>[] = [
+      { MONTH: '$(id)' },
+      { MONTH: 'jan; id' },
+      { YEAR: '2025 --redirect-to x@example.com' },
+      { YEAR: '25' },
+      { ONLY: 'MOL;id' },
+      { ONLY: 'MOL $(id)' },
+      { ONLY: '--accept=payout-warnings' },
+      { ONLY: 'MOL,' },
+      { ONLY: 'MOL\nART' },
+      { ONLY: 'A'.repeat(4001) },
+      { LIMIT: 'abc' },
+      { LIMIT: '0' },
+      { LIMIT: '-1' },
+      { LIMIT: '3 --accept payout-warnings' },
+      { REDIRECT_TO: 'not-an-address' },
+      { REDIRECT_TO: 'me@example.com --accept held-back' },
+      { REDIRECT_TO: 'me@example.com,you@example.com' },
+      { REDIRECT_TO: '$(id)@example.com' },
+      { REDIRECT_TO: '-x@example.com' },
+      { REDIRECT_TO: 'me@localhost' },
+    ];
+    for (const change of bad) {
+      const result = await runStep(check, { ...PLAN_INPUTS, ...change });
+      expect(result.status, JSON.stringify(change)).toBe(2);
+      expect(result.stdout).toMatch(/^::error title=Bad input::/m);
+    }
+    for (const digest of ['', 'abc', DIGEST.toUpperCase(), `${DIGEST} --accept x`]) {
+      const result = await runStep(checkOf(send), { ...SEND_INPUTS, DIGEST: digest });
+      expect(result.status, digest).toBe(2);
+    }
+  });
+
+  it('bad inputs stop either job at its first step: dn-mailer is never called', async () => {
+    const planned = await runJob(plan, { ...PLAN_INPUTS, LIMIT: '1; touch pwned' });
+    expect(planned.status).toBe(2);
+    expect(planned.ran).toEqual(['Check the inputs']);
+    expect(planned.calls).toEqual([]);
+    const sent = await runJob(send, { ...SEND_INPUTS, REDIRECT_TO: 'x@example.com --accept held-back' });
+    expect(sent.status).toBe(2);
+    expect(sent.ran).toEqual(['Check the inputs']);
+    expect(sent.calls).toEqual([]);
+  });
+
+  it('the send job runs to the end after a refused send, and fails there with exit 4 and its own message', async () => {
+    const job = await runJob(send, { ...SEND_INPUTS, CODE: '4' }, 4);
+    expect(job.status).toBe(4);
+    expect(job.ran).toEqual([
+      'Check the inputs',
+      'Install (also builds dist/)',
+      'Send the approved plan',
+      'Job summary',
+      'Fail unless everything was sent',
+    ]);
+    expect(job.outputs.send).toBe('code=4\n');
+    expect(job.stdout).toContain(
+      '::error title=dn-mailer: refused (exit 4)::the plan changed since it was approved',
+    );
+    expect(await readFile(path.join(job.dir ?? '', 'step-summary.md'), 'utf8')).toContain(
+      'unrecognised JSON document',
+    );
   });
 
   it('the last step passes on 0, fails on 6 with the partial message and on others with their own', async () => {
-    const last = steps.at(-1) as Step;
+    const last = send.steps.at(-1) as Step;
     expect((await runStep(last, { CODE: '0' })).status).toBe(0);
     const partial = await runStep(last, { CODE: '6' });
     expect(partial.status).toBe(6);
@@ -186,6 +573,12 @@ describe('the workflow steps, run in bash with npx stubbed', () => {
     const stopped = await runStep(last, { CODE: '5' });
     expect(stopped.status).toBe(5);
     expect(stopped.stdout).not.toContain('partial');
+    const refused = await runStep(last, { CODE: '4' });
+    expect(refused.status).toBe(4);
+    expect(refused.stdout).toContain('rerun the plan job and review');
+    const interrupted = await runStep(last, { CODE: '130' });
+    expect(interrupted.status).toBe(130);
+    expect(interrupted.stdout).toContain('run the workflow again to continue');
     const config = await runStep(last, { CODE: '3' });
     expect(config.status).toBe(3);
     const none = await runStep(last, { CODE: '' });
@@ -274,7 +667,7 @@ describe('scripts/ci-summary.mjs', () => {
     expect(md).toContain('| unknown | d***@example.com | D | timed out after 10000 ms |');
     expect(md).toContain('| failed earlier (held for retry) | f***@example.com | F | MessageRejected |');
     expect(md).toContain('--retry-failed');
-    expect(md).toContain('Missing reports: **1**');
+    expect(md).toContain('IDs without every report type: **1**');
     expect(md).toContain('| a***@example.com | A | Distribution Report |');
     expect(md).toContain('### Payout warnings (1)');
     expect(md).not.toContain('b***@example.com |'); // successful rows are counted, not listed
@@ -339,7 +732,42 @@ describe('scripts/ci-summary.mjs', () => {
     expect(md).toContain('## dn-mailer send-report --dry-run — financial-2025-01');
     expect(md).toContain('| recipients | messages |\n|---|---|\n| 3 | 2 |');
     expect(md).toContain('| n***@example.com | nothing-to-send | no report |');
-    expect(md).toContain('Missing reports: **0**');
+    expect(md).toContain('IDs without every report type: **0**');
+  });
+
+  it('renders a dry run for review: period, findings with their recipients, the plan digest', () => {
+    const md = ciSummary(
+      JSON.stringify({
+        dryRun: true,
+        outDir: '/work/previews',
+        campaignId: 'financial-2025-01',
+        period: { month: 1, year: 2025, monthName: 'January' },
+        counts: { recipients: 2, messages: 2 },
+        unsent: [],
+        missingReports: [],
+        payoutWarnings: [],
+        findings: [
+          {
+            name: 'payout-warnings',
+            summary: '1 contract(s) whose closing balance does not add up',
+            entries: [
+              { email: 'a***@example.net', customIds: ['ART-01', 'ART_02'], detail: 'K-1 | off by 0.03' },
+            ],
+          },
+        ],
+        approval: { digest: DIGEST },
+      }),
+    );
+    expect(md).toContain('## dn-mailer send-report --dry-run — financial-2025-01 (January 2025)');
+    expect(md).toContain('### Findings (1) — approving the send accepts them');
+    expect(md).toContain('**payout-warnings** (1): 1 contract(s) whose closing balance does not add up');
+    expect(md).toContain('| a***@example.net | ART-01, ART_02 | K-1 \\| off by 0.03 |');
+    expect(md).toContain(`### Plan digest \`${DIGEST}\``);
+    expect(md).toContain('refuses (exit 4) and lists what changed');
+
+    const clean = ciSummary(JSON.stringify({ dryRun: true, campaignId: 'c', counts: {}, findings: [] }));
+    expect(clean).toContain('Findings: **none**');
+    expect(clean).not.toContain('Plan digest');
   });
 
   it('says so, and still exits 0, when the file is empty, not JSON or missing', () => {
