@@ -15,4 +15,5 @@ process.exitCode = await main({
   stderr: process.stderr,
   interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,
   now: () => new Date(),
+  exit: (code) => process.exit(code),
 });

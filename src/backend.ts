@@ -5,6 +5,7 @@ import type { BackendDoctorChecks } from './core/doctor/doctor-checks.js';
 import type { Plan } from './core/plan/build-plan.js';
 import type { Manifest } from './core/plan/manifest.js';
 import type { CampaignSettings } from './core/plan/plan-campaign.js';
+import type { Approval } from './core/plan/plan-digest.js';
 import type {
   AuditLog,
   Clock,
@@ -15,6 +16,7 @@ import type {
   PayoutSource,
   Random,
   ReportStore,
+  RunInstance,
   SendingAccount,
   SendLedger,
   Sleep,
@@ -46,6 +48,8 @@ export interface Backend {
   clock: Clock;
   sleep: Sleep;
   random: Random;
+  /** This process (host, PID), named in the ledger claims of a send. */
+  instance: RunInstance;
 }
 
 /** What a campaign (send, dry run, preview) needs on top of the users and reports. */
@@ -99,6 +103,8 @@ export interface LocalFiles {
   /** Writes an HTML campaign report, creating its folder; returns the absolute path. */
   writeReport(file: string, html: string): Promise<string>;
   openInBrowser(file: string): Promise<void>;
+  /** Reads a dry run's approval (`--approve-file`): the digest and the reviewed plan from its manifest. */
+  readApproval(file: string): Promise<Approval>;
 }
 
 export interface HttpListenOptions {

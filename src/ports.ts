@@ -35,7 +35,26 @@ export interface Clock {
   now(): Date;
 }
 
-export type Sleep = (ms: number) => Promise<void>;
+/** Waits `ms`; resolves early once `stop` is aborted (a stopping run does not sit out its pacing delays). */
+export type Sleep = (ms: number, stop?: StopSignal) => Promise<void>;
+
+/** Asks a run to stop (an `AbortSignal` is one): the CLI aborts it on SIGINT / SIGTERM. */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * The process a run lives in. A ledger claim names it (host and PID in the run ID), so a later run on the same
+ * host can tell a claim whose process is gone from one still being worked on.
+ */
+export interface RunInstance {
+  readonly host: string;
+  readonly pid: number;
+  /** Whether a process with this PID exists on this host now. */
+  isAlive(pid: number): boolean;
+}
 
 /** A number in [0, 1), like `Math.random`. */
 export type Random = () => number;
@@ -137,6 +156,15 @@ export interface LedgerOutcome {
   reason?: string | undefined;
 }
 
+/** One campaign as the ledger holds it: how many rows are in each state, and when a row last changed. */
+export interface CampaignSummary {
+  campaignId: string;
+  counts: Record<LedgerStatus, number>;
+  total: number;
+  /** ISO time of the latest change to any of its rows. */
+  lastUpdatedAt: string;
+}
+
 /**
  * One row per (campaignId, recipient). Every transition is conditional, so two runs of the same campaign can
  * never both claim a recipient.
@@ -144,6 +172,8 @@ export interface LedgerOutcome {
 export interface SendLedger {
   readonly location: string;
   listRows(campaignId: string): Promise<LedgerRow[]>;
+  /** Every campaign with rows in the ledger, in no particular order (an operator command: may read every row). */
+  listCampaigns(): Promise<CampaignSummary[]>;
   /** Creates `planned` rows for recipients that have none (existing rows are left as they are). */
   ensurePlanned(
     campaignId: string,

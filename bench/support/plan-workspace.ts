@@ -231,5 +231,7 @@ function configFor(customIdAliases: Record<string, string>): object {
       footerNote: 'Questions about your statement? Reply to this e-mail.',
       unsubscribeUrl: 'https://distro-nation.test/unsubscribe',
     },
+    // A static footer link, deliberately: the workspace measures planning and sending, not tokens.
+    unsubscribe: { mode: 'none', noneReason: 'generated benchmark workspace (static footer link only)' },
   };
 }

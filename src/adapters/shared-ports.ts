@@ -123,12 +123,13 @@ function createCampaignPorts(
 ): CampaignPorts {
   const campaign = requireCampaignConfig(config);
   const { payouts, links, email } = campaign;
+  const payoutTypes = payouts.payoutTypes ?? [payouts.payoutType];
   let privateKey: Promise<string> | undefined;
   let unsubscribe: Promise<UnsubscribeSettings> | undefined;
   return {
     payouts:
       payouts.source === 'file' && payouts.file
-        ? createFilePayoutSource(payouts.file)
+        ? createFilePayoutSource(payouts.file, payoutTypes[0])
         : createKorrectPayoutSource(korrect('payouts'), payouts),
     signer: createCloudFrontLinkSigner({
       baseUrl: links.baseUrl,
@@ -153,7 +154,9 @@ function createCampaignPorts(
       greeting: email.greeting,
       body: email.body,
       expiresInDays: links.expiresInDays,
-      payoutType: payouts.payoutType,
+      payoutTypes,
+      columns: email.columns,
+      requiredReportTypes: config.reports.required,
     },
     email,
   };
@@ -176,7 +179,8 @@ async function loadUnsubscribeSettings(
       key: await tokenKey(),
     };
   }
-  return { mode: 'static', url: email?.unsubscribeUrl ?? null };
+  const noneReason = unsubscribe.mode === 'none' ? (unsubscribe.noneReason ?? null) : null;
+  return { mode: 'static', url: email?.unsubscribeUrl ?? null, noneReason };
 }
 
 function createTokenKeyLoader(config: Config, resolveSecret: ResolveSecret): () => Promise<Buffer> {

@@ -28,7 +28,18 @@ export interface DepsOptions {
 /** `io` gives the clock: the one clock of a run. */
 export type DepsFactory = (loaded: LoadedConfig, io: Pick<CliIO, 'now'>, options?: DepsOptions) => Deps;
 
-const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A timer, cleared when `stop` aborts: a stopping run neither waits out its pacing nor keeps the process alive. */
+const realSleep: Sleep = (ms, stop) =>
+  new Promise((resolve) => {
+    if (stop?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+  });
 
 /** Builds the configured backend (the one place it is chosen) and adds what the config says about recipients. */
 export const createDeps: DepsFactory = (loaded, io, options = {}) => {
@@ -44,7 +55,11 @@ export const createDeps: DepsFactory = (loaded, io, options = {}) => {
     ...backend,
     config,
     configPath: loaded.path,
-    rules: { excludeEmails: config.users.excludeEmails, customIdAliases: config.users.customIdAliases },
+    rules: {
+      excludeEmails: config.users.excludeEmails,
+      customIdAliases: config.users.customIdAliases,
+      sharedCustomIds: config.users.sharedCustomIds,
+    },
     patterns: config.reports.patterns,
   };
 };

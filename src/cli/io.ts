@@ -12,6 +12,11 @@ export interface CliIO {
   /** Whether a person is at the terminal: prompts and spinners only then. */
   interactive: boolean;
   now: () => Date;
+  /**
+   * Ends the process at once with this code: only for a second interrupt, when the operator will not wait for a
+   * clean stop. Absent in in-process runs (an interrupt then only asks for the clean stop).
+   */
+  exit?: (code: number) => void;
 }
 
 /** The global flags, as every command sees them. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createWorkspaceWriter } from '../adapters/backends.js';
+import { registerCampaigns } from './commands/campaigns.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
@@ -50,7 +51,9 @@ export function createProgram(
 Examples:
   $ dn-mailer send-report --month January --year 2025 --dry-run
   $ dn-mailer send-report --month January --year 2025
-  $ dn-mailer status --month January --year 2025 --failed
+  $ dn-mailer status --month January --year 2025
+  $ dn-mailer status --month October --year 2025 --email artist@example.com
+  $ dn-mailer campaigns
   $ dn-mailer unsubscribe artist@example.com --reason "asked by phone"
   $ dn-mailer contacts show artist@example.com
   $ dn-mailer doctor
@@ -61,7 +64,8 @@ Examples:
   $ dn-mailer --config examples/demo/.distronationrc.json resolve-paths -m jan -y 2025
 
 Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data · 5 backend unavailable ·
-            6 partial (failed sends, or --strict found missing reports) · 130 cancelled`,
+            6 partial (failed sends, an unfinished campaign in status, or --strict found missing reports) ·
+            130 cancelled`,
     );
 
   const runtime: CommandRuntime = {
@@ -78,6 +82,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   registerResolvePaths(program, runtime);
   registerPreview(program, runtime);
   registerStatus(program, runtime);
+  registerCampaigns(program, runtime);
   registerSubscriptionCommands(program, runtime);
   registerServe(program, runtime, options.serve);
   registerInit(program, runtime);

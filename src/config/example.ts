@@ -29,12 +29,19 @@ function configJsonSchema(): JsonSchema {
   return jsonSchema;
 }
 
-/** A key's description and default as the schema documents them, e.g. `schemaEntry('links.expiresInDays')`. */
-export function schemaEntry(key: string): { description?: string; default?: unknown } {
+/**
+ * A key's description, default and sample value as the schema documents them, e.g.
+ * `schemaEntry('links.expiresInDays')`.
+ */
+export function schemaEntry(key: string): { description?: string; default?: unknown; sample?: unknown } {
   let entry: JsonSchema | undefined = configJsonSchema();
   for (const part of key.split('.')) entry = entry?.properties?.[part];
   if (!entry) throw new Error(`${key} is not a key of the config schema`);
-  return { description: entry.description, default: structuredClone(entry.default) };
+  return {
+    description: entry.description,
+    default: structuredClone(entry.default),
+    sample: structuredClone(entry.sample),
+  };
 }
 
 /** `.distronationrc.example`, generated from the one schema so the docs cannot drift from the code. */

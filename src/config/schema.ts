@@ -87,8 +87,20 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
           description: 'custom ID → the ID used for payouts and reports',
           sample: { MOLS: 'MOL', JODYHIGHROLLER: 'RIFFRAFF' },
         }),
+      sharedCustomIds: z
+        .array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a custom ID (1–64 letters, digits, "-" or "_")'),
+        )
+        .default([])
+        .meta({
+          description:
+            'custom IDs more than one address may claim (compared ignoring case, "-" and "_", after aliases); any other ID claimed by two addresses holds both back (shared-custom-id)',
+          sample: ['DUOCHANNEL'],
+        }),
     })
-    .default({ excludeEmails: [], customIdAliases: {} })
+    .default({ excludeEmails: [], customIdAliases: {}, sharedCustomIds: [] })
     .meta({ description: 'who receives the report' });
 
   const reports = z
@@ -109,8 +121,16 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
         .min(1)
         .default(DEFAULT_REPORT_PATTERNS.map((p) => ({ ...p })))
         .meta({ description: 'report layouts in precedence order; placeholders {year} {month} {id}' }),
+      required: z.array(z.string().min(1)).default([]).meta({
+        description:
+          'report types every mailed creator must have (e.g. [youtube]); a gap is a missing-reports finding that stops the send until accepted',
+      }),
     })
-    .default({ forcePathStyle: false, patterns: DEFAULT_REPORT_PATTERNS.map((p) => ({ ...p })) })
+    .default({
+      forcePathStyle: false,
+      patterns: DEFAULT_REPORT_PATTERNS.map((p) => ({ ...p })),
+      required: [],
+    })
     .meta({ description: 'where the report files are' });
 
   return z

@@ -62,6 +62,11 @@ function unsubscribeProblems(config: Config): string[] {
     if (!unsubscribe.baseUrl) problems.push('unsubscribe.baseUrl: required when unsubscribe.mode is own');
     if (!unsubscribe.tokenKey) problems.push('unsubscribe.tokenKey: required when unsubscribe.mode is own');
   }
+  if (unsubscribe.mode === 'none' && !unsubscribe.noneReason) {
+    problems.push(
+      'unsubscribe.noneReason: required when unsubscribe.mode is none (why the e-mails carry no unsubscribe link)',
+    );
+  }
   if (unsubscribe.mode === 'ses') {
     if (!unsubscribe.contactList)
       problems.push('unsubscribe.contactList: required when unsubscribe.mode is ses');

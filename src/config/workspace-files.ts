@@ -33,7 +33,7 @@ export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
     users: {
       korrect: { baseUrl: a.korrectBaseUrl, apiKey: { secret: a.korrectKeySecret } },
       excludeEmails: schemaDefault('users.excludeEmails'),
-      customIdAliases: schemaDefault('users.customIdAliases'),
+      customIdAliases: originalAliases(),
     },
     reports: { bucket: a.bucket },
     links: {
@@ -62,7 +62,7 @@ export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
     path: '.distronationrc.yaml',
     content: renderConfig(config, header, {
       'users.excludeEmails': 'internal test accounts',
-      'users.customIdAliases': 'e.g. { MOLS: MOL }',
+      'users.customIdAliases': "the original system's aliases; add your own",
       'tracking.ledgerTable': 'keys campaignId (S), email (S)',
       'tracking.table': 'keys campaignId (S), timestamp (N); TTL on expirationTime',
       'tracking.auditTable': 'keys email (S), at (S)',
@@ -85,7 +85,7 @@ export function localWorkspaceFiles(
     users: {
       file: 'users.json',
       excludeEmails: schemaDefault('users.excludeEmails'),
-      customIdAliases: schemaDefault('users.customIdAliases'),
+      customIdAliases: originalAliases(),
     },
     payouts: { file: 'payouts.json', currency: schemaDefault('payouts.currency') },
     reports: { dir: 'reports' },
@@ -109,6 +109,7 @@ export function localWorkspaceFiles(
   ];
   const configYaml = renderConfig(config, header, {
     'users.file': 'the Korrect /dn_users_list shape',
+    'users.customIdAliases': "the original system's aliases; add your own",
     'payouts.file': 'the Korrect /dn_payouts_fetch body shape',
     'reports.dir': 'laid out like the bucket',
     'links.baseUrl': 'your CloudFront distribution on AWS',
@@ -121,17 +122,24 @@ export function localWorkspaceFiles(
         userName: 'Sample Artist',
         status: 'active',
         emailsUser: 'artist@example.test',
-        creators: [{ channels: [{ customID: 'SAMPLE1' }, { customID: 'SAMPLE2' }] }],
+        creators: [
+          {
+            channels: [
+              { customID: 'SAMPLE1', channelName: 'Sample Artist', platform: 'youtube' },
+              { customID: 'SAMPLE2', channelName: 'Sample Artist Music', platform: 'spotify' },
+            ],
+          },
+        ],
       },
       {
         userName: 'Second Creator',
         status: 'active',
         emailsUser: 'creator@example.test',
-        creators: [{ channels: [{ customID: 'SAMPLE3' }] }],
+        creators: [{ channels: [{ customID: 'SAMPLE3', channelName: 'Second Creator' }] }],
       },
     ],
   };
-  const contract = (code: string, opening: number, earnings: number) => ({
+  const contract = (code: string, opening: number, earnings: number, views: number) => ({
     contractCode: code,
     yearPart: period.year,
     monthPart: period.month,
@@ -139,12 +147,13 @@ export function localWorkspaceFiles(
     paymentsAll: -opening,
     periodBal: earnings - opening,
     totalBal: earnings,
+    totalViews: views,
   });
   const payouts = {
     statusCode: 200,
     body: [
-      { customId: 'SAMPLE1', payout: [contract('YT-SAMPLE1', 120.5, 98.25)] },
-      { customId: 'SAMPLE2', payout: [contract('DST-SAMPLE2', 40, 12.75)] },
+      { customId: 'SAMPLE1', payout: [contract('YT-SAMPLE1', 120.5, 98.25, 18250)] },
+      { customId: 'SAMPLE2', payout: [contract('DST-SAMPLE2', 40, 12.75, 0)] },
       { customId: 'SAMPLE3', payout: [] },
     ],
   };
@@ -211,6 +220,17 @@ function schemaDefault(key: string): unknown {
   const value = schemaEntry(key).default;
   if (value === undefined) throw new Error(`${key} has no default in the config schema`);
   return value;
+}
+
+/**
+ * The custom ID aliases the original financial mailer applied (`MOLS → MOL`, `JODYHIGHROLLER → RIFFRAFF`): the
+ * schema's sample, which `.distronationrc.example` shows too. Written into a new workspace as config, never applied
+ * as code.
+ */
+function originalAliases(): unknown {
+  const { sample } = schemaEntry('users.customIdAliases');
+  if (sample === undefined) throw new Error('users.customIdAliases has no sample in the config schema');
+  return sample;
 }
 
 function isoDay(date: Date): string {

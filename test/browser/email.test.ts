@@ -14,6 +14,8 @@ import { demoDryRun, type ManifestJson } from '../support/demo.js';
 import { checkDemoLink, isUnsubscribeLink } from '../support/previews.js';
 
 // Spawns the BUILT CLI: run `npm run build` first.
+/** The demo's columns (the default `email.columns`), as the table headings show them. */
+const COLUMN_HEADINGS = ['Opening balance', 'Views', 'Earnings', 'Paid to you', 'Closing balance'];
 const WIDTHS = [
   { width: 600, height: 900 },
   { width: 375, height: 800 },
@@ -83,9 +85,32 @@ describe.skipIf(!chromiumAvailable())('the demo e-mails in Chromium (600 px and 
           expect(reportKeys.sort(), `${where}: report links`).toEqual(planned);
           expect(unsubscribe, `${where}: unsubscribe link`).toBe(1);
 
+          // As a creator reads it: the configured columns, payments as "Paid to you", one total per table of
+          // several contracts, and the all-channels summary when there is more than one table.
+          const headings = await page.locator('thead th').allInnerTexts();
+          const tables = await page.locator('table[role="table"] thead').count();
+          expect(headings, `${where}: column headings`).toEqual(
+            Array.from({ length: tables }, () => COLUMN_HEADINGS).flat(),
+          );
+          for (const table of await page.locator('table[role="table"]:has(thead)').all()) {
+            const contracts = await table
+              .locator('tbody[data-contract]:not([data-contract="Total"])')
+              .count();
+            const totals = await table.locator('tbody[data-contract="Total"]').count();
+            expect(totals, `${where}: total row of a table of ${contracts} contract(s)`).toBe(
+              contracts > 1 ? 1 : 0,
+            );
+          }
+          const body = (await page.locator('body').textContent()) ?? '';
+          expect(body, `${where}: a negative amount`).not.toMatch(/-\$\d/);
+          const summary = page.locator('caption', { hasText: /^All (channels|payouts)$/ });
+          expect(await summary.count(), `${where}: summary`).toBe(tables > 1 ? 1 : 0);
+          if (tables > 1) expect(await summary.isVisible()).toBe(true);
+
           const violations = await checkA11y(page);
           if (violations.length > 0) found[where] = violations;
-          if (index === 0) await screens.shoot(page, `${path.basename(html, '.html')}-${viewport.width}`);
+          if (index === 0 || message.customIds.includes('ART-01'))
+            await screens.shoot(page, `${path.basename(html, '.html')}-${viewport.width}`);
         } finally {
           await page.close();
         }

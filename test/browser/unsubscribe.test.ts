@@ -12,9 +12,9 @@ import {
 import { freePort, runCli } from '../support/cli.js';
 import {
   demoWorkspace,
-  JANUARY,
   type RunningCli,
   readOutbox,
+  SEND_JANUARY,
   startCli,
   waitFor,
 } from '../support/send-world.js';
@@ -40,7 +40,7 @@ describe.skipIf(!chromiumAvailable())('the unsubscribe pages in Chromium (dn-mai
     const config = JSON.parse(await readFile(ws.config, 'utf8'));
     config.unsubscribe.baseUrl = `http://127.0.0.1:${port}/unsubscribe`;
     await writeFile(ws.config, JSON.stringify(config));
-    const sent = await cli('send-report', ...JANUARY, '--yes');
+    const sent = await cli('send-report', ...SEND_JANUARY, '--yes');
     if (sent.code !== 0) throw new Error(`send-report failed (${sent.code}): ${sent.stderr}`);
     serve = startCli(['serve', '--port', String(port), '--config', ws.config]);
     await waitFor('dn-mailer serve', () => isUp(port));

@@ -26,6 +26,8 @@ const CHECKS = [
   'memory',
   'ledger/tracking',
   'templates',
+  'unsubscribe',
+  'month plan',
 ];
 
 const doctor = (args: readonly string[], config = DEMO_CONFIG) =>
@@ -50,6 +52,11 @@ describe('dn-mailer doctor (in-process, memory backend)', () => {
     expect(detail('signing key')).toBe('links.privateKey loads and signs for key pair KDEMO0000000000');
     expect(detail('memory')).toBe('in memory');
     expect(detail('templates')).toMatch(/subject, HTML and text compile, every variable known$/);
+    expect(detail('unsubscribe')).toMatch(/^own: one-click links to .*; token key loads$/);
+    // NOW is in February 2025: the month planned is January, with the demo's two reviewed findings.
+    expect(detail('month plan')).toMatch(
+      /^January 2025: \d+ messages, \d+ report links; findings a send refuses until accepted: payout-warnings \(1\), ambiguous-reports \(1\)$/,
+    );
     expect(result.stderr).toBe('');
   });
 
@@ -76,9 +83,17 @@ describe('dn-mailer doctor (in-process, memory backend)', () => {
     expect(lines[0]).toMatch(/^✘ config — .*\.distronationrc\.json has \d+ problems: nope: unknown key; /);
     expect(lines[1]).toBe('  hint: every key is documented in .distronationrc.example');
     expect(lines.slice(2)).toEqual(
-      ['backend', 'users', 'reports', 'signing key', 'outbox', 'ledger/tracking', 'templates'].map(
-        (name) => `✘ ${name} — skipped: config invalid`,
-      ),
+      [
+        'backend',
+        'users',
+        'reports',
+        'signing key',
+        'outbox',
+        'ledger/tracking',
+        'templates',
+        'unsubscribe',
+        'month plan',
+      ].map((name) => `✘ ${name} — skipped: config invalid`),
     );
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CONFIG } from '../support/cli.js';
-import { demoContracts, usd } from '../support/demo.js';
+import { demoContracts, shownFigures } from '../support/demo.js';
 import { htmlFigures } from '../support/email-content.js';
 import { createMemoryWorld, type MemoryWorld, runInProcess } from '../support/memory-backend.js';
 import { checkDemoLink, reportLinksOfHtml } from '../support/previews.js';
@@ -50,18 +50,9 @@ describe('dn-mailer preview (in-process, demo workspace)', () => {
     const html = written(world, file);
     const [mol] = demoContracts(2025, 1).filter((c) => c.customId === 'MOL');
     if (!mol) throw new Error('the demo has no MOL contract');
-    const [opening, earnings, payments, closing] = [
-      mol.openingCents,
-      mol.earningsCents,
-      mol.paymentsCents,
-      mol.closingCents,
-    ].map(usd);
-    const row = { customId: 'MOL', opening, earnings, payments, closing };
-    expect(htmlFigures(html)).toEqual([
-      { ...row, row: 'YT-MOL-0001' },
-      { ...row, row: 'Total' },
-    ]);
-    expect(closing).toBe('$1,184.62');
+    // One contract: one row, no repeated total row; payments shown as what was paid to the creator.
+    expect(htmlFigures(html)).toEqual([{ customId: 'MOL', row: 'YT-MOL-0001', ...shownFigures([mol]) }]);
+    expect(shownFigures([mol])).toMatchObject({ payments: '$1,530.00', closing: '$1,184.62' });
 
     // Links are signed with the run's clock: valid, and expiring 25 days after NOW.
     const links = reportLinksOfHtml(html).map(checkDemoLink);

@@ -84,7 +84,15 @@ describe('resolve-paths --format json / --json', () => {
     expect(result.code, result.stderr).toBe(0);
     const json = result.json<AuditJson>();
     expect(json.period).toEqual({ year: 2025, month: 1, monthName: 'January' });
-    expect(json.summary).toEqual({ ids: 11, found: 8, missing: 1, ambiguous: 1, invalid: 1, reports: 11 });
+    expect(json.summary).toEqual({
+      ids: 11,
+      found: 8,
+      missing: 1,
+      ambiguous: 1,
+      invalid: 1,
+      shared: 0,
+      reports: 11,
+    });
     const byId = new Map(json.rows.map((row) => [row.customId, row]));
     expect(byId.get('MOLS')).toMatchObject({
       resolvedId: 'MOL',

@@ -17,7 +17,8 @@ import type { SendJson } from '../support/send-world.js';
 
 // In-process: `main(io, makeDeps)` on the demo workspace with an in-memory mailer, ledger, tracking and files.
 const NOW = new Date('2025-02-10T12:00:00Z');
-const JANUARY = ['--month', 'January', '--year', '2025'];
+// The demo's January 2025 findings (a payout warning, an ambiguous report), reviewed: every send accepts them.
+const JANUARY = ['--month', 'January', '--year', '2025', '--accept', 'payout-warnings,ambiguous-reports'];
 const DEMO_DIR = path.dirname(DEMO_CONFIG);
 const CAMPAIGN = 'financial-2025-01';
 const SUBJECT = 'Your January 2025 financial report';
@@ -388,7 +389,7 @@ describe('send-report flags → what is sent', () => {
     expect(world.sent.map((m) => m.to).sort()).toEqual([...PLANNED].sort());
   });
 
-  it('--redirect-to sends every message to the canary with [TEST], under <campaign>-canary rows', async () => {
+  it('--redirect-to sends every message to the canary with [TEST], under <campaign>-canary-1 rows', async () => {
     const world = createMemoryWorld();
     const result = await sendReport(
       ['--yes', '--redirect-to', ' Me@Example.com ', '--limit', '3', '--json'],
@@ -397,7 +398,7 @@ describe('send-report flags → what is sent', () => {
       },
     );
     expect(result.code, result.stderr).toBe(0);
-    expect(result.json<SendJson>().data).toMatchObject({ campaignId: `${CAMPAIGN}-canary`, successful: 3 });
+    expect(result.json<SendJson>().data).toMatchObject({ campaignId: `${CAMPAIGN}-canary-1`, successful: 3 });
     expect(result.stderr).toContain('canary: every message goes to me@example.com, subject marked [TEST]');
     expect(world.sent).toHaveLength(3);
     for (const message of world.sent) {
@@ -406,7 +407,7 @@ describe('send-report flags → what is sent', () => {
       expect(message.subject).toBe(`[TEST] ${SUBJECT}`);
     }
     const rows = [...world.ledger.rows.values()];
-    expect(rows.every((r) => r.campaignId === `${CAMPAIGN}-canary`)).toBe(true);
+    expect(rows.every((r) => r.campaignId === `${CAMPAIGN}-canary-1`)).toBe(true);
     // The canary rows name the real recipients.
     expect(rows.filter((r) => r.status === 'sent').map((r) => r.email)).toEqual(PLANNED.slice(0, 3));
   });

@@ -11,7 +11,9 @@ import type { StatusJson } from '../support/send-world.js';
 
 // In-process: a send and then `status` on the same memory world (its ledger), nothing spawned.
 const NOW = new Date('2025-02-10T12:00:00Z');
+// The demo's January 2025 findings (a payout warning, an ambiguous report), reviewed: every send accepts them.
 const JANUARY = ['--month', 'January', '--year', '2025'];
+const SEND_JANUARY = [...JANUARY, '--accept', 'payout-warnings,ambiguous-reports'];
 const CAMPAIGN = 'financial-2025-01';
 
 type Status = StatusJson & {
@@ -34,6 +36,9 @@ function cli(world: MemoryWorld, args: readonly string[]) {
 
 const status = (world: MemoryWorld, ...args: string[]) => cli(world, ['status', ...args]);
 
+/** The table rows of `status` output (masked recipients). */
+const tableRows = (stdout: string) => stdout.split('\n').filter((line) => /^[a-z]\*\*\*@/.test(line));
+
 /** The `data-count` cells of report.html, by state. */
 function countsOf(html: string): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -50,7 +55,7 @@ async function sentWorld(): Promise<MemoryWorld> {
     return { messageId: `ses-${message.messageId}` };
   });
   const world = createMemoryWorld({ mailer });
-  const sent = await cli(world, ['send-report', ...JANUARY, '--yes']);
+  const sent = await cli(world, ['send-report', ...SEND_JANUARY, '--yes']);
   expect(sent.code, sent.stderr).toBe(6);
   return world;
 }
@@ -58,14 +63,16 @@ async function sentWorld(): Promise<MemoryWorld> {
 describe('status after a clean send', () => {
   const world = createMemoryWorld();
   beforeAll(async () => {
-    const sent = await cli(world, ['send-report', ...JANUARY, '--yes']);
+    const sent = await cli(world, ['send-report', ...SEND_JANUARY, '--yes']);
     expect(sent.code, sent.stderr).toBe(0);
   });
 
-  it('prints the counts line and a table of every row (masked), exit 0', async () => {
-    const result = await status(world, ...JANUARY);
+  it('--all prints the counts line, a table of every row (masked) and "finished", exit 0', async () => {
+    const result = await status(world, ...JANUARY, '--all');
     expect(result.code, result.stderr).toBe(0);
-    const [counts, blank, header, ...rows] = result.stdout.trimEnd().split('\n');
+    const [counts, blank, header, ...rest] = result.stdout.trimEnd().split('\n');
+    const rows = rest.slice(0, -2);
+    expect(rest.slice(-2)).toEqual(['', '✔ finished: every row is sent or skipped']);
     expect(counts).toBe(
       `${CAMPAIGN} (memory ledger): 7 rows · 7 sent · 0 skipped · 0 failed · 0 unknown · 0 sending · 0 planned`,
     );
@@ -81,12 +88,30 @@ describe('status after a clean send', () => {
     expect(result.stdout).not.toContain('dylan@example.com');
   });
 
-  it('--json prints one document: campaign, counts, total, ledger, problems and every row', async () => {
-    const result = await status(world, ...JANUARY, '--json');
+  it('--json --all prints one document: campaign, counts, total, ledger, finished, problems and every row', async () => {
+    const result = await status(world, ...JANUARY, '--json', '--all');
     expect(result.code, result.stderr).toBe(0);
     const json = result.json<Status>();
-    expect(Object.keys(json).sort()).toEqual(['campaignId', 'counts', 'ledger', 'problems', 'rows', 'total']);
-    expect(json).toMatchObject({ campaignId: CAMPAIGN, total: 7, ledger: 'memory ledger', problems: [] });
+    expect(Object.keys(json).sort()).toEqual([
+      'campaignId',
+      'counts',
+      'finished',
+      'ledger',
+      'problems',
+      'rows',
+      'toFinish',
+      'total',
+      'view',
+    ]);
+    expect(json).toMatchObject({
+      campaignId: CAMPAIGN,
+      total: 7,
+      ledger: 'memory ledger',
+      problems: [],
+      finished: true,
+      toFinish: [],
+      view: 'all',
+    });
     expect(json.counts).toEqual({ planned: 0, sending: 0, sent: 7, failed: 0, skipped: 0, unknown: 0 });
     expect(json.rows.map((r) => r.email)).toEqual([
       'd***@example.com',
@@ -101,16 +126,18 @@ describe('status after a clean send', () => {
   });
 
   it('--verbose shows full addresses', async () => {
-    const result = await status(world, ...JANUARY, '--json', '--verbose');
+    const result = await status(world, ...JANUARY, '--json', '--all', '--verbose');
     expect(result.json<Status>().rows[0]?.email).toBe('dylan@example.com');
   });
 
-  it('--failed lists no rows when nothing failed', async () => {
-    const result = await status(world, ...JANUARY, '--failed');
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe(
-      `${CAMPAIGN} (memory ledger): 7 rows · 7 sent · 0 skipped · 0 failed · 0 unknown · 0 sending · 0 planned\n`,
-    );
+  it('by default and with --failed, lists no rows when nothing failed', async () => {
+    for (const flags of [[], ['--failed']]) {
+      const result = await status(world, ...JANUARY, ...flags);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(
+        `${CAMPAIGN} (memory ledger): 7 rows · 7 sent · 0 skipped · 0 failed · 0 unknown · 0 sending · 0 planned\n\n✔ finished: every row is sent or skipped\n`,
+      );
+    }
   });
 
   it('--month previous and --campaign-id name the same campaign', async () => {
@@ -157,19 +184,23 @@ describe('status with failed and unknown rows', () => {
     world = await sentWorld();
   });
 
-  it('counts each state and exits 6 (the campaign needs attention)', async () => {
+  it('counts each state and exits 6 (the campaign needs attention); --all lists every row', async () => {
     const result = await status(world, ...JANUARY);
     expect(result.code).toBe(6);
     expect(result.stdout.split('\n')[0]).toBe(
       `${CAMPAIGN} (memory ledger): 7 rows · 5 sent · 0 skipped · 1 failed · 1 unknown · 0 sending · 0 planned`,
     );
-    expect(result.stdout.trimEnd().split('\n').slice(3)).toHaveLength(7);
+    expect(tableRows(result.stdout)).toHaveLength(2);
+    expect(result.stdout).toContain('✘ not finished: 1 unknown · 1 failed');
+    const all = await status(world, ...JANUARY, '--all');
+    expect(all.code).toBe(6);
+    expect(tableRows(all.stdout)).toHaveLength(7);
   });
 
   it('--failed lists only the failed and unknown rows with their reasons', async () => {
     const result = await status(world, ...JANUARY, '--failed');
     expect(result.code).toBe(6);
-    const rows = result.stdout.trimEnd().split('\n').slice(3);
+    const rows = tableRows(result.stdout);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(
       /^m\*\*\*@example\.com\s+failed\s+MOL\s+MessageRejected: not verified\s+2025-02-10T/,
@@ -213,7 +244,7 @@ describe('status: other campaigns and errors', () => {
     const world = createMemoryWorld();
     const sent = await cli(world, [
       'send-report',
-      ...JANUARY,
+      ...SEND_JANUARY,
       '--yes',
       '--redirect-to',
       'me@example.com',
@@ -221,19 +252,20 @@ describe('status: other campaigns and errors', () => {
       '2',
     ]);
     expect(sent.code, sent.stderr).toBe(0);
-    const canary = await status(world, '--campaign-id', `${CAMPAIGN}-canary`, '--json');
-    expect(canary.code, canary.stderr).toBe(0);
+    const canary = await status(world, '--campaign-id', `${CAMPAIGN}-canary-1`, '--json');
+    expect(canary.code, canary.stderr).toBe(6); // 5 of its rows are still planned
     expect(canary.json<Status>().counts).toMatchObject({ sent: 2, planned: 5 });
     const real = await status(world, ...JANUARY, '--json');
-    expect(real.json<Status>().total).toBe(0);
+    expect(real.code).toBe(4);
+    expect(real.stderr).toContain(`no rows for campaign "${CAMPAIGN}"`);
+    expect(real.stderr).toContain(`  - ${CAMPAIGN}-canary-1: 7 rows`);
   });
 
-  it('a campaign with no rows: 0 rows, no table, exit 0', async () => {
+  it('a campaign with no rows is unknown: exit 4, nothing on stdout (status-truth.test.ts has more)', async () => {
     const result = await status(createMemoryWorld(), '--month', 'March', '--year', '2024');
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe(
-      'financial-2024-03 (memory ledger): 0 rows · 0 sent · 0 skipped · 0 failed · 0 unknown · 0 sending · 0 planned\n',
-    );
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('✘ no rows for campaign "financial-2024-03" in memory ledger');
+    expect(result.stdout).toBe('');
   });
 
   it('without --month or --campaign-id: exit 2 with a hint, nothing opened', async () => {

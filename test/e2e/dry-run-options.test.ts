@@ -35,7 +35,14 @@ describe('send-report --dry-run: choosing recipients', () => {
       ['dylan@example.com', ['DYLVN', 'DYLVN-2']],
     ]);
     expect((await readdir(outDir)).sort()).toEqual(
-      ['001-DYLVN.eml', '001-DYLVN.html', '001-DYLVN.txt', 'manifest.json', 'report.html'].sort(),
+      [
+        '001-DYLVN.eml',
+        '001-DYLVN.html',
+        '001-DYLVN.txt',
+        'manifest.json',
+        'plan-digest.txt',
+        'report.html',
+      ].sort(),
     );
   });
 
@@ -46,7 +53,7 @@ describe('send-report --dry-run: choosing recipients', () => {
     const manifest = await readManifest(outDir);
     expect(manifest.counts.messages).toBe(2);
     expect(manifest.messages.map((m) => m.to)).toEqual(['dylan@example.com', 'mollie@example.com']);
-    expect(await readdir(outDir)).toHaveLength(2 * 3 + 2); // + manifest.json and report.html
+    expect(await readdir(outDir)).toHaveLength(2 * 3 + 3); // + manifest.json, report.html and plan-digest.txt
   });
 });
 

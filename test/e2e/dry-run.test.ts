@@ -10,10 +10,17 @@ import {
   freshDir,
   type ManifestJson,
   readManifest,
+  shownFigures,
   snapshotTree,
-  usd,
 } from '../support/demo.js';
-import { addressesOf, amounts, htmlFigures, textFigures } from '../support/email-content.js';
+import {
+  addressesOf,
+  amounts,
+  htmlFigures,
+  htmlSummary,
+  textFigures,
+  textSummary,
+} from '../support/email-content.js';
 import { checkDemoLink, readMessage, reportLinksOfHtml, reportLinksOfText } from '../support/previews.js';
 
 // Spawns the BUILT CLI: run `npm run build` first. Every run writes into a fresh temp folder (--out).
@@ -69,8 +76,10 @@ describe('send-report --dry-run on the demo workspace (January 2025)', () => {
     expect(manifest.payoutWarnings.map((w) => `${w.customId} ${w.contractCode}`)).toEqual(offBalance);
   });
 
-  it('writes the .html, .txt and .eml of every message and the manifest, nothing else', async () => {
-    const expected = manifest.messages.flatMap((m) => m.files).concat('manifest.json', 'report.html');
+  it('writes the .html, .txt and .eml of every message, the manifest, the report and the plan digest, nothing else', async () => {
+    const expected = manifest.messages
+      .flatMap((m) => m.files)
+      .concat('manifest.json', 'report.html', 'plan-digest.txt');
     expect((await readdir(outDir)).sort()).toEqual(expected.sort());
     expect(manifest.messages[0]?.files).toEqual(['001-DYLVN.html', '001-DYLVN.txt', '001-DYLVN.eml']);
   });
@@ -125,45 +134,95 @@ describe('send-report --dry-run on the demo workspace (January 2025)', () => {
     }
   });
 
-  it('the text part shows the same figures as the HTML part', async () => {
+  it('the text part shows the same figures as the HTML part; only a table of several contracts has a total', async () => {
     for (const message of manifest.messages) {
       const { html, text } = await readMessage(outDir, message);
       const figures = htmlFigures(html);
       expect(figures.filter((f) => f.row !== 'Total')).toHaveLength(message.contracts);
       expect(textFigures(text)).toEqual(figures);
       expect(new Set(amounts(text))).toEqual(new Set(amounts(html)));
+      // Payments are shown as what was paid to the creator, never as negative numbers.
+      expect(amounts(html).filter((a) => a.startsWith('-'))).toEqual([]);
+      for (const id of message.customIds) {
+        const rows = figures.filter((f) => f.customId === id);
+        const contracts = rows.filter((f) => f.row !== 'Total').length;
+        expect(
+          rows.some((f) => f.row === 'Total'),
+          `${id}: total row`,
+        ).toBe(contracts > 1);
+      }
     }
   });
 
-  it("shows DYLVN's opening, earnings (periodBal − paymentsAll), payments and closing per contract", async () => {
+  it("shows DYLVN's opening, views, earnings (periodBal − paymentsAll), payments (paid to you) and closing", async () => {
     const dylan = manifest.messages.find((m) => m.customIds.includes('DYLVN'));
     if (!dylan) throw new Error('no message for DYLVN');
     const { html } = await readMessage(outDir, dylan);
     const shown = htmlFigures(html).filter((f) => f.customId === 'DYLVN');
     const contracts = demoContracts(2025, 1).filter((c) => c.customId === 'DYLVN');
     expect(contracts).toHaveLength(2);
-    const sum = (pick: (c: (typeof contracts)[number]) => number) =>
-      usd(contracts.reduce((s, c) => s + pick(c), 0));
     expect(shown).toEqual([
-      ...contracts.map((c) => ({
-        customId: 'DYLVN',
-        row: c.contractCode,
-        opening: usd(c.openingCents),
-        earnings: usd(c.earningsCents),
-        payments: usd(c.paymentsCents),
-        closing: usd(c.closingCents),
-      })),
+      ...contracts.map((c) => ({ customId: 'DYLVN', row: c.contractCode, ...shownFigures([c]) })),
+      { customId: 'DYLVN', row: 'Total', ...shownFigures(contracts) },
+    ]);
+    expect(shown[0]).toEqual({
+      customId: 'DYLVN',
+      row: 'ART001-DYLVN',
+      ...{ opening: '$812.40', views: '3,100', earnings: '$437.60', payments: '$812.40', closing: '$437.60' },
+    });
+    expect(shown[2]).toMatchObject({ opening: '$1,452.40', payments: '$1,452.40', closing: '$777.60' });
+  });
+
+  it('heads each section with the Korrect channel name and the custom ID beside it', async () => {
+    const dylan = manifest.messages.find((m) => m.customIds.includes('DYLVN'));
+    const jody = manifest.messages.find((m) => m.customIds.includes('RIFFRAFF'));
+    if (!dylan || !jody) throw new Error('no message for DYLVN or RIFFRAFF');
+    const { html, text } = await readMessage(outDir, dylan);
+    const headings = (doc: string) =>
+      [...doc.matchAll(/<h2[^>]*>([\s\S]*?)<\/h2>/g)].map((m) => (m[1] ?? '').replace(/<[^>]*>/g, ''));
+    expect(headings(html)).toEqual(['Dylan Vance (DYLVN)', 'Dylan Vance Live (DYLVN-2)']);
+    expect(text).toMatch(/^== Dylan Vance \(DYLVN\) ==$/m);
+    expect(text).toMatch(/^== Dylan Vance Live \(DYLVN-2\) ==$/m);
+    // No channelName in users.json: the custom ID alone.
+    expect(headings((await readMessage(outDir, jody)).html)).toEqual(['RIFFRAFF']);
+  });
+
+  it('the all-channels summary adds up: opening + earnings − paid to you = closing, over every contract', async () => {
+    const dylan = manifest.messages.find((m) => m.customIds.includes('DYLVN'));
+    if (!dylan) throw new Error('no message for DYLVN');
+    const { html, text } = await readMessage(outDir, dylan);
+    const contracts = demoContracts(2025, 1).filter((c) => dylan.customIds.includes(c.customId));
+    const { views: _views, ...expected } = shownFigures(contracts);
+    expect(htmlSummary(html)).toEqual(expected);
+    expect(textSummary(text)).toEqual({ label: 'All channels', ...expected });
+    const cents = (shown: string) => Math.round(Number(shown.replace(/[$,]/g, '')) * 100);
+    expect(cents(expected.opening) + cents(expected.earnings) - cents(expected.payments)).toBe(
+      cents(expected.closing),
+    );
+    // One table only: no summary.
+    const mol = manifest.messages.find((m) => m.customIds.includes('MOL'));
+    if (!mol) throw new Error('no message for MOL');
+    expect(htmlSummary((await readMessage(outDir, mol)).html)).toBeUndefined();
+  });
+
+  it("the manifest's campaign totals are the sums of every message's figures", () => {
+    const mailed = demoContracts(2025, 1).filter((c) =>
+      manifest.messages.some((m) => m.customIds.includes(c.customId)),
+    );
+    const sum = (pick: (c: (typeof mailed)[number]) => number) =>
+      (mailed.reduce((s, c) => s + pick(c), 0) / 100).toFixed(2);
+    expect(manifest.totals).toEqual([
       {
-        customId: 'DYLVN',
-        row: 'Total',
+        currency: 'USD',
+        scope: 'planned',
+        messages: manifest.messages.length,
+        contracts: mailed.length,
         opening: sum((c) => c.openingCents),
         earnings: sum((c) => c.earningsCents),
         payments: sum((c) => c.paymentsCents),
         closing: sum((c) => c.closingCents),
       },
     ]);
-    expect(shown[0]).toMatchObject({ opening: '$812.40', earnings: '$437.60', payments: '-$812.40' });
-    expect(shown[2]).toMatchObject({ opening: '$1,452.40', payments: '-$1,452.40', closing: '$777.60' });
   });
 
   it('escapes the user name "Zoë <script>alert(1)</script>" in the HTML', async () => {
@@ -192,18 +251,24 @@ describe('send-report --dry-run: the reference DYLVN December 2025 figures', () 
     expect(message).toMatchObject({ to: 'dylan@example.com', customIds: ['DYLVN'], links: [] });
     expect(message.subject).toBe('Your December 2025 financial report');
     const { html, text } = await readMessage(outDir, message);
-    const row = (code: string, opening: string, earnings: string, payments: string, closing: string) => ({
+    const row = (code: string, ...[opening, views, earnings, payments, closing]: string[]) => ({
       customId: 'DYLVN',
       row: code,
-      ...{ opening, earnings, payments, closing },
+      ...{ opening, views, earnings, payments, closing },
     });
     const expected = [
-      row('ART001-DYLVN', '$1,250.00', '$450.50', '-$1,250.00', '$450.50'),
-      row('YT-DYLVN-0001', '$980.00', '$446.00', '-$980.00', '$446.00'),
-      row('Total', '$2,230.00', '$896.50', '-$2,230.00', '$896.50'),
+      row('ART001-DYLVN', '$1,250.00', '3,500', '$450.50', '$1,250.00', '$450.50'),
+      row('YT-DYLVN-0001', '$980.00', '52,000', '$446.00', '$980.00', '$446.00'),
+      row('Total', '$2,230.00', '55,500', '$896.50', '$2,230.00', '$896.50'),
     ];
     expect(htmlFigures(html)).toEqual(expected);
     expect(textFigures(text)).toEqual(expected);
+    expect(text).toContain(
+      '- ART001-DYLVN: opening balance $1,250.00, views 3,500, earnings $450.50, paid to you $1,250.00, closing balance $450.50\n' +
+        '- YT-DYLVN-0001: opening balance $980.00, views 52,000, earnings $446.00, paid to you $980.00, closing balance $446.00\n' +
+        '  Total: opening balance $2,230.00, views 55,500, earnings $896.50, paid to you $2,230.00, closing balance $896.50\n',
+    );
+    expect(amounts(html).filter((a) => a.startsWith('-'))).toEqual([]);
     expect(reportLinksOfHtml(html)).toEqual([]);
     expect(reportLinksOfText(text)).toEqual([]);
   });

@@ -3,7 +3,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CONFIG, runCli } from '../support/cli.js';
-import { DAY_MS, demoContracts, EXAMPLES_DIR, freshDir, snapshotTree, usd } from '../support/demo.js';
+import {
+  DAY_MS,
+  demoContracts,
+  EXAMPLES_DIR,
+  freshDir,
+  shownFigures,
+  snapshotTree,
+  usd,
+} from '../support/demo.js';
 import { htmlFigures } from '../support/email-content.js';
 import { checkDemoLink, reportLinksOfHtml } from '../support/previews.js';
 
@@ -31,12 +39,9 @@ describe('dn-mailer preview (built CLI, demo workspace)', () => {
     if (!mol) throw new Error('the demo has no MOL contract');
     const money = [mol.openingCents, mol.earningsCents, mol.paymentsCents, mol.closingCents].map(usd);
     expect(money).toEqual(['$1,530.00', '$1,184.62', '-$1,530.00', '$1,184.62']);
-    const [opening, earnings, payments, closing] = money;
-    const row = { customId: 'MOL', opening, earnings, payments, closing };
-    expect(htmlFigures(html)).toEqual([
-      { ...row, row: 'YT-MOL-0001' },
-      { ...row, row: 'Total' },
-    ]);
+    // One contract: one row, no repeated total row; payments shown as what was paid to the creator.
+    expect(htmlFigures(html)).toEqual([{ customId: 'MOL', row: 'YT-MOL-0001', ...shownFigures([mol]) }]);
+    expect(shownFigures([mol])).toMatchObject({ payments: '$1,530.00', views: '188,400' });
 
     const links = reportLinksOfHtml(html).map(checkDemoLink);
     expect(links.map((l) => l.key)).toEqual([

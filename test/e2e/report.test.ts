@@ -1,11 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDir, type ManifestJson, readManifest } from '../support/demo.js';
+import { freshDir, type ManifestJson, readManifest, usd } from '../support/demo.js';
 import {
   demoWorkspace,
   JANUARY,
   parseJson,
+  SEND_JANUARY,
   type SendJson,
   startCli,
   stopStrayClis,
@@ -41,7 +42,7 @@ describe('report.html (campaign report) on a copy of the demo workspace', () => 
 
   it('a dry run writes report.html next to manifest.json with the manifest’s counts, also on a rerun', async () => {
     const out = await freshDir('dn-report-dry-');
-    const args = ['send-report', ...JANUARY, '--dry-run', '--config', ws.config, '--out', out];
+    const args = ['send-report', ...SEND_JANUARY, '--dry-run', '--config', ws.config, '--out', out];
     const first = await cli(...args);
     expect(first.code, first.stderr).toBe(0);
     const rerun = await cli(...args); // report.html from the first run does not make the folder "foreign"
@@ -64,7 +65,7 @@ describe('report.html (campaign report) on a copy of the demo workspace', () => 
     const file = path.join(await freshDir('dn-report-send-'), 'nested', 'report.html');
     const result = await cli(
       'send-report',
-      ...JANUARY,
+      ...SEND_JANUARY,
       '--config',
       ws.config,
       '--yes',
@@ -86,10 +87,24 @@ describe('report.html (campaign report) on a copy of the demo workspace', () => 
     });
     expect(summary.data.successful).toBeGreaterThan(0);
     expect(html).toMatch(/<svg role="img" aria-label="Sends per (second|minute)/);
+    // Campaign totals for the books: the plan's figures, then those of the messages this run sent, as the summary says.
+    const { payoutTotals } = summary.data as unknown as { payoutTotals: ManifestJson['totals'] };
+    expect(payoutTotals.map((t) => `${t.currency} ${t.scope} ${t.messages}`)).toEqual([
+      `USD planned ${summary.data.totalRecipients}`,
+      `USD sent ${summary.data.successful}`,
+    ]);
+    for (const t of payoutTotals) {
+      const row = html.match(new RegExp(`<tr data-total="${t.scope}"[^>]*>(.*?)</tr>`))?.[1] ?? '';
+      const field = (name: string) => new RegExp(`data-field="${name}">([^<]*)<`).exec(row)?.[1];
+      const cents = (decimal: string) => Math.round(Number(decimal) * 100);
+      expect(field('closing'), t.scope).toBe(usd(cents(t.closing)));
+      expect(field('paid-out'), t.scope).toBe(usd(-cents(t.payments)));
+      expect(field('earnings'), t.scope).toBe(usd(cents(t.earnings)));
+    }
   });
 
   it('a send without --report writes .dn-mailer/reports/<campaign>-<batch>.html beside the config', async () => {
-    const result = await cli('send-report', ...JANUARY, '--config', ws.config, '--yes', '--json');
+    const result = await cli('send-report', ...SEND_JANUARY, '--config', ws.config, '--yes', '--json');
     expect(result.code, result.stderr).toBe(0);
     const summary = parseJson<SendJson & { data: { batchId: string } }>(result);
     const file = path.join(ws.dir, '.dn-mailer', 'reports', `financial-2025-01-${summary.data.batchId}.html`);

@@ -35,7 +35,15 @@ describe('dn-mailer resolve-paths (built CLI, demo workspace)', () => {
     const result = await runCli([...audit, '--json']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as AuditJson;
-    expect(json.summary).toEqual({ ids: 11, found: 8, missing: 1, ambiguous: 1, invalid: 1, reports: 11 });
+    expect(json.summary).toEqual({
+      ids: 11,
+      found: 8,
+      missing: 1,
+      ambiguous: 1,
+      invalid: 1,
+      shared: 0,
+      reports: 11,
+    });
     const byId = new Map(json.rows.map((row) => [row.customId, row]));
     expect(byId.get('MOLS')?.resolvedId).toBe('MOL');
     expect(byId.get('JODYHIGHROLLER')?.reports[0]?.key).toBe('Exports/2025/january/RIFFRAFF/RIFFRAFF.zip');

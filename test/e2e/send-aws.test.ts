@@ -7,6 +7,7 @@ import {
   JANUARY,
   parseJson,
   plannedMessages,
+  SEND_JANUARY,
   type SendJson,
   type StatusJson,
   signedReportKeys,
@@ -25,7 +26,7 @@ let planned: Awaited<ReturnType<typeof plannedMessages>>;
 const cli = (args: readonly string[], cwd = dir) =>
   startCli([...args, '--backend', 'aws'], { cwd, env: world.env }).done;
 const send = (...extra: string[]) =>
-  cli(['send-report', ...JANUARY, '--yes', '--json', '--verbose', ...extra]);
+  cli(['send-report', ...SEND_JANUARY, '--yes', '--json', '--verbose', ...extra]);
 
 beforeAll(async () => {
   world = await startAwsWorld(inject('s3Endpoint'));
@@ -123,7 +124,7 @@ describe('send-report --backend aws (built CLI → SES emulator, dynalite, s3rve
     expect(stored).toHaveLength(1);
     expect(stored[0]?.destination).toEqual({ to: ['canary@example.com'], cc: [], bcc: [] });
     expect(stored[0]?.subject).toMatch(/^\[TEST\] /);
-    const rows = await world.ledgerRows(`${CAMPAIGN}-canary`);
+    const rows = await world.ledgerRows(`${CAMPAIGN}-canary-1`);
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(1);
     expect(rows.filter((r) => r.status === 'planned')).toHaveLength(rows.length - 1);
   });
@@ -145,7 +146,10 @@ describe('gating on the aws backend: SES contact list, SES suppression list, Dyn
       (config.unsubscribe as Record<string, unknown>).contactList = CONTACT_LIST;
     });
     const run = () =>
-      cli(['send-report', ...JANUARY, '--campaign-id', campaign, '--yes', '--json', '--verbose'], gatedDir);
+      cli(
+        ['send-report', ...SEND_JANUARY, '--campaign-id', campaign, '--yes', '--json', '--verbose'],
+        gatedDir,
+      );
 
     const result = await run();
     expect(result.code, result.stderr).toBe(0);
@@ -180,7 +184,7 @@ describe('the aws backend never falls back', () => {
     const bare = await world.workspace((config) => {
       config.tracking = {};
     });
-    const result = await cli(['send-report', ...JANUARY, '--yes', '--json'], bare);
+    const result = await cli(['send-report', ...SEND_JANUARY, '--yes', '--json'], bare);
     expect(result.code).toBe(3);
     expect(result.stdout + result.stderr).toContain('tracking.ledgerTable');
     expect(await world.ses.emails()).toEqual([]);

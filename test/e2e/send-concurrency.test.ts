@@ -9,6 +9,7 @@ import {
   plannedMessages,
   type RunningCli,
   readOutbox,
+  SEND_JANUARY,
   type SendJson,
   type StatusJson,
   sleep,
@@ -44,7 +45,7 @@ describe('local backend: two send-report processes on the same campaign', () => 
     const ws = await generatedWorkspace(60);
     const args = [
       'send-report',
-      ...JANUARY,
+      ...SEND_JANUARY,
       '--config',
       ws.config,
       '--yes',
@@ -83,7 +84,7 @@ describe('local backend: a run killed with SIGKILL, then rerun', () => {
     const ws = await generatedWorkspace(40, { sendTimeoutMs: 1_000 });
     const args = [
       'send-report',
-      ...JANUARY,
+      ...SEND_JANUARY,
       '--config',
       ws.config,
       '--yes',
@@ -165,7 +166,7 @@ describe('aws backend (dynalite + SES emulator)', () => {
 
   const sendArgs = (campaign: string, ...extra: string[]) => [
     'send-report',
-    ...JANUARY,
+    ...SEND_JANUARY,
     '--campaign-id',
     campaign,
     '--yes',

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { type AwsWorld, SEND_PATH, startAwsWorld } from '../support/aws-world.js';
 import { route, throttled } from '../support/fault-proxy.js';
 import {
-  JANUARY,
   parseJson,
   plannedMessages,
+  SEND_JANUARY,
   type SendJson,
   type StatusJson,
   startCli,
@@ -24,7 +24,7 @@ let recipients: string[];
 const cli = (args: readonly string[]) =>
   startCli([...args, '--backend', 'aws'], { cwd: dir, env: world.env }).done;
 const send = (campaign: string, ...extra: string[]) =>
-  cli(['send-report', ...JANUARY, '--campaign-id', campaign, '--yes', '--json', '--verbose', ...extra]);
+  cli(['send-report', ...SEND_JANUARY, '--campaign-id', campaign, '--yes', '--json', '--verbose', ...extra]);
 /** How many stored messages each planned recipient got. */
 const copies = async () => {
   const counts = tally((await world.ses.emails()).flatMap((e) => e.destination.to));

@@ -8,6 +8,7 @@ import {
   parseJson,
   plannedMessages,
   readOutbox,
+  SEND_JANUARY,
   type SendJson,
   type StatusJson,
   seedLocalGates,
@@ -25,7 +26,7 @@ const BCC = DEMO.email.bcc.map((a) => a.toLowerCase());
 type Planned = Awaited<ReturnType<typeof plannedMessages>>;
 
 const send = (config: string, ...extra: string[]) =>
-  startCli(['send-report', ...JANUARY, '--config', config, ...extra]).done;
+  startCli(['send-report', ...SEND_JANUARY, '--config', config, ...extra]).done;
 
 describe('send-report on the local backend (the README main command, on a copy of the demo)', () => {
   let ws: Awaited<ReturnType<typeof demoWorkspace>>;
@@ -122,7 +123,7 @@ describe('send-report on the local backend (the README main command, on a copy o
     );
     expect(result.code, result.stderr).toBe(0);
     expect(parseJson<SendJson>(result).data).toMatchObject({
-      campaignId: `${CAMPAIGN}-canary`,
+      campaignId: `${CAMPAIGN}-canary-1`,
       successful: 2,
     });
     const canary = (await readOutbox(ws.outbox)).filter((m) => m.to.includes('me@example.com'));
@@ -135,7 +136,7 @@ describe('send-report on the local backend (the README main command, on a copy o
     }
     // The canary campaign plans every recipient and sends the first two (--limit counts the ones still to send,
     // so a rerun would continue with the next two); its rows name the real recipients; the real campaign is untouched.
-    const rows = sqliteLedger(ws.sqlite, `${CAMPAIGN}-canary`);
+    const rows = sqliteLedger(ws.sqlite, `${CAMPAIGN}-canary-1`);
     expect(rows).toHaveLength(planned.length);
     const sent = rows.filter((r) => r.status === 'sent');
     expect(rows.filter((r) => r.status === 'planned')).toHaveLength(planned.length - 2);

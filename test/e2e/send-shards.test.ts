@@ -2,9 +2,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AwsWorld, startAwsWorld } from '../support/aws-world.js';
 import {
-  JANUARY,
   parseJson,
   plannedMessages,
+  SEND_JANUARY,
   type SendJson,
   startCli,
   stopStrayClis,
@@ -28,7 +28,17 @@ describe('--shard i/n: parallel jobs against one DynamoDB ledger (built CLI, dyn
   it('three shards run at once cover every recipient exactly once', async () => {
     const shard = (i: number) =>
       startCli(
-        ['send-report', ...JANUARY, '--yes', '--json', '--verbose', '--backend', 'aws', '--shard', `${i}/3`],
+        [
+          'send-report',
+          ...SEND_JANUARY,
+          '--yes',
+          '--json',
+          '--verbose',
+          '--backend',
+          'aws',
+          '--shard',
+          `${i}/3`,
+        ],
         {
           cwd: dir,
           env: world.env,
@@ -50,7 +60,7 @@ describe('--shard i/n: parallel jobs against one DynamoDB ledger (built CLI, dyn
   }, 60_000);
 
   it('a bad --shard is a usage error', async () => {
-    const result = await startCli(['send-report', ...JANUARY, '--yes', '--shard', '4/3'], {
+    const result = await startCli(['send-report', ...SEND_JANUARY, '--yes', '--shard', '4/3'], {
       cwd: dir,
       env: world.env,
     }).done;

@@ -6,9 +6,9 @@ import { REPO_ROOT } from '../support/cli.js';
 import { type JsonSchema, validate } from '../support/json-schema.js';
 import {
   demoWorkspace,
-  JANUARY,
   parseJson,
   plannedMessages,
+  SEND_JANUARY,
   type SendJson,
   seedLocalGates,
   startCli,
@@ -19,7 +19,7 @@ afterAll(stopStrayClis);
 
 const CAMPAIGN = 'financial-2025-01';
 const send = (config: string, ...extra: string[]) =>
-  startCli(['send-report', ...JANUARY, '--config', config, ...extra]).done;
+  startCli(['send-report', ...SEND_JANUARY, '--config', config, ...extra]).done;
 
 let schema: JsonSchema;
 beforeAll(async () => {
@@ -70,7 +70,7 @@ describe('docs/send-report-summary.schema.json against the real send-report --js
     );
     expect(result.code, result.stderr).toBe(0);
     const canary = parseJson<SendJson>(result);
-    expect(canary.data.campaignId).toBe(`${CAMPAIGN}-canary`);
+    expect(canary.data.campaignId).toBe(`${CAMPAIGN}-canary-1`);
     expectValid(canary);
   });
 

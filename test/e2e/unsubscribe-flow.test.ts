@@ -22,6 +22,8 @@ describe('unsubscribe and resubscribe on the demo workspace (built CLI, real HTT
       '2025',
       '--campaign-id',
       campaign,
+      '--accept',
+      'payout-warnings,ambiguous-reports',
       '--yes',
       '--json',
       '--verbose',
@@ -78,7 +80,7 @@ describe('unsubscribe and resubscribe on the demo workspace (built CLI, real HTT
       expect.objectContaining({ email: MOLLIE, reason: expect.stringContaining('unsubscribed') }),
     ]);
     const status = JSON.parse(
-      (await cli('status', '--campaign-id', 'campaign-b', '--json', '--verbose')).stdout,
+      (await cli('status', '--campaign-id', 'campaign-b', '--all', '--json', '--verbose')).stdout,
     );
     expect(status.rows.find((row: { email: string }) => row.email === MOLLIE)).toMatchObject({
       status: 'skipped',

@@ -25,7 +25,7 @@ async function doctor(args: readonly string[], cwd: string) {
   const out = new PassThrough().on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const err = new PassThrough().on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const io: CliIO = {
-    argv: ['doctor', ...args],
+    argv: ['doctor', '--month', 'January', '--year', '2025', ...args],
     env: {},
     cwd,
     tmpdir: tmpdir(),
@@ -71,6 +71,8 @@ describe('dn-mailer doctor on the local backend (demo workspace copy)', () => {
       '✔ outbox',
       '✔ ledger/tracking',
       '✔ templates',
+      '✔ unsubscribe',
+      '✔ month plan',
     ]);
     expect(lineOf(result.stdout, 'signing key')).toContain('KDEMO0000000000');
     expect(lineOf(result.stdout, 'users')).toMatch(/\d+ user rows/);
@@ -81,7 +83,7 @@ describe('dn-mailer doctor on the local backend (demo workspace copy)', () => {
     expect(result.code).toBe(0);
     const report = result.json();
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(8);
+    expect(report.checks).toHaveLength(10);
     expect(report.checks[0]).toEqual({
       name: 'config',
       ok: true,
@@ -173,6 +175,8 @@ describe('dn-mailer doctor --backend aws (aws-world peers + an STS fake)', () =>
       '✔ contact list',
       '✔ ledger/tracking',
       '✔ templates',
+      '✔ unsubscribe',
+      '✔ month plan',
     ]);
     expect(lineOf(result.stdout, 'AWS identity')).toContain(FAKE_ARN);
     expect(lineOf(result.stdout, 'reports')).toContain(`s3://${world.bucket}`);

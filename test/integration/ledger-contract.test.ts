@@ -235,4 +235,40 @@ describe.each(ADAPTERS)('SendLedger contract: %s', (_name, open) => {
     const pages = h.pagesRead();
     if (pages !== undefined) expect(pages).toBeGreaterThan(1);
   });
+
+  it('lists every campaign with its counts per state and latest change, past the first page', async () => {
+    const small = newCampaign();
+    await h.first.ensurePlanned(
+      small,
+      recipients('sent@x.test', 'skip@x.test', 'fail@x.test', 'plan@x.test'),
+      t0,
+    );
+    await h.first.claim(small, 'sent@x.test', ['planned'], 'run-1', t1);
+    await h.first.finish(small, 'sent@x.test', 'sending', { status: 'sent', messageId: 'm-1' }, t1, 'run-1');
+    await h.first.claim(small, 'fail@x.test', ['planned'], 'run-1', t1);
+    await h.first.finish(small, 'fail@x.test', 'sending', { status: 'failed', reason: 'no' }, t2, 'run-1');
+    await h.first.finish(small, 'skip@x.test', 'planned', { status: 'skipped', reason: 'unsubscribed' }, t1);
+    // More than 1 MB of rows, so a DynamoDB Scan needs several pages.
+    const large = newCampaign();
+    const ids = Array.from({ length: 40 }, (_, i) => `CUSTOM-ID-${String(i).padStart(14, '0')}`);
+    const rows = Array.from({ length: 1_200 }, (_, i) => ({ email: `big${i}@x.test`, customIds: ids }));
+    await h.first.ensurePlanned(large, rows, t0);
+
+    const listed = await h.second.listCampaigns();
+    const zero = { planned: 0, sending: 0, sent: 0, failed: 0, skipped: 0, unknown: 0 };
+    expect(listed.find((c) => c.campaignId === small)).toEqual({
+      campaignId: small,
+      counts: { ...zero, planned: 1, sent: 1, failed: 1, skipped: 1 },
+      total: 4,
+      lastUpdatedAt: t2.toISOString(),
+    });
+    expect(listed.find((c) => c.campaignId === large)).toEqual({
+      campaignId: large,
+      counts: { ...zero, planned: 1_200 },
+      total: 1_200,
+      lastUpdatedAt: t0.toISOString(),
+    });
+    expect(new Set(listed.map((c) => c.campaignId)).size).toBe(listed.length);
+    for (const c of listed) expect(Object.values(c.counts).reduce((a, b) => a + b, 0)).toBe(c.total);
+  });
 });

@@ -73,6 +73,20 @@ describe('file payout source', () => {
     ]);
   });
 
+  it('answers one payout type: a row tagged with its payoutType, untagged rows for the first configured type', async () => {
+    const rows = [
+      { customId: 'A', payout: [] },
+      { customId: 'A', payoutType: 'distro', payout: [] },
+      { customId: 'A', payoutType: 'youtube', payout: [] },
+    ];
+    const file = await fileWith('types.json', JSON.stringify(rows));
+    const ask = (payoutType: string, untagged?: string) =>
+      createFilePayoutSource(file, untagged).fetchPayouts({ ...request(['A']), payoutType });
+    await expect(ask('youtube')).resolves.toEqual([rows[0], rows[2]]);
+    await expect(ask('distro')).resolves.toEqual([rows[1]]);
+    await expect(ask('distro', 'distro')).resolves.toEqual([rows[0], rows[1]]);
+  });
+
   it('refuses an unreadable file as a ConfigError naming payouts.file', async () => {
     const missing = path.join(dir, 'missing.json');
     const error = await createFilePayoutSource(missing)

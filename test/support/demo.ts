@@ -87,6 +87,16 @@ export interface ManifestJson {
   missingReports: { email: string }[];
   payoutWarnings: { customId: string; contractCode: string; message: string }[];
   skippedUsers: { email: string }[];
+  totals: {
+    currency: string;
+    scope: string;
+    messages: number;
+    contracts: number;
+    opening: string;
+    earnings: string;
+    payments: string;
+    closing: string;
+  }[];
 }
 
 export async function readManifest(outDir: string): Promise<ManifestJson> {
@@ -101,6 +111,7 @@ interface RawContract {
   paymentsAll: number;
   periodBal: number;
   totalBal: number;
+  totalViews?: number;
 }
 
 export interface ExpectedContract {
@@ -111,6 +122,7 @@ export interface ExpectedContract {
   paymentsCents: number;
   closingCents: number;
   periodCents: number;
+  views: number | undefined;
 }
 
 /** The demo's payout contracts of one month, in cents (every demo amount has at most two decimals). */
@@ -130,6 +142,7 @@ export function demoContracts(year: number, month: number): ExpectedContract[] {
         paymentsCents: cents(c.paymentsAll),
         closingCents: cents(c.totalBal),
         periodCents: cents(c.periodBal),
+        views: c.totalViews,
       })),
   );
 }
@@ -139,6 +152,25 @@ export function usd(cents: number): string {
   const abs = Math.abs(cents);
   const whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${cents < 0 ? '-' : ''}$${whole}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/**
+ * What the e-mail shows for these contracts (one contract, or their total) in the default columns, written
+ * without the code under test: payments as the amount paid to the creator, views as a whole number.
+ */
+export function shownFigures(contracts: readonly ExpectedContract[]) {
+  const sum = (pick: (c: ExpectedContract) => number) => contracts.reduce((s, c) => s + pick(c), 0);
+  const views = contracts.map((c) => c.views).filter((v) => v !== undefined);
+  return {
+    opening: usd(sum((c) => c.openingCents)),
+    views:
+      views.length === 0
+        ? '—'
+        : String(views.reduce((s, v) => s + v, 0)).replace(/\B(?=(\d{3})+(?!\d))/g, ','),
+    earnings: usd(sum((c) => c.earningsCents)),
+    payments: usd(-sum((c) => c.paymentsCents)),
+    closing: usd(sum((c) => c.closingCents)),
+  };
 }
 
 /** A dry run of the demo's January 2025 campaign into a fresh folder (the built CLI); fails loudly. */

@@ -115,6 +115,8 @@ function createMemoryBackend(
     clock: options.clock,
     sleep: options.sleep,
     random: options.random,
+    // One live process: claims of this in-memory world are never judged abandoned.
+    instance: { host: 'memory-host', pid: 1, isAlive: () => true },
   };
 }
 
@@ -140,6 +142,15 @@ function memoryFiles(world: MemoryWorld): LocalFiles {
     },
     async openInBrowser(file) {
       world.opened.push(file);
+    },
+    // The approval comes from a dry run this world wrote: its manifest is in world.files.
+    async readApproval(file) {
+      const text =
+        world.files.get(path.resolve(file)) ??
+        world.files.get(path.join(path.resolve(file), 'manifest.json'));
+      if (text === undefined) throw new Error(`memory files: no ${file}`);
+      const approval = (JSON.parse(text) as { approval: { digest: string; plan: never } }).approval;
+      return { digest: approval.digest, reviewed: approval.plan };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { summariseCampaigns } from '../../src/core/send/campaigns.js';
 import { assertClaimable, assertFinishable } from '../../src/core/send/ledger-transitions.js';
 import type {
   GateList,
@@ -23,6 +24,15 @@ export function memoryLedger(
     location: 'memory',
     listRows: async (campaignId) =>
       [...rows.values()].filter((row) => row.campaignId === campaignId).map((r) => ({ ...r })),
+    listCampaigns: async () =>
+      summariseCampaigns(
+        [...rows.values()].map(({ campaignId, status, updatedAt }) => ({
+          campaignId,
+          status,
+          updatedAt,
+          count: 1,
+        })),
+      ),
     async ensurePlanned(campaignId, planned, at) {
       for (const { email, customIds } of planned) {
         if (!rows.has(key(campaignId, email))) {

@@ -10,7 +10,14 @@ import { DEMO, DEMO_DIR, DEMO_PUBLIC_KEY, freshDir, type ManifestJson, readManif
 import { decodeResourceKey, parseSignedUrl, verifySignature } from './signed-url.js';
 
 /** The demo campaign the issue talks about. */
+/**
+ * The demo's January 2025 plan has two findings the tests have reviewed (ART_02's balance is off by 3 cents; AMBI's
+ * YouTube report exists in two month spellings): every send of it accepts them by name, as an operator would.
+ */
+export const DEMO_JANUARY_FINDINGS = ['--accept', 'payout-warnings,ambiguous-reports'] as const;
 export const JANUARY = ['--month', 'January', '--year', '2025'] as const;
+/** A send of the demo's January 2025: the month and its reviewed findings. */
+export const SEND_JANUARY = [...JANUARY, ...DEMO_JANUARY_FINDINGS] as const;
 
 /** A copy of examples/demo in a fresh temp folder (without outputs of earlier runs): examples/ is never written. */
 export async function demoWorkspace(): Promise<{
@@ -188,7 +195,7 @@ export function sqliteTracking(file: string, campaignId: string): { email: strin
 
 /**
  * Seeds the local gate tables of the workspace whose config is `config`. The schema is created by the built CLI
- * itself (a `status` call opens the store, as a first run would), so it always matches the dn-mailer under test.
+ * itself (a `campaigns` call opens the store, as a first run would), so it always matches the dn-mailer under test.
  */
 export async function seedLocalGates(
   config: string,
@@ -198,8 +205,8 @@ export async function seedLocalGates(
     suppressions?: { email: string; reason: string }[];
   },
 ): Promise<void> {
-  const opened = await startCli(['status', '--campaign-id', 'schema-only', '--config', config]).done;
-  if (opened.code !== 0) throw new Error(`status could not open the store: ${opened.stderr}`);
+  const opened = await startCli(['campaigns', '--config', config]).done;
+  if (opened.code !== 0) throw new Error(`campaigns could not open the store: ${opened.stderr}`);
   const db = new Database(file);
   try {
     const at = new Date().toISOString();

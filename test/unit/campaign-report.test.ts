@@ -78,7 +78,18 @@ function summary(): SendSummary {
       },
       missingReports: [{ email: 'fay@example.com', customId: 'FAY', labels: ['PDF'] }],
       payoutWarnings: [{ customId: 'ART', contractCode: 'C-1', message: 'payments > earnings & "odd"' }],
+      payoutTotals: [
+        ...[{ scope: 'planned' as const, messages: 5, contracts: 6, closing: '1234.58' }],
+        ...[{ scope: 'sent' as const, messages: 3, contracts: 4, closing: '1234.55' }],
+      ].map((t) => ({
+        currency: 'USD',
+        opening: '2000.00',
+        earnings: '1234.55',
+        payments: '-2000.00',
+        ...t,
+      })),
       stopped: null,
+      interrupted: false,
       trackingErrors: [],
     },
   };
@@ -163,6 +174,30 @@ describe('renderCampaignReportHtml', () => {
     expect(html).toContain('<caption>Recipients per state</caption>');
     expect(html).toContain('<th scope="col">Reason</th>');
     expect(html).not.toContain('dan@example.com');
+  });
+
+  it('shows the campaign totals per currency, payments as paid out, and whether they add up', () => {
+    const totals = (scope: string) =>
+      Object.fromEntries(
+        [
+          ...(html.match(new RegExp(`<tr data-total="${scope}"[^>]*>(.*?)</tr>`))?.[1] ?? '').matchAll(
+            /<td[^>]*data-field="([^"]+)">([^<]*)<\/td>/g,
+          ),
+        ].map((m) => [m[1], m[2]]),
+      );
+    expect(html).toContain('<h2 id="totals">Campaign totals</h2>');
+    expect(totals('planned')).toEqual({
+      messages: '5',
+      contracts: '6',
+      opening: '$2,000.00',
+      earnings: '$1,234.55',
+      'paid-out': '$2,000.00',
+      closing: '$1,234.58',
+      check: 'off by $0.03 (see payout warnings)',
+    });
+    expect(totals('sent')).toMatchObject({ messages: '3', closing: '$1,234.55', check: 'adds up' });
+    const fromLedger = renderCampaignReportHtml(buildReportFromLedger(statusOf(ROWS), { reveal: false }));
+    expect(fromLedger).toContain('Not available: the ledger holds no payout figures');
   });
 
   it('exposes the counts as data-count cells', () => {

@@ -63,6 +63,15 @@ describe('validateConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('users.sharedCustomIds defaults to none and takes valid custom IDs only', () => {
+    expect(validateConfig(localConfig, identity, 'test').users.sharedCustomIds).toEqual([]);
+    const allowed = { ...localConfig, users: { ...localConfig.users, sharedCustomIds: ['MOL', 'art-01'] } };
+    expect(validateConfig(allowed, identity, 'test').users.sharedCustomIds).toEqual(['MOL', 'art-01']);
+    expect(
+      problemsOf({ ...localConfig, users: { ...localConfig.users, sharedCustomIds: ['MOL', '../x'] } }),
+    ).toEqual(['users.sharedCustomIds.1: expected a custom ID (1–64 letters, digits, "-" or "_")']);
+  });
+
   it('requires the source and store of the chosen backend', () => {
     expect(problemsOf({})).toEqual([
       'users.file: required when users.source is file',

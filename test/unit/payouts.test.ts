@@ -113,7 +113,7 @@ describe('parsePayoutRows', () => {
     expect(parsed.problems).toEqual([
       { index: 1, field: 'payout.1.totalBal', message: 'expected an amount such as 1250.00, got "n/a"' },
     ]);
-    expect([...parsed.blockedIds]).toEqual(['DYLVN']);
+    expect([...parsed.blockedIds]).toEqual(['dylvn']); // the exact ID, as the source spelled it
     expect([...parsed.byId.keys()]).toEqual(['GOOD1', 'GOOD2']);
   });
 
@@ -139,7 +139,7 @@ describe('parsePayoutRows', () => {
       'P3',
     ],
     ['a fractional monthPart', row('P4', [contract('X', { monthPart: 1.5 })]), 'payout.0.monthPart', 'P4'],
-    ['a single malformed object', row('p5', contract('X', { paymentsAll: {} })), 'payout.paymentsAll', 'P5'],
+    ['a single malformed object', row('p5', contract('X', { paymentsAll: {} })), 'payout.paymentsAll', 'p5'],
   ])('reports %s', (_what, bad, field, blocked) => {
     const parsed = parsePayoutRows([row('OK', [contract('A')]), bad], JANUARY_2025);
     expect(parsed.problems).toEqual([{ index: 1, field, message: expect.any(String) }]);
@@ -173,17 +173,26 @@ describe('parsePayoutRows', () => {
     expect(parsed.byId.get('MOL')?.map(figures)).toEqual([[125000, 45050, -125000, 45050]]);
   });
 
-  it('merges duplicate rows of one ID, case-insensitively, and warns about a contract counted twice', () => {
-    const rows = [row('DYLVN', [contract('A')]), row('dylvn', [contract('B'), contract('A')])];
+  it('merges duplicate rows of one ID and warns about a contract counted twice', () => {
+    const rows = [row('DYLVN', [contract('A')]), row('DYLVN', [contract('B'), contract('A')])];
     const parsed = parsePayoutRows(rows, JANUARY_2025);
     expect(parsed.byId.get('DYLVN')?.map((c) => `${c.customId}:${c.contractCode}`)).toEqual([
       'DYLVN:A',
-      'dylvn:B',
-      'dylvn:A',
+      'DYLVN:B',
+      'DYLVN:A',
     ]);
     expect(parsed.warnings).toEqual([
-      { customId: 'dylvn', contractCode: 'A', message: expect.stringMatching(/more than once/) },
+      { customId: 'DYLVN', contractCode: 'A', message: expect.stringMatching(/more than once/) },
     ]);
+  });
+
+  it('keys contracts by the exact ID the source returned: `mol` is not `MOL`, `ART01` is not `ART-01`', () => {
+    const rows = [row('MOL', [contract('M')]), row('ART-01', [contract('A')]), row('mol', 'bad')];
+    const parsed = parsePayoutRows(rows, JANUARY_2025);
+    expect([...parsed.byId.keys()]).toEqual(['MOL', 'ART-01']);
+    expect(parsed.byId.get('ART01')).toBeUndefined();
+    // A malformed row blocks its own exact ID only.
+    expect([...parsed.blockedIds]).toEqual(['mol']);
   });
 
   it('derives earnings = periodBal − paymentsAll and checks balances exactly (property)', () => {

@@ -7,6 +7,7 @@ import { checkTemplates } from '../../src/core/plan/check-templates-with-sample.
 import { compileEmailTemplates } from '../../src/core/plan/compile-templates.js';
 import type { Recipient } from '../../src/core/recipients/recipients-from-users.js';
 import type { IdResolution } from '../../src/core/reports/report-paths.js';
+import { htmlFigures, textFigures } from '../support/email-content.js';
 import { defaultTemplates } from '../support/templates.js';
 
 const december = { month: 12, year: 2025 };
@@ -75,11 +76,13 @@ describe('buildPlan', () => {
     const message = plan.messages[0];
     expect(message?.subject).toBe('Your December 2025 financial report');
     for (const part of [message?.html ?? '', message?.text ?? '']) {
-      for (const figure of ['$1,250.00', '$450.50', '-$1,250.00', '$980.00', '$446.00', '-$980.00']) {
+      for (const figure of ['$1,250.00', '$450.50', '$980.00', '$446.00', '$2,230.00', '$896.50']) {
         expect(part).toContain(figure);
       }
       expect(part).toContain('ART001-DYLVN');
       expect(part).toContain('YT-DYLVN-0001');
+      // Payments read as what was paid to the creator, never as a negative amount.
+      expect(part).not.toMatch(/-\$/);
     }
     expect(message?.totals).toEqual({
       openingCents: 223_000,
@@ -87,12 +90,13 @@ describe('buildPlan', () => {
       paymentsCents: -223_000,
       closingCents: 89_650,
     });
-    expect(message?.text).toMatch(
-      /ART001-DYLVN \(December 2025\): opening \$1,250\.00, earnings \$450\.50, payments -\$1,250\.00, closing \$450\.50/,
+    expect(message?.text).toContain(
+      'Payouts for December 2025 (USD):\n' +
+        '- ART001-DYLVN: opening balance $1,250.00, views 3,500, earnings $450.50, paid to you $1,250.00, closing balance $450.50\n' +
+        '- YT-DYLVN-0001: opening balance $980.00, views 52,000, earnings $446.00, paid to you $980.00, closing balance $446.00\n' +
+        '  Total: opening balance $2,230.00, views 55,500, earnings $896.50, paid to you $2,230.00, closing balance $896.50\n',
     );
-    expect(message?.text).toMatch(
-      /YT-DYLVN-0001 \(December 2025\): opening \$980\.00, earnings \$446\.00, payments -\$980\.00, closing \$446\.00/,
-    );
+    expect(htmlFigures(message?.html ?? '')).toEqual(textFigures(message?.text ?? ''));
   });
 
   it('groups the links by custom ID with their labels and the expiry date', () => {

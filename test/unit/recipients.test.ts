@@ -88,6 +88,29 @@ describe('selectRecipients', () => {
     ]);
   });
 
+  it('carries the Korrect channelName of each custom ID (first non-empty one; aliases keep it; odd values ignored)', () => {
+    const rows = [
+      {
+        ...user('m@example.com'),
+        creators: [
+          { channels: [{ customID: 'MOLS', channelName: ' Mollie Stone Official ' }] },
+          { channels: [{ customID: 'NONAME' }, { customID: 'ODD', channelName: 42 }] },
+        ],
+      },
+      {
+        ...user('m@example.com'),
+        creators: [{ channels: [{ customID: 'NONAME', channelName: 'Late Name' }] }],
+      },
+    ];
+    const { recipients, rowProblems } = selectRecipients(rows, rules);
+    expect(rowProblems).toEqual([]);
+    expect(recipients[0]?.customIds).toEqual([
+      { original: 'MOLS', resolved: 'MOL', channelName: 'Mollie Stone Official' },
+      { original: 'NONAME', resolved: 'NONAME', channelName: 'Late Name' },
+      { original: 'ODD', resolved: 'ODD' },
+    ]);
+  });
+
   it('rejects invalid custom IDs and reports them, keeping the recipient and its valid IDs', () => {
     const { recipients, rejectedIds } = selectRecipients(
       [user('b@example.com', ['../../etc/passwd', 'OK_1', 'has space', 'x'.repeat(65)])],

@@ -4,6 +4,7 @@ import {
   DEFAULT_REPORT_PATTERNS,
   idVariants,
   listingPrefixes,
+  matchMonthReports,
   matchReports,
   resolveReportKeys,
 } from '../../src/core/reports/report-paths.js';
@@ -149,5 +150,69 @@ describe('resolveReportKeys', () => {
         },
       ),
     );
+  });
+});
+
+describe("matchMonthReports: a key two of the month's IDs match is given to neither", () => {
+  const keys = new Set([
+    'financial-reports/2025/January/ART01-youtube.pdf',
+    'financial-reports/2025/January/ART-01-distro.pdf',
+    'financial-reports/2025/January/DYLVN-youtube.pdf',
+  ]);
+
+  it('moves the shared key to `contested`, keeps the others, and calls the ID ambiguous', () => {
+    const resolutions = matchMonthReports(
+      ['ART-01', 'A-R-T-0-1', 'DYLVN'],
+      keys,
+      DEFAULT_REPORT_PATTERNS,
+      january,
+    );
+    const art = resolutions.get('ART-01');
+    expect(art?.status).toBe('ambiguous');
+    expect(art?.reports[0]).toMatchObject({
+      type: 'youtube',
+      chosen: undefined,
+      others: [],
+      contested: [{ key: 'financial-reports/2025/January/ART01-youtube.pdf', alsoMatches: ['A-R-T-0-1'] }],
+    });
+    // `ART-01-distro.pdf` is only ART-01's (A-R-T-0-1 never spells itself ART-01).
+    expect(art?.reports[1]?.chosen?.key).toBe('financial-reports/2025/January/ART-01-distro.pdf');
+    const copy = resolutions.get('A-R-T-0-1');
+    expect(copy?.status).toBe('ambiguous');
+    expect(copy?.reports.every((report) => report.chosen === undefined)).toBe(true);
+    expect(resolutions.get('DYLVN')).toEqual(matchReports('DYLVN', keys, DEFAULT_REPORT_PATTERNS, january));
+  });
+
+  it("checks against the month's IDs, not only the ones asked for (an --only or a shard)", () => {
+    const alone = matchMonthReports(['ART-01'], keys, DEFAULT_REPORT_PATTERNS, january);
+    expect(alone.get('ART-01')?.reports[0]?.chosen?.key).toBe(
+      'financial-reports/2025/January/ART01-youtube.pdf',
+    );
+    const inMonth = matchMonthReports(['ART-01'], keys, DEFAULT_REPORT_PATTERNS, january, [
+      'DYLVN',
+      'A-R-T-0-1',
+    ]);
+    expect([...inMonth.keys()]).toEqual(['ART-01']);
+    expect(inMonth.get('ART-01')?.reports[0]?.chosen).toBeUndefined();
+  });
+
+  it('one ID listed twice (two addresses allowed to share it) does not contest its own keys', () => {
+    const resolutions = matchMonthReports(['DYLVN', 'DYLVN'], keys, DEFAULT_REPORT_PATTERNS, january, [
+      'DYLVN',
+    ]);
+    expect(resolutions.get('DYLVN')?.status).toBe('found');
+  });
+
+  it("resolveReportKeys passes the month's IDs on", async () => {
+    const store = memoryStore([...keys]);
+    const resolutions = await resolveReportKeys(
+      store,
+      ['A-R-T-0-1'],
+      DEFAULT_REPORT_PATTERNS,
+      january,
+      undefined,
+      ['ART-01'],
+    );
+    expect(resolutions.get('A-R-T-0-1')?.reports[0]?.contested?.[0]?.alsoMatches).toEqual(['ART-01']);
   });
 });

@@ -34,7 +34,8 @@ const expectedAwsConfig = (a: AwsAnswers) => ({
   users: {
     korrect: { baseUrl: a.korrectBaseUrl, apiKey: { secret: a.korrectKeySecret } },
     excludeEmails: [],
-    customIdAliases: {},
+    // The original system's aliases, written as config.
+    customIdAliases: { MOLS: 'MOL', JODYHIGHROLLER: 'RIFFRAFF' },
   },
   reports: { bucket: a.bucket },
   links: {
@@ -170,7 +171,11 @@ describe('localWorkspaceFiles', () => {
     const content = localConfigYaml();
     expect(parse(content)).toEqual({
       backend: 'local',
-      users: { file: 'users.json', excludeEmails: [], customIdAliases: {} },
+      users: {
+        file: 'users.json',
+        excludeEmails: [],
+        customIdAliases: { MOLS: 'MOL', JODYHIGHROLLER: 'RIFFRAFF' },
+      },
       payouts: { file: 'payouts.json', currency: 'USD' },
       reports: { dir: 'reports' },
       links: {

@@ -7,6 +7,7 @@ import { requireBackendConfig } from '../../config/validate.js';
 import type { GateList } from '../../ports.js';
 import { createLocalFiles, createLocalListener } from '../local/host.js';
 import { whoAmI } from '../operator.js';
+import { createProcessInstance } from '../process-instance.js';
 import { createSharedPorts } from '../shared-ports.js';
 import { type AwsClients, createAwsClients } from './clients.js';
 import { AWS_CHECK_NAMES, createAwsChecks } from './doctor-checks.js';
@@ -39,6 +40,7 @@ export const createAwsBackend: CreateBackend = (loaded, options) => {
     clock: options.clock,
     sleep: options.sleep,
     random: options.random,
+    instance: createProcessInstance(),
   } satisfies Backend;
 };
 

@@ -5,10 +5,13 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandOutput,
+  ScanCommand,
+  type ScanCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { BackendError } from '../../core/common/errors.js';
+import { summariseCampaigns } from '../../core/send/campaigns.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
 import { translateAwsError } from './errors.js';
@@ -76,6 +79,32 @@ export function createDynamoLedger(
     return items;
   }
 
+  /**
+   * Every row's campaign, status and time, all pages. The table is keyed by campaign, so listing campaigns is a
+   * Scan of the whole table (projected to three attributes, but still read in full and billed as such): fine for
+   * the operator's `dn-mailer campaigns` / `status`, never for the send path.
+   */
+  async function scanAll(): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: ScanCommandOutput = await call('listing campaigns', () =>
+        doc.send(
+          new ScanCommand({
+            TableName: table,
+            ProjectionExpression: 'campaignId, #status, #updatedAt',
+            ExpressionAttributeNames: { '#status': NAMES['#status'], '#updatedAt': NAMES['#updatedAt'] },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
   /** After a failed condition: true when the row holds the token of this very write (an SDK retry of it). */
   async function landedEarlier(campaignId: string, email: string, token: string): Promise<boolean> {
     const { Item } = await call('re-reading a row', () =>
@@ -112,6 +141,16 @@ export function createDynamoLedger(
     location: `dynamodb://${table}`,
     async listRows(campaignId) {
       return (await queryAll(campaignId)).map((item) => toLedgerRow(item, table));
+    },
+    async listCampaigns() {
+      return summariseCampaigns(
+        (await scanAll()).map((item) => ({
+          campaignId: String(item.campaignId),
+          status: checkStatus(item, table),
+          count: 1,
+          updatedAt: String(item.updatedAt),
+        })),
+      );
     },
     async ensurePlanned(campaignId, rows, at) {
       const existing = new Set((await queryAll(campaignId, 'email')).map((item) => String(item.email)));
@@ -218,17 +257,22 @@ function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
-function toLedgerRow(item: Record<string, unknown>, table: string): LedgerRow {
+function checkStatus(item: Record<string, unknown>, table: string): LedgerStatus {
   const status = String(item.status);
   if (!STATUSES.has(status)) {
     throw new BackendError(`the ledger table ${table} holds a row with an unknown status "${status}"`, {
       hint: 'the table is written by something other than dn-mailer, or by a newer version',
     });
   }
+  return status as LedgerStatus;
+}
+
+function toLedgerRow(item: Record<string, unknown>, table: string): LedgerRow {
+  const status = checkStatus(item, table);
   return {
     campaignId: String(item.campaignId),
     email: String(item.email),
-    status: status as LedgerStatus,
+    status,
     customIds: Array.isArray(item.customIds) ? item.customIds.map(String) : [],
     messageId: typeof item.messageId === 'string' ? item.messageId : undefined,
     reason: typeof item.reason === 'string' ? item.reason : undefined,

@@ -11,7 +11,10 @@ export interface KorrectPayoutOptions {
 
 const PATH = '/dn_payouts_fetch';
 
-/** Payout rows from Korrect `POST {baseUrl}/dn_payouts_fetch`, for one period, the IDs split into chunks. */
+/**
+ * Payout rows from Korrect `POST {baseUrl}/dn_payouts_fetch`, for one period and one `payoutType` (the endpoint
+ * takes one per call; `fetchPayoutStatements` calls once per configured type), the IDs split into chunks.
+ */
 export function createKorrectPayoutSource(
   client: KorrectClient,
   options: KorrectPayoutOptions,

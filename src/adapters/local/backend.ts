@@ -3,8 +3,9 @@ import type { Backend, BackendDoctorChecks, BackendEntry, CreateBackend } from '
 import type { LoadedConfig } from '../../config/load.js';
 import { requireBackendConfig } from '../../config/validate.js';
 import { whoAmI } from '../operator.js';
+import { createProcessInstance } from '../process-instance.js';
 import { createSharedPorts } from '../shared-ports.js';
-import { fileExists, probeWritableDir } from './doctor-probes.js';
+import { fileExists, probeWritableDir, probeWritableFile } from './doctor-probes.js';
 import { createLocalFiles, createLocalListener } from './host.js';
 import { createOutboxMailer, unlimitedAccount } from './outbox.js';
 import { createDirectoryReportStore } from './report-dir.js';
@@ -52,6 +53,7 @@ export const createLocalBackend: CreateBackend = (loaded, options) => {
     clock: options.clock,
     sleep: options.sleep,
     random: options.random,
+    instance: createProcessInstance(),
   };
   return backend;
 };
@@ -93,13 +95,17 @@ function createLocalChecks(loaded: LoadedConfig, backend: () => Backend): Backen
             detail: `SQLite ${file} will be created on the first send (its folder is writable)`,
           };
         }
+        await probeWritableFile(file, 'tracking.file');
         const sending = backend().sending();
         try {
           await sending.ledger.listRows('__doctor__');
         } finally {
           sending.close();
         }
-        return { ok: true, detail: `SQLite ${file} opens (ledger, tracking, contacts, audit)` };
+        return {
+          ok: true,
+          detail: `SQLite ${file} opens and is writable (ledger, tracking, contacts, audit)`,
+        };
       },
     },
   };

@@ -35,6 +35,19 @@ export async function probeWritableDir(dir: string, field: string): Promise<Writ
   }
 }
 
+/** Throws a config error unless `file` may be written (a read-only ledger would fail the send, not the plan). */
+export async function probeWritableFile(file: string, field: string): Promise<void> {
+  try {
+    await access(file, constants.W_OK);
+  } catch {
+    throw new ConfigError(`${field}: ${file} is not writable`, {
+      hint: `fix its permissions (chmod u+w) or point ${field} at a writable file`,
+    });
+  }
+  // SQLite writes its journal (-wal, -shm) beside the file.
+  await probeWritableDir(path.dirname(file), field);
+}
+
 /** Whether a file exists (the SQLite file: opening a missing one would create it). */
 export async function fileExists(file: string): Promise<boolean> {
   return (await stat(file).catch(() => undefined))?.isFile() === true;

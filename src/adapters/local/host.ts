@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { HttpListener, LocalFiles } from '../../backend.js';
 import { UsageError } from '../../core/common/errors.js';
 import { createUnsubscribeHandler, toNodeListener } from '../http/index.js';
+import { readApprovalFile } from './approval-file.js';
 import { openInBrowser } from './browser.js';
 import { checkPreviewFolder, writePreviewHtml, writePreviews } from './previews.js';
 import { writeReportFile } from './report-file.js';
@@ -22,6 +23,7 @@ export function createLocalFiles(): LocalFiles {
     },
     writeReport: writeReportFile,
     openInBrowser,
+    readApproval: readApprovalFile,
   };
 }
 

@@ -6,7 +6,9 @@ import { type Manifest, previewBaseName } from '../../core/plan/manifest.js';
 import { messageIdFor } from '../../core/send/message-id.js';
 import { composeMime, type MimeEnvelope } from '../mime.js';
 
-const PREVIEW_FILE = /^(\d+-[A-Za-z0-9_-]+\.(html|txt|eml)|report\.html)$/;
+const PREVIEW_FILE = /^(\d+-[A-Za-z0-9_-]+\.(html|txt|eml)|report\.html|plan-digest\.txt)$/;
+/** The approved-plan digest, beside the manifest (`send-report --approve $(cat plan-digest.txt)`). */
+export const PLAN_DIGEST_FILE = 'plan-digest.txt';
 
 export interface PreviewOptions {
   from: string;
@@ -42,6 +44,7 @@ export async function writePreviews(
     await writeFile(`${base}.eml`, await composeMime(message, envelope));
   }
   await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (manifest.approval) await writeFile(path.join(dir, PLAN_DIGEST_FILE), `${manifest.approval.digest}\n`);
 }
 
 /**

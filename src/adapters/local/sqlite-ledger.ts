@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type StatusGroup, summariseCampaigns } from '../../core/send/campaigns.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
 import { runSqlite } from './sqlite-schema.js';
@@ -22,6 +23,10 @@ interface LedgerRecord {
  */
 export function createSqliteLedger(db: Database.Database, file: string): SendLedger {
   const select = db.prepare('SELECT * FROM ledger WHERE campaign_id = ? ORDER BY email');
+  const summarise = db.prepare(
+    `SELECT campaign_id AS campaignId, status, COUNT(*) AS count, MAX(updated_at) AS updatedAt
+     FROM ledger GROUP BY campaign_id, status`,
+  );
   const insert = db.prepare(
     `INSERT INTO ledger (campaign_id, email, status, custom_ids, attempts, updated_at)
      VALUES (?, ?, 'planned', ?, 0, ?) ON CONFLICT (campaign_id, email) DO NOTHING`,
@@ -54,6 +59,9 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
     async listRows(campaignId) {
       const records = runSqlite(file, 'reading the ledger', () => select.all(campaignId) as LedgerRecord[]);
       return records.map(toLedgerRow);
+    },
+    async listCampaigns() {
+      return summariseCampaigns(runSqlite(file, 'listing campaigns', () => summarise.all() as StatusGroup[]));
     },
     async ensurePlanned(campaignId, rows, at) {
       runSqlite(file, 'planning ledger rows', () => insertAll.immediate(campaignId, rows, at.toISOString()));

@@ -1,14 +1,18 @@
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { ConfigError, UsageError } from '../../core/common/errors.js';
+import { type Period, parsePeriod } from '../../core/common/months.js';
 import { createDoctorChecks, type DoctorDeps } from '../../core/doctor/doctor-checks.js';
 import { type DoctorReport, doctorExitCode, runDoctor } from '../../core/doctor/run-doctor.js';
+import { planCampaign } from '../../core/plan/plan-campaign.js';
 import { createChalk } from '../context.js';
 import { type Deps, placeholderChecks } from '../deps.js';
 import type { GlobalOptions } from '../io.js';
 import type { CommandRuntime } from '../runtime.js';
 
 interface DoctorOptions {
+  month: string;
+  year?: string;
   timeoutMs: string;
 }
 
@@ -16,12 +20,16 @@ export function registerDoctor(program: Command, runtime: CommandRuntime): void 
   const command = program
     .command('doctor')
     .description('check the config, credentials and every service a send needs — one line per check')
+    .option('-m, --month <month>', 'the month to plan (January, jan, 1, 01 or previous)', 'previous')
+    .option('-y, --year <year>', 'four-digit year (inferred with --month previous)')
     .option('--timeout-ms <ms>', 'how long each check may take', '10000')
     .addHelpText(
       'after',
       `
 Checks: config · backend · AWS identity (aws) · users (Korrect or file) · reports (bucket or folder) ·
-signing key · SES account and contact list (aws) · outbox (local) · ledger/tracking · templates.
+signing key · SES account and contact list (aws) · outbox (local) · ledger/tracking (readable and writable) ·
+templates · unsubscribe (the mode in force; the token key loads) · month plan (the month planned as a send plans
+it — users, payouts, reports, links, e-mails — and its findings). Nothing is written or sent.
 A check that needs a valid config is skipped when the config is invalid.
 
 Exit codes: 0 every check passed · 3 a config or credential check failed (a setting, key or permission to fix)
@@ -29,11 +37,13 @@ Exit codes: 0 every check passed · 3 a config or credential check failed (a set
 
 Examples:
   $ dn-mailer doctor
+  $ dn-mailer doctor --month January --year 2025
   $ dn-mailer doctor --backend aws --json`,
     )
     .action(
       runtime.handle(async (options: DoctorOptions, self: Command) => {
         const timeoutMs = parseTimeout(options.timeoutMs);
+        const period = parsePeriod(options.month, options.year, runtime.io.now());
         const globals = self.optsWithGlobals<GlobalOptions>();
         const opened = runtime.open(self);
         // A config error is the first check's answer, not the end of the command; anything else still is.
@@ -42,7 +52,7 @@ Examples:
           throw error;
         });
         const checks = createDoctorChecks(
-          opened.then(({ deps }) => toDoctorDeps(deps)),
+          opened.then(({ deps }) => toDoctorDeps(deps, period)),
           run?.deps.doctor ?? placeholderChecks(toBackend(globals.backend)),
         );
         const report = await runDoctor(checks, { timeoutMs });
@@ -76,8 +86,10 @@ function renderJson(report: DoctorReport): string {
   return `${JSON.stringify({ ok: report.ok, checks }, null, 2)}\n`;
 }
 
-function toDoctorDeps(deps: Deps): DoctorDeps {
+function toDoctorDeps(deps: Deps, period: Period): DoctorDeps {
   return {
+    period,
+    planMonth: () => planCampaign({ ...deps, ...deps.campaign() }, { period }),
     configSource: deps.configPath ?? 'defaults and DN_MAILER_* variables',
     users: deps.users,
     usersFromKorrect: deps.config.users.korrect !== undefined && deps.users.origin.startsWith('Korrect'),

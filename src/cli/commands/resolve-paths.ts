@@ -31,7 +31,7 @@ export function registerResolvePaths(program: Command, runtime: CommandRuntime):
     .option('-y, --year <year>', 'four-digit year (inferred with --month previous)')
     .option('--only <ids|emails>', 'comma-separated custom IDs or addresses to audit')
     .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'table')
-    .option('--strict', 'exit 6 when any custom ID has no report at all', false)
+    .option('--strict', 'exit 6 when any custom ID has no report at all, or is shared (held back)', false)
     .addHelpText(
       'after',
       `
@@ -62,9 +62,12 @@ Examples:
         for (const line of renderUserNotes(result, view)) run.progress.note(line);
         if (format !== 'table') run.progress.note(renderAuditSummary(result, run.chalk));
 
-        const strictFailure = options.strict && result.summary.missing > 0;
+        // A shared ID's recipient is held back: no report reaches it either.
+        const { missing, shared } = result.summary;
+        const strictFailure = options.strict && missing + shared > 0;
         if (strictFailure) {
-          run.progress.note(run.chalk.red(`--strict: ${result.summary.missing} custom IDs have no report`));
+          const heldBack = shared > 0 ? `, ${shared} are shared by two addresses (held back)` : '';
+          run.progress.note(run.chalk.red(`--strict: ${missing} custom IDs have no report${heldBack}`));
         }
         return strictFailure ? ExitCode.partial : ExitCode.ok;
       }),

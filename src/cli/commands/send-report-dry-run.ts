@@ -3,15 +3,18 @@ import { buildReportFromManifest } from '../../core/campaign-report/campaign-rep
 import { ExitCode } from '../../core/common/errors.js';
 import { buildManifest } from '../../core/plan/manifest.js';
 import { type CampaignRequest, defaultCampaignId, planCampaign } from '../../core/plan/plan-campaign.js';
+import { canonicalPlan } from '../../core/plan/plan-digest.js';
+import { redirectPlan } from '../../core/send/outgoing.js';
 import type { RunContext } from '../context.js';
 import { renderCampaignNotes, renderDryRunJson, renderDryRunSummary } from '../ui/campaign-view.js';
+import { renderFindings } from '../ui/findings-view.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
 
 /** `send-report --dry-run`: the full plan, written as previews and a manifest; nothing sent, no ledger rows. */
 export async function runDryRun(
   run: RunContext,
   request: CampaignRequest,
-  options: { out?: string },
+  options: { out?: string | undefined; redirectTo?: string | undefined },
 ): Promise<ExitCode> {
   const campaign = run.deps.campaign();
   const { files } = run.deps;
@@ -19,16 +22,28 @@ export async function runDryRun(
   const campaignId = request.campaignId ?? defaultCampaignId(request.period);
   const outDir = path.resolve(run.io.cwd, options.out ?? path.join(baseDir, 'previews', campaignId));
   await files.checkPreviewFolder(outDir);
+  const { redirectTo } = options;
+  // The whole month is planned, so the digest is the one a send with --approve checks (a send applies --limit to who
+  // is still to be sent, after planning); --limit only shortens the previews.
+  const { limit, ...wholeMonth } = request;
   const planned = await planCampaign(
     { ...run.deps, ...campaign, onProgress: run.progress.onProgress },
-    request,
+    { ...wholeMonth, unsubscribeAs: redirectTo },
   ).finally(() => run.progress.stop());
+  // A canary rehearsal previews what the canary receives: its address, [TEST] in the subject, no Bcc.
+  const shown =
+    limit === undefined ? planned.plan : { ...planned.plan, messages: planned.plan.messages.slice(0, limit) };
+  const plan = redirectTo ? redirectPlan(shown, redirectTo) : shown;
   const generatedAt = run.deps.clock.now();
-  const manifest = buildManifest(planned, generatedAt);
-  await files.writePreviews(outDir, planned.plan, manifest, {
+  const reviewed = canonicalPlan(planned, {
+    ...campaign.email,
+    settings: campaign.settings,
+  });
+  const manifest = buildManifest({ ...planned, plan }, generatedAt, reviewed);
+  await files.writePreviews(outDir, plan, manifest, {
     from: campaign.email.from,
     replyTo: campaign.email.replyTo,
-    bcc: campaign.email.bcc,
+    bcc: redirectTo ? [] : campaign.email.bcc,
     date: generatedAt,
   });
   const report = buildReportFromManifest(manifest, { reveal: run.globals.verbose });
@@ -37,5 +52,6 @@ export async function runDryRun(
   if (run.globals.json) run.io.stdout.write(renderDryRunJson(manifest, outDir, view));
   else run.io.stdout.write(renderDryRunSummary(manifest, outDir, view));
   for (const line of renderCampaignNotes(manifest, view)) run.progress.note(line);
+  for (const line of renderFindings(planned.findings, view)) run.progress.note(line);
   return ExitCode.ok;
 }

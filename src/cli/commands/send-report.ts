@@ -4,10 +4,11 @@ import { isValidEmail, normalizeEmail } from '../../core/common/email-address.js
 import { UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import type { CampaignRequest } from '../../core/plan/plan-campaign.js';
+import { FINDING_NAMES, parseFindingNames } from '../../core/plan/plan-findings.js';
 import type { CommandRuntime } from '../runtime.js';
 import { parseCount, parseList, parseRate, parseShard } from './options.js';
 import { runDryRun } from './send-report-dry-run.js';
-import { runSend } from './send-report-send.js';
+import { runSend, type SendFlags } from './send-report-send.js';
 
 export interface SendReportOptions {
   month?: string;
@@ -25,6 +26,9 @@ export interface SendReportOptions {
   retryUnknown: boolean;
   shard?: string;
   report?: string;
+  accept?: string;
+  approve?: string;
+  approveFile?: string;
 }
 
 export function registerSendReport(program: Command, runtime: CommandRuntime): void {
@@ -44,6 +48,18 @@ export function registerSendReport(program: Command, runtime: CommandRuntime): v
     .option('--rate <n>', 'messages per second at most (also capped by ses.maxRate and the account)')
     .option('--concurrency <n>', `sends in flight (default: ses.concurrency; at most ${MAX_CONCURRENCY})`)
     .option('--shard <i/n>', "this job's deterministic slice of the recipients (parallel CI jobs), e.g. 2/3")
+    .option(
+      '--accept <findings>',
+      `send although the plan found these (comma-separated: ${FINDING_NAMES.join(', ')}); --yes never accepts one`,
+    )
+    .option(
+      '--approve <digest>',
+      "send only if the fresh plan equals the reviewed dry run's (plan-digest.txt)",
+    )
+    .option(
+      '--approve-file <manifest>',
+      "like --approve, from the reviewed dry run's manifest.json (or its folder): says what changed",
+    )
     .option('--retry-failed', 'resend messages that failed in an earlier run', false)
     .option('--retry-unknown', 'resend messages whose outcome is unknown (they may have arrived)', false)
     .option('--out <dir>', 'dry run: preview folder (default: previews/<campaign-id> beside the config file)')
@@ -59,23 +75,18 @@ Examples:
   $ dn-mailer send-report --month January --year 2025 --dry-run
   $ dn-mailer send-report --month January --year 2025 --redirect-to me@distro-nation.com --limit 3
   $ dn-mailer send-report --month January --year 2025
+  $ dn-mailer send-report --month January --year 2025 --accept payout-warnings   # after reviewing the dry run
+  $ dn-mailer send-report --month January --year 2025 --yes --approve-file previews/financial-2025-01
   $ dn-mailer send-report --month previous --yes --json > summary.json
   $ dn-mailer send-report -m 01 -y 2025 --yes --retry-failed
   $ dn-mailer send-report --month previous --yes --shard 2/3      # job 2 of 3, same ledger`,
     )
     .action(
       runtime.handle(async (options: SendReportOptions, command: Command) => {
-        const run = await runtime.open(command);
-        const request: CampaignRequest = {
-          period: parsePeriod(options.month, options.year, run.deps.clock.now()),
-          ...(options.only === undefined ? {} : { only: parseList(options.only) ?? [] }),
-          ...(options.limit === undefined ? {} : { limit: parseCount(options.limit, '--limit') }),
-          ...(options.campaignId === undefined ? {} : { campaignId: checkCampaignId(options.campaignId) }),
-          ...(options.shard === undefined ? {} : { shard: parseShard(options.shard) }),
-        };
-        if (options.dryRun) return runDryRun(run, request, options);
-        return runSend(run, request, {
-          redirectTo: options.redirectTo === undefined ? undefined : checkAddress(options.redirectTo),
+        // Every flag is checked in every mode, before the config is read: a dry run rehearses the send it names.
+        const redirectTo = options.redirectTo === undefined ? undefined : checkAddress(options.redirectTo);
+        const flags: SendFlags = {
+          redirectTo,
           rate: options.rate === undefined ? undefined : parseRate(options.rate, '--rate'),
           concurrency:
             options.concurrency === undefined
@@ -85,7 +96,25 @@ Examples:
           retryUnknown: options.retryUnknown,
           yes: options.yes,
           report: options.report,
-        });
+          accept: options.accept === undefined ? [] : parseFindingNames(options.accept),
+          approve: options.approve === undefined ? undefined : checkDigest(options.approve),
+          approveFile: options.approveFile,
+        };
+        if (options.dryRun && (flags.approve !== undefined || flags.approveFile !== undefined)) {
+          throw new UsageError('--approve and --approve-file are for a real send, not --dry-run', {
+            hint: 'the dry run writes the digest to approve (plan-digest.txt beside manifest.json)',
+          });
+        }
+        const run = await runtime.open(command);
+        const request: CampaignRequest = {
+          period: parsePeriod(options.month, options.year, run.deps.clock.now()),
+          ...(options.only === undefined ? {} : { only: parseList(options.only) ?? [] }),
+          ...(options.limit === undefined ? {} : { limit: parseCount(options.limit, '--limit') }),
+          ...(options.campaignId === undefined ? {} : { campaignId: checkCampaignId(options.campaignId) }),
+          ...(options.shard === undefined ? {} : { shard: parseShard(options.shard) }),
+        };
+        if (options.dryRun) return runDryRun(run, request, { out: options.out, redirectTo });
+        return runSend(run, request, flags);
       }),
     );
 }
@@ -97,6 +126,16 @@ function checkCampaignId(id: string): string {
     );
   }
   return id;
+}
+
+function checkDigest(digest: string): string {
+  const value = digest.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(value)) {
+    throw new UsageError(`--approve: "${digest}" is not a plan digest (64 hex characters)`, {
+      hint: "copy it from plan-digest.txt beside the dry run's manifest.json",
+    });
+  }
+  return value;
 }
 
 function checkAddress(address: string): string {

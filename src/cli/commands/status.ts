@@ -1,41 +1,72 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { buildReportFromLedger } from '../../core/campaign-report/campaign-report.js';
-import { maskEmail } from '../../core/common/email-address.js';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import { defaultCampaignId } from '../../core/plan/plan-campaign.js';
-import { loadCampaignStatus } from '../../core/send/campaign-status.js';
+import {
+  type CampaignProgress,
+  checkCampaign,
+  findRecipientRow,
+  type RowView,
+  selectRows,
+} from '../../core/send/campaign-progress.js';
+import type { RunContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
-import { renderTable } from '../ui/table.js';
+import { maskRow, renderRecipient, renderStatus, type StatusViewOptions } from '../ui/status-view.js';
 
 interface StatusOptions {
   month?: string;
   year?: string;
   campaignId?: string;
   failed: boolean;
+  unfinished: boolean;
+  all: boolean;
+  email?: string;
   html?: string;
 }
+
+const VIEWS = ['failed', 'unfinished', 'all', 'email'];
+const conflicting = (flag: string) => VIEWS.filter((view) => view !== flag);
 
 export function registerStatus(program: Command, runtime: CommandRuntime): void {
   program
     .command('status')
     .description(
-      'what the ledger says about a campaign: counts per state, failed and unknown rows with reasons',
+      'is the campaign finished? counts per state, the rows that need attention, and the command that finishes it',
     )
     .option('-m, --month <month>', 'January, jan, 1, 01 or previous')
     .option('-y, --year <year>', 'four-digit year')
     .option('--campaign-id <id>', 'instead of --month/--year (e.g. financial-2025-01-canary)')
-    .option('--failed', 'list only failed, unknown and stuck rows', false)
+    .addOption(
+      new Option('--failed', 'list the failed, unknown and stuck rows (the default list)')
+        .default(false)
+        .conflicts(conflicting('failed')),
+    )
+    .addOption(
+      new Option('--unfinished', 'list every row not sent or skipped yet (planned ones too)')
+        .default(false)
+        .conflicts(conflicting('unfinished')),
+    )
+    .addOption(new Option('--all', 'list every row').default(false).conflicts(conflicting('all')))
+    .addOption(
+      new Option('--email <address>', "one recipient's row: did they get this campaign?").conflicts(
+        conflicting('email'),
+      ),
+    )
     .option('--html <file>', 'also write the HTML campaign report (counts, sends over time, problems)')
     .addHelpText(
       'after',
       `
+Exit 0 only when every row is sent or skipped; 6 while any is planned, sending, failed or unknown (the output says
+which command finishes it); 4 when the campaign has no rows (the known ones are listed: dn-mailer campaigns).
+
 Examples:
   $ dn-mailer status --month January --year 2025
-  $ dn-mailer status --campaign-id financial-2025-01 --failed --json
-  $ dn-mailer status --month January --year 2025 --html report.html`,
+  $ dn-mailer status --month October --year 2025 --email artist@example.com
+  $ dn-mailer status --campaign-id financial-2025-01 --unfinished --json
+  $ dn-mailer status --month January --year 2025 --all --html report.html`,
     )
     .action(
       runtime.handle(async (options: StatusOptions, command: Command) => {
@@ -43,53 +74,79 @@ Examples:
         const campaignId = options.campaignId ?? campaignFromPeriod(options, run.deps.clock.now());
         const sending = run.deps.sending();
         try {
-          const status = await loadCampaignStatus(sending.ledger, campaignId);
-          if (options.html !== undefined) {
-            const report = buildReportFromLedger(status, { reveal: run.globals.verbose });
-            const file = path.resolve(run.io.cwd, options.html);
-            run.progress.note(
-              `report: ${await run.deps.files.writeReport(file, renderCampaignReportHtml(report))}`,
-            );
-          }
-          const reveal = (email: string) => (run.globals.verbose ? email : maskEmail(email));
-          const rows = (options.failed ? status.problems : status.rows).map((row) => ({
-            ...row,
-            email: reveal(row.email),
-          }));
-          if (run.globals.json) {
-            const { rows: _all, problems, ...rest } = status;
-            const document = {
-              ...rest,
-              ledger: sending.ledgerLocation,
-              problems: problems.map((r) => ({ ...r, email: reveal(r.email) })),
-              rows,
-            };
-            run.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-          } else {
-            const c = status.counts;
-            run.io.stdout.write(
-              `${campaignId} (${sending.ledgerLocation}): ${status.total} rows · ${c.sent} sent · ${c.skipped} skipped · ${c.failed} failed · ${c.unknown} unknown · ${c.sending} sending · ${c.planned} planned\n`,
-            );
-            if (rows.length > 0) {
-              const table = rows.map((r) => [
-                r.email,
-                r.status,
-                r.customIds.join(','),
-                r.messageId ?? '',
-                r.reason ?? '',
-                r.updatedAt,
-              ]);
-              run.io.stdout.write(
-                `\n${renderTable(['RECIPIENT', 'STATUS', 'CUSTOM IDS', 'MESSAGE ID', 'REASON', 'UPDATED'], table)}\n`,
-              );
-            }
-          }
-          return status.problems.length > 0 ? ExitCode.partial : ExitCode.ok;
+          const progress = await checkCampaign(sending.ledger, campaignId, sending.ledgerLocation);
+          if (options.html !== undefined) await writeHtml(run, progress, options.html);
+          const view: StatusViewOptions = {
+            chalk: run.chalk,
+            ledger: sending.ledgerLocation,
+            reveal: run.globals.verbose,
+          };
+          if (options.email !== undefined) return showRecipient(run, progress, options.email, view);
+          return showCampaign(run, progress, viewOf(options), view);
         } finally {
           sending.close();
         }
       }),
     );
+}
+
+function viewOf(options: StatusOptions): RowView {
+  if (options.all) return 'all';
+  if (options.unfinished) return 'unfinished';
+  return options.failed ? 'failed' : 'attention';
+}
+
+function showCampaign(
+  run: RunContext,
+  progress: CampaignProgress,
+  rowView: RowView,
+  view: StatusViewOptions,
+): ExitCode {
+  const rows = selectRows(progress, rowView);
+  if (run.globals.json) {
+    const { rows: _all, problems, ...rest } = progress;
+    const document = {
+      ...rest,
+      ledger: view.ledger,
+      view: rowView,
+      problems: problems.map((row) => maskRow(row, view.reveal)),
+      rows: rows.map((row) => maskRow(row, view.reveal)),
+    };
+    run.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  } else {
+    run.io.stdout.write(renderStatus(progress, rows, rowView, view));
+  }
+  return progress.finished ? ExitCode.ok : ExitCode.partial;
+}
+
+/** `--email`: exit 0 when that row is final (sent, or skipped on purpose), 6 while it is not. */
+function showRecipient(
+  run: RunContext,
+  progress: CampaignProgress,
+  email: string,
+  view: StatusViewOptions,
+): ExitCode {
+  const row = findRecipientRow(progress, email);
+  const final = row.status === 'sent' || row.status === 'skipped';
+  if (run.globals.json) {
+    const document = {
+      campaignId: progress.campaignId,
+      ledger: view.ledger,
+      finished: final,
+      row: maskRow(row, view.reveal),
+      toFinish: progress.toFinish.filter((step) => step.status === row.status),
+    };
+    run.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  } else {
+    run.io.stdout.write(renderRecipient(progress, row, view));
+  }
+  return final ? ExitCode.ok : ExitCode.partial;
+}
+
+async function writeHtml(run: RunContext, progress: CampaignProgress, file: string): Promise<void> {
+  const report = buildReportFromLedger(progress, { reveal: run.globals.verbose });
+  const target = path.resolve(run.io.cwd, file);
+  run.progress.note(`report: ${await run.deps.files.writeReport(target, renderCampaignReportHtml(report))}`);
 }
 
 function campaignFromPeriod(options: StatusOptions, today: Date): string {

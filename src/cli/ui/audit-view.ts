@@ -21,6 +21,7 @@ export function renderAuditJson(result: AuditResult, options: ViewOptions): stri
     rows: result.rows.map((row) => ({
       ...row,
       recipient: row.recipient === null ? null : reveal(row.recipient),
+      ...(row.sharedWith ? { sharedWith: row.sharedWith.map(reveal) } : {}),
     })),
     users: {
       origin: result.users.origin,
@@ -29,6 +30,10 @@ export function renderAuditJson(result: AuditResult, options: ViewOptions): stri
       skipped: result.users.skipped.map((s) => ({ ...s, email: reveal(s.email) })),
       rejectedIds: result.users.rejectedIds.map((r) => ({ ...r, email: reveal(r.email) })),
       rowProblems: result.users.rowProblems,
+      sharedCustomIds: result.users.sharedCustomIds.map((shared) => ({
+        id: shared.id,
+        claims: shared.claims.map((claim) => ({ ...claim, email: reveal(claim.email) })),
+      })),
     },
     unmatched: result.unmatched.map(reveal),
   };
@@ -56,7 +61,7 @@ export function renderAuditCsv(result: AuditResult, options: ViewOptions): strin
       report.type,
       report.label,
       report.key ?? '',
-      report.alsoMatched.map((m) => m.key).join(' '),
+      [...report.alsoMatched, ...(report.contested ?? [])].map((m) => m.key).join(' '),
       row.note,
     ]);
   });
@@ -73,25 +78,45 @@ export function renderAuditTable(result: AuditResult, options: ViewOptions): str
       show(row.recipient, options),
       paintStatus(row.status, chalk),
     ];
-    const [first = '', ...rest] = describeReports(row, chalk);
+    const [first = '', ...rest] = describeReports(row, options);
     lines.push([...head, first], ...rest.map((detail) => ['', '', '', '', detail]));
   }
   const table = renderTable(['CUSTOM ID', 'RESOLVED', 'RECIPIENT', 'STATUS', 'REPORTS'], lines);
   return `${table}\n\n${renderAuditSummary(result, chalk)}\n`;
 }
 
-function describeReports(row: AuditRow, chalk: ChalkInstance): string[] {
+function describeReports(row: AuditRow, options: ViewOptions): string[] {
+  const { chalk } = options;
   if (row.status === 'invalid') return [chalk.magenta(row.note)];
-  return row.reports.flatMap((report) => [
-    report.key ? `${report.label}: ${report.key}` : chalk.dim(`${report.label}: —`),
-    ...report.alsoMatched.map((match) => chalk.yellow(`  also: ${match.key}`)),
-  ]);
+  const shared =
+    row.status === 'shared-custom-id'
+      ? [
+          chalk.red(`held back: ${row.note}`),
+          chalk.red(
+            `  shared with: ${(row.sharedWith ?? []).map((email) => show(email, options)).join(', ')}`,
+          ),
+        ]
+      : [];
+  return [
+    ...shared,
+    ...row.reports.flatMap((report) => [
+      report.key ? `${report.label}: ${report.key}` : chalk.dim(`${report.label}: —`),
+      ...report.alsoMatched.map((match) => chalk.yellow(`  also: ${match.key}`)),
+      ...(report.contested ?? []).map((match) =>
+        chalk.yellow(`  not linked, also matches ${match.alsoMatches.join(', ')}: ${match.key}`),
+      ),
+    ]),
+  ];
 }
 
 function paintStatus(status: AuditStatus, chalk: ChalkInstance): string {
-  const paint = { found: chalk.green, missing: chalk.red, ambiguous: chalk.yellow, invalid: chalk.magenta }[
-    status
-  ];
+  const paint = {
+    found: chalk.green,
+    missing: chalk.red,
+    ambiguous: chalk.yellow,
+    invalid: chalk.magenta,
+    'shared-custom-id': chalk.red,
+  }[status];
   return paint(status);
 }
 
@@ -103,6 +128,8 @@ export function renderAuditSummary(result: AuditResult, chalk: ChalkInstance): s
     (summary.missing ? chalk.red : chalk.dim)(`${summary.missing} missing`),
     (summary.ambiguous ? chalk.yellow : chalk.dim)(`${summary.ambiguous} ambiguous`),
     (summary.invalid ? chalk.magenta : chalk.dim)(`${summary.invalid} invalid`),
+    // Shown only when there are some: a month without collisions keeps its familiar line.
+    ...(summary.shared ? [chalk.red(`${summary.shared} shared (held back)`)] : []),
     `${summary.reports} report keys`,
   ];
   return `${monthName(period.month)} ${period.year}: ${parts.join(' · ')}`;

@@ -2,6 +2,7 @@ import { maskEmail } from '../../core/common/email-address.js';
 import { formatExpiry } from '../../core/plan/build-plan.js';
 import type { Manifest } from '../../core/plan/manifest.js';
 import type { ViewOptions } from './audit-view.js';
+import { renderFindingsVerdict } from './findings-view.js';
 import { renderTable } from './table.js';
 
 const masked = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
@@ -31,7 +32,14 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
       counts.heldBack ? chalk.red(`${counts.heldBack} held back`) : '0 held back'
     }`,
     `${counts.links} links valid until ${formatExpiry(new Date(manifest.linksExpireAt))} · ${warn(counts.payoutWarnings, 'payout warning', options)} · ${warn(counts.missingReports, 'ID', options)} without every report type`,
+    `Unsubscribe: ${manifest.unsubscribe}`,
+    renderFindingsVerdict(manifest, options.chalk),
     `Previews: ${outDir} (manifest.json and .html / .txt / .eml per message)`,
+    ...(manifest.approval
+      ? [
+          `Plan digest: ${manifest.approval.digest} (plan-digest.txt) — after review, send exactly this plan with --approve-file ${outDir}`,
+        ]
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -53,6 +61,16 @@ export function renderDryRunJson(manifest: Manifest, outDir: string, options: Vi
     skippedUsers: manifest.skippedUsers.map((s) => ({ ...s, email: masked(s.email, options) })),
     rejectedIds: manifest.rejectedIds.map((r) => ({ ...r, email: masked(r.email, options) })),
     unmatched: manifest.unmatched.map((token) => maskToken(token, options)),
+    findings: manifest.findings.map((finding) => ({
+      ...finding,
+      entries: finding.entries.map((entry) => ({ ...entry, email: masked(entry.email, options) })),
+    })),
+    partialReports: manifest.partialReports.map((entry) => ({
+      ...entry,
+      email: masked(entry.email, options),
+    })),
+    // The reviewed plan (full addresses) stays in manifest.json; stdout gets its digest.
+    approval: manifest.approval ? { digest: manifest.approval.digest } : null,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -62,7 +80,7 @@ export function renderCampaignNotes(manifest: Manifest, options: ViewOptions): s
   const { chalk } = options;
   const lines: string[] = [];
   for (const unsent of manifest.unsent) {
-    const paint = unsent.reason === 'payout-data-invalid' ? chalk.red : chalk.dim;
+    const paint = unsent.reason === 'nothing-to-send' ? chalk.dim : chalk.red;
     lines.push(paint(`  not mailed: ${masked(unsent.email, options)} — ${unsent.reason}: ${unsent.detail}`));
   }
   for (const w of manifest.payoutWarnings) lines.push(chalk.yellow(`  payout warning: ${w.message}`));

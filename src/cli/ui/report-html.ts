@@ -1,4 +1,5 @@
-import type { CampaignReport, SendSeries } from '../../core/campaign-report/campaign-report.js';
+import type { CampaignReport, ReportTotals, SendSeries } from '../../core/campaign-report/campaign-report.js';
+import { formatMoney } from '../../core/common/money.js';
 
 const escapeHtml = (text: string): string =>
   text
@@ -16,7 +17,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{border-bottom:1px solid #d5d5dc;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f6}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .counts td[data-count]{font-weight:600}
 .bar{fill:#2f5fb3}.axis{stroke:#6b6b76}svg text{font-size:11px;fill:#3a3a44}
 .none{color:#4a4a55}
@@ -38,7 +39,9 @@ export function renderCampaignReportHtml(model: CampaignReport): string {
 <main>
 <h1>${escapeHtml(model.title)}</h1>
 <p class="meta">Campaign <code>${escapeHtml(model.campaignId)}</code>${period} · from the ${escapeHtml(sourceLabel(model.source))}</p>
+${renderPlan(model)}
 ${renderCounts(model)}
+${renderTotals(model)}
 ${renderChart(model.chart)}
 ${renderAttention(model)}
 ${renderMissing(model)}
@@ -47,6 +50,31 @@ ${renderWarnings(model)}
 </body>
 </html>
 `;
+}
+
+/** How recipients unsubscribe, and every plan finding with its recipients (accepted findings, for a send). */
+function renderPlan(model: CampaignReport): string {
+  if (!model.plan) return '';
+  const { unsubscribe, findings } = model.plan;
+  const verdict =
+    model.source === 'send'
+      ? 'Findings accepted for this send'
+      : 'Findings: a send refuses these until they are fixed or accepted';
+  const list =
+    findings.length === 0
+      ? '<p class="none">None.</p>'
+      : findings
+          .map(
+            (
+              finding,
+            ) => `<h3 id="finding-${escapeHtml(finding.name)}">${escapeHtml(finding.name)} (<span data-count="finding-${escapeHtml(finding.name)}">${finding.entries.length}</span>)</h3>
+<p>${escapeHtml(finding.summary)}</p>
+<ul>${finding.entries.map((entry) => `<li>${escapeHtml(entry.email)} (${escapeHtml(entry.customIds.join(', '))}): ${escapeHtml(entry.detail)}</li>`).join('')}</ul>`,
+          )
+          .join('\n');
+  return `<p class="meta">Unsubscribe: ${escapeHtml(unsubscribe)}</p>
+<h2 id="findings">${verdict}</h2>
+${list}`;
 }
 
 function sourceLabel(source: CampaignReport['source']): string {
@@ -64,6 +92,46 @@ function renderCounts(model: CampaignReport): string {
 <table class="counts" aria-labelledby="counts">
 <caption>Recipients per state</caption>
 <thead><tr><th scope="col">State</th><th scope="col">Count</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+const TOTAL_COLUMNS: [label: string, field: string, pick: (t: ReportTotals) => number][] = [
+  ['Opening balance', 'opening', (t) => t.openingCents],
+  ['Earnings', 'earnings', (t) => t.earningsCents],
+  ['Paid out', 'paid-out', (t) => t.paidOutCents],
+  ['Closing balance', 'closing', (t) => t.closingCents],
+];
+
+/** The payout figures added up per currency, with a check that opening + earnings − paid out = closing. */
+function renderTotals(model: CampaignReport): string {
+  const heading = '<h2 id="totals">Campaign totals</h2>';
+  if (model.totals.length === 0) {
+    return `${heading}\n<p class="none">Not available: the ledger holds no payout figures (see the dry-run or send report).</p>`;
+  }
+  const rows = model.totals
+    .map((t) => {
+      const money = (cents: number) => formatMoney(cents, t.currency);
+      const amounts = TOTAL_COLUMNS.map(
+        ([, field, pick]) => `<td class="num" data-field="${field}">${escapeHtml(money(pick(t)))}</td>`,
+      ).join('');
+      const check =
+        t.differenceCents === 0 ? 'adds up' : `off by ${money(t.differenceCents)} (see payout warnings)`;
+      return `<tr data-total="${escapeHtml(t.scope)}" data-currency="${escapeHtml(t.currency)}"><th scope="row">${escapeHtml(`${t.currency}, ${t.label}`)}</th><td class="num" data-field="messages">${t.messages}</td><td class="num" data-field="contracts">${t.contracts}</td>${amounts}<td data-field="check">${escapeHtml(check)}</td></tr>`;
+    })
+    .join('\n');
+  const numeric = ['Messages', 'Contracts', ...TOTAL_COLUMNS.map(([label]) => label)];
+  const head = [
+    '<th scope="col">Figures</th>',
+    ...numeric.map((h) => `<th scope="col" class="num">${h}</th>`),
+    '<th scope="col">Check</th>',
+  ].join('');
+  return `${heading}
+<table class="totals" aria-labelledby="totals">
+<caption>Payout figures added up per currency, to match the run against the books. Paid out is Korrect's paymentsAll with its sign reversed; opening + earnings − paid out = closing.</caption>
+<thead><tr>${head}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -145,7 +213,7 @@ function renderAttention(model: CampaignReport): string {
 function renderMissing(model: CampaignReport): string {
   return renderTableSection(
     'missing',
-    'Missing reports',
+    'IDs without every report type',
     `${model.missingReports.length} custom ID(s) with report files missing`,
     ['Recipient', 'Custom ID', 'Missing'],
     model.missingReports.map((m) => [m.email, m.customId, m.labels.join(', ')]),

@@ -3,6 +3,7 @@ import { maskEmail } from '../../core/common/email-address.js';
 import type { SendPreview } from '../../core/send/send-campaign.js';
 import type { SendSummary } from '../../core/send/send-summary.js';
 import type { ViewOptions } from './audit-view.js';
+import { renderFindings } from './findings-view.js';
 
 const show = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
 
@@ -19,7 +20,12 @@ export function formatDuration(seconds: number): string {
 }
 
 /** The question asked before sending: what will happen, how fast, how long. */
-export function renderConfirmation(preview: SendPreview, backend: string, chalk: ChalkInstance): string {
+export function renderConfirmation(
+  preview: SendPreview,
+  backend: string,
+  chalk: ChalkInstance,
+  revealEmails = false,
+): string {
   const lines = [
     chalk.bold(
       `Campaign ${preview.campaignId} — backend ${backend} (${preview.provider}), from ${preview.from}`,
@@ -29,6 +35,15 @@ export function renderConfirmation(preview: SendPreview, backend: string, chalk:
       : '',
     `  to send: ${chalk.bold(String(preview.toSend))} · already sent: ${preview.alreadySent} · skipped: ${preview.skipped} · held for retry: ${preview.heldForRetry}${preview.inFlight ? ` · in flight elsewhere: ${preview.inFlight}` : ''} · not mailed: ${preview.notMailed}`,
     `  rate: ${formatRate(preview.rate)} · ETA ${formatDuration(preview.etaSeconds)}`,
+    `  unsubscribe: ${preview.unsubscribe}`,
+    ...(preview.findings.findings.length > 0
+      ? [
+          chalk.yellow(
+            `  accepted findings (--accept): ${preview.findings.findings.map((f) => f.name).join(', ')}`,
+          ),
+        ]
+      : []),
+    ...renderFindings(preview.findings, { revealEmails, chalk }),
   ];
   return lines.filter(Boolean).join('\n');
 }
@@ -55,7 +70,10 @@ export function renderSendSummary(summary: SendSummary, options: ViewOptions): s
       ),
     );
   }
-  if (d.stopped) lines.push(chalk.red(`  stopped: ${d.stopped} — run the same command again to continue`));
+  if (d.stopped) {
+    const why = d.interrupted ? d.stopped : `stopped: ${d.stopped}`;
+    lines.push(chalk.red(`  ${why} — ${d.notStarted} not started; run the same command again to continue`));
+  }
   for (const e of d.trackingErrors) lines.push(chalk.yellow(`  tracking: ${e}`));
   if (d.alreadySent > 0 && d.successful === 0 && d.failed === 0) {
     lines.push(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COLUMN_KEYS, DEFAULT_COLUMNS } from '../../core/plan/email-context.js';
 import { count, httpsUrl, mailbox, pathField, type ResolvePath, secretRef } from '../fields.js';
 
 export const DEFAULT_SUBJECT = 'Your {{monthName}} {{year}} financial report';
@@ -19,11 +20,19 @@ export function createCampaignSections(resolvePath: ResolvePath) {
         'JSON file in the Korrect /dn_payouts_fetch body shape (source: file)',
         'payouts.json',
       ).optional(),
-      payoutType: z
-        .string()
+      payoutType: z.string().min(1).default('youtube').meta({
+        description: 'payoutType sent to /dn_payouts_fetch (one type; see payoutTypes for several)',
+      }),
+      payoutTypes: z
+        .array(z.string().min(1))
         .min(1)
-        .default('youtube')
-        .meta({ description: 'payoutType sent to /dn_payouts_fetch' }),
+        .refine((types) => new Set(types).size === types.length, 'lists a payout type twice')
+        .optional()
+        .meta({
+          description:
+            'several payout types, fetched one /dn_payouts_fetch call each and shown as one table each, in this order; replaces payoutType',
+          sample: ['youtube', 'distro'],
+        }),
       currency: z
         .string()
         .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD')
@@ -32,6 +41,15 @@ export function createCampaignSections(resolvePath: ResolvePath) {
       locale: z.string().min(2).default('en-US').meta({ description: 'how amounts and dates are written' }),
       chunkSize: count('custom IDs per /dn_payouts_fetch request', 50, 1, 500),
       concurrency: count('/dn_payouts_fetch requests in flight', 4, 1, 32),
+    })
+    .superRefine((payouts, ctx) => {
+      if (payouts.payoutTypes && payouts.payoutType !== 'youtube') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payoutTypes'],
+          message: 'give payoutType (one type) or payoutTypes (several), not both',
+        });
+      }
     })
     .default({ payoutType: 'youtube', currency: 'USD', locale: 'en-US', chunkSize: 50, concurrency: 4 })
     .meta({ description: 'payout figures shown in the e-mail' });
@@ -73,6 +91,15 @@ export function createCampaignSections(resolvePath: ResolvePath) {
         .meta({ description: 'subject template (Handlebars)' }),
       greeting: z.string().min(1).default(DEFAULT_GREETING).meta({ description: 'greeting template' }),
       body: z.string().min(1).default(DEFAULT_BODY).meta({ description: 'first paragraph template' }),
+      columns: z
+        .array(z.enum(COLUMN_KEYS))
+        .min(1)
+        .refine((columns) => new Set(columns).size === columns.length, 'lists a column twice')
+        .default([...DEFAULT_COLUMNS])
+        .meta({
+          description:
+            'per-contract columns of the e-mail, in order: opening, gross (totalGross), views (totalViews), earnings, performance (performanceRoy), subscription (subscriptionRoy), payments (shown as "Paid to you"), closing',
+        }),
       footerNote: z
         .string()
         .min(1)

@@ -78,9 +78,14 @@ export function createSendingSections(resolvePath: ResolvePath) {
 
   const unsubscribe = z
     .strictObject({
-      mode: z.enum(['own', 'ses']).optional().meta({
+      mode: z.enum(['own', 'ses', 'none']).optional().meta({
         description:
-          'own: signed one-click links to dn-mailer serve / the exported handler; ses: SES-managed (ListManagementOptions); unset: only email.unsubscribeUrl in the footer',
+          'own: signed one-click links to dn-mailer serve / the exported handler; ses: SES-managed (ListManagementOptions); none: no unsubscribe link, only with noneReason. A real send refuses while it is unset',
+      }),
+      noneReason: z.string().min(1).optional().meta({
+        description:
+          'mode none: why these e-mails carry no unsubscribe link (shown at the confirmation and in the report)',
+        sample: 'transactional statements required by contract; opt-outs handled by support',
       }),
       baseUrl: httpsUrl(
         'own mode: the endpoint the one-click links point to',

@@ -1,8 +1,11 @@
 import type { LedgerRow } from '../../ports.js';
 import { maskEmail } from '../common/email-address.js';
+import { toCents } from '../common/money.js';
 import type { PayoutWarning } from '../payouts/payout-statements.js';
 import type { MissingReport } from '../plan/build-plan.js';
+import type { CampaignTotals } from '../plan/campaign-totals.js';
 import type { Manifest } from '../plan/manifest.js';
+import type { Finding } from '../plan/plan-findings.js';
 import type { CampaignStatus } from '../send/campaign-status.js';
 import type { SendSummary } from '../send/send-summary.js';
 
@@ -18,7 +21,35 @@ export interface CampaignReport {
   attention: { email: string; customIds: string[]; state: string; reason: string }[];
   missingReports: { email: string; customId: string; labels: string[] }[];
   payoutWarnings: PayoutWarning[];
+  /** The payout figures added up per currency (none from the ledger, which holds no figures). */
+  totals: ReportTotals[];
   chart: SendSeries;
+  /** What the plan said (null from the ledger alone): how recipients unsubscribe, and its findings. */
+  plan: ReportPlan | null;
+}
+
+export interface ReportPlan {
+  unsubscribe: string;
+  findings: {
+    name: string;
+    summary: string;
+    entries: { email: string; customIds: string[]; detail: string }[];
+  }[];
+}
+
+/** One line of campaign totals, in integer cents; `paidOutCents` is what was paid to creators (positive). */
+export interface ReportTotals {
+  currency: string;
+  scope: CampaignTotals['scope'];
+  label: string;
+  messages: number;
+  contracts: number;
+  openingCents: number;
+  earningsCents: number;
+  paidOutCents: number;
+  closingCents: number;
+  /** closing − (opening + earnings − paid out): 0 when the figures add up, else the payout warnings' sum. */
+  differenceCents: number;
 }
 
 export interface SendSeries {
@@ -34,6 +65,22 @@ interface ReportOptions {
   reveal: boolean;
   /** Ledger rows of the campaign, for the chart of sends over time (a summary charts only its own run's rows). */
   ledgerRows?: readonly LedgerRow[];
+  /** A send's plan: its unsubscribe mode and the findings that were accepted. */
+  plan?: { unsubscribe: string; findings: readonly Finding[] } | undefined;
+}
+
+function reportPlan(
+  plan: { unsubscribe: string; findings: readonly Finding[] },
+  mask: (email: string) => string,
+): ReportPlan {
+  return {
+    unsubscribe: plan.unsubscribe,
+    findings: plan.findings.map(({ name, summary, entries }) => ({
+      name,
+      summary,
+      entries: entries.map((entry) => ({ ...entry, email: mask(entry.email) })),
+    })),
+  };
 }
 
 type Entry = { email: string; customIds: string[]; reason: string | null };
@@ -70,7 +117,9 @@ export function buildReportFromSummary(summary: SendSummary, options: ReportOpti
     ],
     missingReports: maskMissing(d.missingReports, mask),
     payoutWarnings: d.payoutWarnings,
+    totals: toReportTotals(d.payoutTotals),
     chart: buildSendSeries((options.ledgerRows ?? []).filter((row) => row.runId === d.batchId)),
+    plan: options.plan ? reportPlan(options.plan, mask) : null,
   };
 }
 
@@ -89,18 +138,25 @@ export function buildReportFromManifest(manifest: Manifest, options: ReportOptio
       { state: 'links', label: 'links', count: c.links },
       { state: 'nothing-to-send', label: 'nothing to send', count: c.nothingToSend },
       { state: 'held-back', label: 'held back', count: c.heldBack },
-      { state: 'missing-reports', label: 'missing reports', count: c.missingReports },
+      { state: 'shared-custom-id', label: 'held back: shared custom ID', count: c.sharedCustomIds },
+      { state: 'missing-reports', label: 'IDs without every report type', count: c.missingReports },
       { state: 'payout-warnings', label: 'payout warnings', count: c.payoutWarnings },
     ],
-    attention: manifest.unsent.map((u) => ({
-      email: mask(u.email),
-      customIds: u.customIds,
-      state: u.reason === 'payout-data-invalid' ? 'held-back' : 'nothing-to-send',
-      reason: u.detail,
-    })),
+    attention: manifest.unsent.map((u) =>
+      u.reason === 'nothing-to-send'
+        ? { email: mask(u.email), customIds: u.customIds, state: u.reason, reason: u.detail }
+        : {
+            email: mask(u.email),
+            customIds: u.customIds,
+            state: 'held-back',
+            reason: `${u.reason}: ${u.detail}`,
+          },
+    ),
     missingReports: maskMissing(manifest.missingReports, mask),
     payoutWarnings: manifest.payoutWarnings,
+    totals: toReportTotals(manifest.totals),
     chart: buildSendSeries([]),
+    plan: reportPlan(manifest, mask),
   };
 }
 
@@ -127,7 +183,9 @@ export function buildReportFromLedger(status: CampaignStatus, options: ReportOpt
       })),
     missingReports: [],
     payoutWarnings: [],
+    totals: [],
     chart: buildSendSeries(status.rows),
+    plan: null,
   };
 }
 
@@ -155,6 +213,39 @@ export function buildSendSeries(rows: readonly LedgerRow[]): SendSeries {
     points: counts.map((count, i) => ({ at: new Date(start + i * size).toISOString(), count })),
     ratePerSecond: times.length >= 2 && span > 0 ? times.length / span : null,
   };
+}
+
+const SCOPE_LABELS: Record<CampaignTotals['scope'], string> = {
+  planned: 'every message of the plan',
+  sent: 'sent by this run',
+};
+
+function toReportTotals(totals: readonly CampaignTotals[]): ReportTotals[] {
+  return totals.map((t) => {
+    const opening = cents(t.opening);
+    const earnings = cents(t.earnings);
+    const payments = cents(t.payments);
+    const closing = cents(t.closing);
+    return {
+      currency: t.currency,
+      scope: t.scope,
+      label: SCOPE_LABELS[t.scope],
+      messages: t.messages,
+      contracts: t.contracts,
+      openingCents: opening,
+      earningsCents: earnings,
+      paidOutCents: 0 - payments,
+      closingCents: closing,
+      differenceCents: closing - (opening + earnings + payments),
+    };
+  });
+}
+
+/** The exact decimals the manifest and summary carry, back to cents. */
+function cents(decimal: string): number {
+  const value = toCents(decimal);
+  if (value === undefined) throw new Error(`campaign totals: not an amount: ${decimal}`);
+  return value;
 }
 
 function masker(reveal: boolean): (email: string) => string {

@@ -1,6 +1,7 @@
 import type { Clock, LinkSigner, ReportStore, TemplateStore, UserSource } from '../../ports.js';
-import type { CampaignSettings } from '../plan/plan-campaign.js';
-import { prepareTemplates } from '../plan/plan-campaign.js';
+import { monthName, type Period } from '../common/months.js';
+import { type CampaignPlan, type CampaignSettings, prepareTemplates } from '../plan/plan-campaign.js';
+import { describeUnsubscribe } from '../unsubscribe/unsubscribe-links.js';
 import type { CheckOutcome, DoctorCheck, DoctorFailure } from './run-doctor.js';
 
 /** A doctor check of a backend: what it is called, what its failure means, and how it runs. */
@@ -33,6 +34,10 @@ export interface DoctorDeps {
   keyPairId: string;
   campaign(): { signer: LinkSigner; templates: TemplateStore; settings: CampaignSettings };
   clock: Clock;
+  /** The month whose plan doctor builds (`--month`, default the previous one). */
+  period: Period;
+  /** Plans that month exactly as a send would (nothing written, nothing sent). */
+  planMonth(): Promise<CampaignPlan>;
 }
 
 export const CONFIG_CHECK = 'config';
@@ -73,6 +78,9 @@ export function createDoctorChecks(
     ...backend.sending.map(own),
     own(backend.ledger),
     after('templates', 'config', checkTemplates),
+    after('unsubscribe', 'config', checkUnsubscribe),
+    // Planning a month reads every user, payout and report and renders every e-mail: it gets ten times the limit.
+    { ...after('month plan', 'config', checkMonthPlan), timeScale: 10 },
   ];
 }
 
@@ -104,6 +112,40 @@ async function checkSigningKey(deps: DoctorDeps): Promise<CheckOutcome> {
     return { ok: false, detail: 'the signed test URL lacks the key pair ID', hint: 'report this as a bug' };
   }
   return { ok: true, detail: `links.privateKey loads and signs for key pair ${keyPairId}` };
+}
+
+async function checkUnsubscribe(deps: DoctorDeps): Promise<CheckOutcome> {
+  const settings = await deps.campaign().settings.unsubscribe();
+  const detail = describeUnsubscribe(settings);
+  if (settings.mode === 'static' && settings.noneReason === null) {
+    return {
+      ok: false,
+      detail,
+      hint: 'set unsubscribe.mode: own (one-click links; dn-mailer serve) or ses, or none with unsubscribe.noneReason',
+    };
+  }
+  return { ok: true, detail: settings.mode === 'own' ? `${detail}; token key loads` : detail };
+}
+
+/** The month planned as a send plans it: a payouts file, a bucket or a template the send would trip on fails here. */
+async function checkMonthPlan(deps: DoctorDeps): Promise<CheckOutcome> {
+  const { plan, findings } = await deps.planMonth();
+  const month = `${monthName(deps.period.month)} ${deps.period.year}`;
+  const counts = `${plan.messages.length} messages, ${plan.messages.reduce((n, m) => n + m.links.length, 0)} report links`;
+  if (plan.messages.length === 0) {
+    return {
+      ok: false,
+      detail: `${month}: nothing to send — ${plan.unsent.length} recipients, none with a report file or payout rows`,
+      hint: "upload the month's reports and payouts first, or check another month with --month/--year",
+    };
+  }
+  if (findings.findings.length === 0) return { ok: true, detail: `${month}: ${counts}; no findings` };
+  const names = findings.findings.map((finding) => `${finding.name} (${finding.entries.length})`).join(', ');
+  return {
+    ok: true,
+    detail: `${month}: ${counts}; findings a send refuses until accepted: ${names}`,
+    hint: 'dn-mailer send-report --dry-run lists them with their recipients',
+  };
 }
 
 async function checkTemplates(deps: DoctorDeps): Promise<CheckOutcome> {

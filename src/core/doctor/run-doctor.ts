@@ -20,6 +20,8 @@ export interface DoctorCheck {
   needs?: readonly string[];
   /** How dependants describe this check failing (`skipped: config invalid`); default `<name> failed`. */
   failedAs?: string;
+  /** How many times the common time limit this check may take (planning a whole month takes longer); default 1. */
+  timeScale?: number;
   /** The signal aborts when the check's time is up, so a check can cancel its requests. */
   run(signal: AbortSignal): Promise<CheckOutcome>;
 }
@@ -92,7 +94,7 @@ async function runAfter(
       };
     }
   }
-  return runWithTimeout(check, timeoutMs);
+  return runWithTimeout(check, timeoutMs * (check.timeScale ?? 1));
 }
 
 async function runWithTimeout(check: DoctorCheck, timeoutMs: number): Promise<CheckResult> {

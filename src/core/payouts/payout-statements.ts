@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { centsToDecimal, sumCents, toCents } from '../common/money.js';
+import { centsToDecimal, sumCents } from '../common/money.js';
 import type { Period } from '../common/months.js';
 import type { RowProblem } from '../recipients/user-rows.js';
+import { amount, optionalAmount, optionalCount, wholeNumber } from './payout-fields.js';
 
 /** One contract's figures for the period, in integer cents (DESIGN.md "Money"). */
 export interface Contract {
@@ -20,7 +21,17 @@ export interface Contract {
   closingCents: number;
   /** `periodBal`: earnings plus payments. */
   periodCents: number;
+  /** The `payoutType` this contract was fetched with (one `/dn_payouts_fetch` call per type). */
+  payoutType: string;
+  /** `totalGross`, `totalViews`, `performanceRoy`, `subscriptionRoy`: shown when configured; absent when not sent. */
+  grossCents: number | undefined;
+  views: number | undefined;
+  performanceCents: number | undefined;
+  subscriptionCents: number | undefined;
 }
+
+/** The payout type of rows fetched without one (`payouts.payoutType`'s default). */
+export const DEFAULT_PAYOUT_TYPE = 'youtube';
 
 export interface PayoutTotals {
   openingCents: number;
@@ -37,37 +48,19 @@ export interface PayoutWarning {
 }
 
 export interface ParsedPayouts {
-  /** Contracts of the period by upper-cased custom ID; an ID with no activity has no entry. */
+  /**
+   * Contracts of the period by the exact custom ID the source returned (trimmed): `mol` is not `MOL`. A normalised
+   * match would hand one creator's money to another whose ID differs only in case, `-` or `_`.
+   */
   byId: Map<string, Contract[]>;
   warnings: PayoutWarning[];
   problems: RowProblem[];
   /**
-   * Upper-cased IDs with at least one malformed row or contract. Their figures would be incomplete, so they are
+   * Exact IDs with at least one malformed row or contract. Their figures would be incomplete, so they are
    * left out of `byId` and the plan must not mail them.
    */
   blockedIds: Set<string>;
 }
-
-const amount = z.unknown().transform((value, ctx) => {
-  const cents = toCents(value);
-  if (cents !== undefined) return cents;
-  ctx.addIssue({
-    code: 'custom',
-    message:
-      value === undefined || value === null
-        ? 'required amount is missing'
-        : `expected an amount such as 1250.00, got ${JSON.stringify(value)}`,
-  });
-  return z.NEVER;
-});
-
-// Korrect sends numbers; a numeric string is tolerated because amounts may arrive as strings too.
-const wholeNumber = z
-  .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], {
-    error: 'expected a whole number',
-  })
-  .nullish()
-  .transform((value) => value ?? undefined);
 
 const periodSchema = z
   .object({ yearPart: wholeNumber, monthPart: wholeNumber, royaltyPeriod: wholeNumber })
@@ -82,6 +75,10 @@ const contractSchema = z
     paymentsAll: amount,
     periodBal: amount,
     totalBal: amount,
+    totalGross: optionalAmount,
+    totalViews: optionalCount,
+    performanceRoy: optionalAmount,
+    subscriptionRoy: optionalAmount,
   })
   .loose();
 const rowSchema = z
@@ -93,11 +90,16 @@ const rowSchema = z
 type ContractResult = { contract: Contract } | { issues: z.core.$ZodIssue[] } | { otherPeriod: true };
 
 /**
- * Validates raw `/dn_payouts_fetch` rows (`[{ customId, payout: [contract, …] }]`) and keeps the contracts of
- * `period`. A file or answer may span several months, so contracts whose yearPart/monthPart name another period
- * are ignored. Bad rows are reported by index and dotted field, and block their custom ID; other rows continue.
+ * Validates raw `/dn_payouts_fetch` rows (`[{ customId, payout: [contract, …] }]`) of one payout type and keeps
+ * the contracts of `period`. A file or answer may span several months, so contracts whose yearPart/monthPart name
+ * another period are ignored. Bad rows are reported by index and dotted field, and block their custom ID; other
+ * rows continue.
  */
-export function parsePayoutRows(rows: readonly unknown[], period: Period): ParsedPayouts {
+export function parsePayoutRows(
+  rows: readonly unknown[],
+  period: Period,
+  payoutType: string = DEFAULT_PAYOUT_TYPE,
+): ParsedPayouts {
   const result: ParsedPayouts = { byId: new Map(), warnings: [], problems: [], blockedIds: new Set() };
   rows.forEach((row, index) => {
     const parsed = rowSchema.safeParse(row);
@@ -106,7 +108,6 @@ export function parsePayoutRows(rows: readonly unknown[], period: Period): Parse
       return;
     }
     const { customId } = parsed.data;
-    const key = customId.toUpperCase();
     const entries = payoutEntries(parsed.data.payout);
     if (entries === undefined) {
       result.problems.push({
@@ -114,21 +115,21 @@ export function parsePayoutRows(rows: readonly unknown[], period: Period): Parse
         field: 'payout',
         message: 'expected a list of contracts, an object or null',
       });
-      result.blockedIds.add(key);
+      result.blockedIds.add(customId);
       return;
     }
-    const contracts = result.byId.get(key) ?? [];
+    const contracts = result.byId.get(customId) ?? [];
     for (const [path, raw] of entries) {
-      const outcome = parseContract(customId, raw, period);
+      const outcome = parseContract(customId, raw, period, payoutType);
       if ('issues' in outcome) {
         reportIssues(result, index, `${path}.`, outcome.issues);
-        result.blockedIds.add(key);
+        result.blockedIds.add(customId);
       } else if ('contract' in outcome) {
         checkContract(result, contracts, outcome.contract);
         contracts.push(outcome.contract);
       }
     }
-    if (contracts.length > 0) result.byId.set(key, contracts);
+    if (contracts.length > 0) result.byId.set(customId, contracts);
   });
   for (const key of result.blockedIds) result.byId.delete(key);
   return result;
@@ -155,7 +156,7 @@ function payoutEntries(payout: unknown): Array<[string, unknown]> | undefined {
   return Object.keys(payout).length === 0 ? [] : [['payout', payout]];
 }
 
-function parseContract(customId: string, raw: unknown, period: Period): ContractResult {
+function parseContract(customId: string, raw: unknown, period: Period, payoutType: string): ContractResult {
   // The period is checked first so that a malformed contract of another month does not block this month.
   const when = periodSchema.safeParse(raw);
   if (when.success && isOtherPeriod(when.data, period)) return { otherPeriod: true };
@@ -174,6 +175,11 @@ function parseContract(customId: string, raw: unknown, period: Period): Contract
       paymentsCents: data.paymentsAll,
       closingCents: data.totalBal,
       periodCents: data.periodBal,
+      payoutType,
+      grossCents: data.totalGross,
+      views: data.totalViews,
+      performanceCents: data.performanceRoy,
+      subscriptionCents: data.subscriptionRoy,
     },
   };
 }

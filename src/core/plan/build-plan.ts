@@ -9,11 +9,23 @@ import {
 } from '../payouts/payout-statements.js';
 import type { CustomId } from '../recipients/custom-ids.js';
 import type { Recipient } from '../recipients/recipients-from-users.js';
+import {
+  describeSharedCustomIds,
+  indexSharedCustomIds,
+  type SharedCustomId,
+} from '../recipients/shared-custom-ids.js';
 import type { IdResolution } from '../reports/report-paths.js';
 import type { UnsubscribeLink } from '../unsubscribe/unsubscribe-links.js';
 import type { RenderedEmail } from './compile-templates.js';
-import type { CreatorSection, EmailContext, LinkView, MoneyColumns } from './email-context.js';
+import type { ColumnKey, CreatorSection, EmailContext, LinkView } from './email-context.js';
 import { describeLink, fileTypeOf } from './email-context.js';
+import {
+  buildCreatorView,
+  createStatementFormat,
+  figuresOf,
+  type StatementFormat,
+  summaryOf,
+} from './statement-view.js';
 
 export interface PlannedLink {
   customId: string;
@@ -41,7 +53,7 @@ export interface PlannedMessage {
   warnings: string[];
 }
 
-export type UnsentReason = 'nothing-to-send' | 'payout-data-invalid';
+export type UnsentReason = 'nothing-to-send' | 'payout-data-invalid' | 'shared-custom-id';
 
 export interface UnsentRecipient {
   email: string;
@@ -72,6 +84,10 @@ export interface PlanSettings {
   locale: string;
   lang: string;
   footerNote: string | null;
+  /** `email.columns`: the per-contract columns, in order (default `DEFAULT_COLUMNS`). */
+  columns?: readonly ColumnKey[];
+  /** `payouts.payoutTypes`: one table per type, in this order (default: youtube). */
+  payoutTypes?: readonly string[];
 }
 
 export interface PlanInput {
@@ -87,34 +103,34 @@ export interface PlanInput {
   render: (context: EmailContext) => RenderedEmail;
   /** The recipient's unsubscribe link and headers. */
   unsubscribeFor: (email: string) => UnsubscribeLink;
+  /** Custom IDs claimed by more than one address (`RecipientSelection.sharedCustomIds`): held back. */
+  sharedCustomIds?: readonly SharedCustomId[];
 }
 
 /**
  * Joins recipients, payouts, resolved report keys and signed links into one rendered message per address. Pure:
  * the same input gives the same plan. A recipient with neither a report nor a payout row is "nothing to send";
- * one whose payout data is malformed is held back rather than mailed wrong figures.
+ * one whose payout data is malformed, or who claims a custom ID another address claims too, is held back rather
+ * than mailed wrong or someone else's figures.
  */
 export function buildPlan(input: PlanInput): Plan {
   const context: BuildContext = {
     input,
     expiresOn: formatExpiry(input.expiresAt),
     money: createMoneyFormatter(input.settings.currency, input.settings.locale),
+    format: createStatementFormat({ ...input.settings, period: input.period }),
     warningsById: groupWarnings(input.payouts.warnings),
   };
   const messages: PlannedMessage[] = [];
   const unsent: UnsentRecipient[] = [];
   const missingReports: MissingReport[] = [];
+  const sharedByEmail = indexSharedCustomIds(input.sharedCustomIds ?? []);
 
   for (const recipient of input.recipients) {
     const ids = recipient.customIds.map((id) => id.resolved);
-    const blocked = ids.filter((id) => input.payouts.blockedIds.has(id.toUpperCase()));
-    if (blocked.length > 0) {
-      unsent.push({
-        email: recipient.email,
-        customIds: ids,
-        reason: 'payout-data-invalid',
-        detail: `malformed payout data for ${blocked.join(', ')} (see payout problems)`,
-      });
+    const heldBack = holdBack(recipient, sharedByEmail, input.payouts);
+    if (heldBack) {
+      unsent.push({ email: recipient.email, customIds: ids, ...heldBack });
       continue;
     }
     const sections = recipient.customIds.map((id) => buildSection(id, context));
@@ -141,18 +157,38 @@ export function buildPlan(input: PlanInput): Plan {
   };
 }
 
+/**
+ * Why a recipient must not be mailed at all: a custom ID another address claims too (its files and figures may be
+ * someone else's), or malformed payout data (the figures would be incomplete).
+ */
+function holdBack(
+  recipient: Recipient,
+  sharedByEmail: ReadonlyMap<string, readonly SharedCustomId[]>,
+  payouts: ParsedPayouts,
+): { reason: UnsentReason; detail: string } | undefined {
+  const shared = sharedByEmail.get(recipient.email);
+  if (shared) return { reason: 'shared-custom-id', detail: describeSharedCustomIds(recipient.email, shared) };
+  const blocked = recipient.customIds.map((id) => id.resolved).filter((id) => payouts.blockedIds.has(id));
+  if (blocked.length === 0) return undefined;
+  return {
+    reason: 'payout-data-invalid',
+    detail: `malformed payout data for ${blocked.join(', ')} (see payout problems)`,
+  };
+}
+
 /** What every message of one plan shares, computed once. */
 interface BuildContext {
   input: PlanInput;
   expiresOn: string;
   money: (cents: number) => string;
+  format: StatementFormat;
   warningsById: ReadonlyMap<string, string[]>;
 }
 
 function groupWarnings(warnings: readonly PayoutWarning[]): Map<string, string[]> {
   const byId = new Map<string, string[]>();
   for (const warning of warnings) {
-    const key = warning.customId.toUpperCase();
+    const key = warning.customId;
     const list = byId.get(key) ?? [];
     list.push(warning.message);
     byId.set(key, list);
@@ -168,8 +204,9 @@ interface Section {
   view: CreatorSection;
 }
 
-function buildSection(id: CustomId, { input, expiresOn, money }: BuildContext): Section {
-  const contracts = input.payouts.byId.get(id.resolved.toUpperCase()) ?? [];
+function buildSection(id: CustomId, { input, expiresOn, format }: BuildContext): Section {
+  // Payouts by the exact ID the source returned, never a normalised one (DESIGN.md "Custom IDs belong to one creator").
+  const contracts = input.payouts.byId.get(id.resolved) ?? [];
   const reports = input.resolutions.get(id.resolved)?.reports ?? [];
   const links: PlannedLink[] = [];
   const views: LinkView[] = [];
@@ -181,18 +218,7 @@ function buildSection(id: CustomId, { input, expiresOn, money }: BuildContext): 
     const linkText = describeLink(report, key, expiresOn);
     views.push({ type: report.type, label: report.label, url, fileType: fileTypeOf(key), linkText });
   }
-  const view: CreatorSection = {
-    customId: id.resolved,
-    hasActivity: contracts.length > 0,
-    hasLinks: views.length > 0,
-    contracts: contracts.map((c) => ({
-      contractCode: c.contractCode,
-      period: periodOf(c, input.period),
-      ...columns(c, money),
-    })),
-    totals: columns(totalsOf(contracts), money),
-    links: views,
-  };
+  const view: CreatorSection = buildCreatorView(id, contracts, views, format);
   const missing = reports.filter((report) => !report.chosen).map((report) => report.label);
   return { id, contracts, links, missing, view };
 }
@@ -201,7 +227,7 @@ function buildMessage(
   index: number,
   recipient: Recipient,
   sections: readonly Section[],
-  { input, expiresOn, money, warningsById }: BuildContext,
+  { input, expiresOn, money, format, warningsById }: BuildContext,
 ): PlannedMessage {
   const { settings, period } = input;
   const contracts = sections.flatMap((section) => section.contracts);
@@ -225,13 +251,16 @@ function buildMessage(
     hasActivity: contracts.length > 0,
     hasLinks: sections.some((section) => section.links.length > 0),
     hasSeveralCreators: sections.length > 1,
+    columns: format.columns,
+    ...format.layout,
     creators: sections.map((section) => section.view),
-    totals: columns(totals, money),
+    ...summaryOf(sections.map((section) => section.view)),
+    totals: figuresOf(contracts, format),
     footerNote: settings.footerNote,
     unsubscribeUrl: unsubscribe.url,
   };
   const rendered = input.render(context);
-  const warnings = sections.flatMap((section) => warningsById.get(section.id.resolved.toUpperCase()) ?? []);
+  const warnings = sections.flatMap((section) => warningsById.get(section.id.resolved) ?? []);
   return {
     index,
     to: recipient.email,
@@ -244,24 +273,6 @@ function buildMessage(
     contracts: contracts.length,
     warnings,
   };
-}
-
-function columns(totals: PayoutTotals, money: (cents: number) => string): MoneyColumns {
-  return {
-    opening: money(totals.openingCents),
-    earnings: money(totals.earningsCents),
-    payments: money(totals.paymentsCents),
-    closing: money(totals.closingCents),
-  };
-}
-
-function periodOf(contract: Contract, fallback: Period): string {
-  const fromRoyalty = contract.royaltyPeriod;
-  const year = contract.year ?? (fromRoyalty ? Math.floor(fromRoyalty / 100) : fallback.year);
-  const month = contract.month ?? (fromRoyalty ? fromRoyalty % 100 : fallback.month);
-  return month >= 1 && month <= 12
-    ? `${monthName(month)} ${year}`
-    : `${monthName(fallback.month)} ${fallback.year}`;
 }
 
 function preheaderOf(period: Period, closing: string | undefined, expiresOn: string | undefined): string {

@@ -1,15 +1,15 @@
 import { monthName, monthNumber, type Period } from '../common/months.js';
+import type { Contract } from '../payouts/payout-statements.js';
 import type { PlanSettings } from './build-plan.js';
 import { checkTemplatePaths } from './check-template-paths.js';
 import type { EmailTemplates, RenderedEmail } from './compile-templates.js';
 import type { EmailContext } from './email-context.js';
-
-const SAMPLE_MONEY = { opening: '$1.00', earnings: '$1.00', payments: '-$1.00', closing: '$1.00' };
+import { buildCreatorView, createStatementFormat, figuresOf, summaryOf } from './statement-view.js';
 
 /**
  * Checks the templates before any user, payout or bucket is read: every variable they name — in `{{…}}` and in
  * `#if` / `#each` — must exist in a sample context that has them all, and a sample e-mail taking every branch
- * (activity, links, several creators, footer) must render. So a misspelt name fails the plan even when no
+ * (activity, links, several creators, a channel name, a total row, the summary, footer) must render. So a misspelt name fails the plan even when no
  * recipient would reach that branch this month.
  */
 export function checkTemplates(
@@ -27,24 +27,42 @@ export function checkTemplates(
 }
 
 function sampleContext(settings: PlanSettings, period: Period): EmailContext {
-  const creator = {
+  // Built by the same functions as a real e-mail, so the sample cannot fall behind the context's shape.
+  const format = createStatementFormat({ ...settings, period });
+  const contract = (contractCode: string, payoutType: string): Contract => ({
     customId: 'SAMPLE',
-    hasActivity: true,
-    hasLinks: true,
-    contracts: [
-      { contractCode: 'C-1', period: `${monthName(period.month)} ${period.year}`, ...SAMPLE_MONEY },
-    ],
-    totals: SAMPLE_MONEY,
-    links: [
-      {
-        type: 'youtube',
-        label: 'YouTube Report',
-        url: 'https://example.com/r.pdf',
-        fileType: 'PDF',
-        linkText: 'Download',
-      },
-    ],
+    contractCode,
+    year: period.year,
+    month: period.month,
+    royaltyPeriod: undefined,
+    openingCents: 100,
+    earningsCents: 100,
+    paymentsCents: -100,
+    closingCents: 100,
+    periodCents: 0,
+    payoutType,
+    grossCents: 100,
+    views: 1,
+    performanceCents: 100,
+    subscriptionCents: 100,
+  });
+  const [first = 'youtube', second = 'other'] = format.payoutTypes;
+  const contracts = [contract('C-1', first), contract('C-2', first), contract('C-3', second)];
+  const link = {
+    type: 'youtube',
+    label: 'YouTube Report',
+    url: 'https://example.com/r.pdf',
+    fileType: 'PDF',
+    linkText: 'Download',
   };
+  const creator = buildCreatorView(
+    { original: 'SAMPLE', resolved: 'SAMPLE', channelName: 'Sample' },
+    contracts,
+    [link],
+    format,
+  );
+  const quiet = buildCreatorView({ original: 'QUIET', resolved: 'QUIET' }, [], [], format);
+  const creators = [creator, quiet];
   return {
     lang: settings.lang,
     brandName: settings.brandName,
@@ -59,8 +77,11 @@ function sampleContext(settings: PlanSettings, period: Period): EmailContext {
     hasActivity: true,
     hasLinks: true,
     hasSeveralCreators: true,
-    creators: [creator, { ...creator, hasActivity: false, hasLinks: false, contracts: [], links: [] }],
-    totals: SAMPLE_MONEY,
+    columns: format.columns,
+    ...format.layout,
+    creators,
+    ...summaryOf(creators),
+    totals: figuresOf(contracts, format),
     footerNote: 'note',
     unsubscribeUrl: 'https://example.com/unsubscribe',
   };

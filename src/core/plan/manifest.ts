@@ -1,7 +1,9 @@
 import { centsToDecimal } from '../common/money.js';
 import { monthName } from '../common/months.js';
 import type { PlannedMessage } from './build-plan.js';
+import { sumCampaignTotals } from './campaign-totals.js';
 import type { CampaignPlan } from './plan-campaign.js';
+import { type CanonicalPlan, planDigest } from './plan-digest.js';
 
 /** File names of one message's previews: `<n>-<first custom ID>.{html,txt,eml}`, numbered in plan order. */
 export function previewBaseName(message: PlannedMessage, total: number): string {
@@ -11,7 +13,7 @@ export function previewBaseName(message: PlannedMessage, total: number): string 
 }
 
 /** `manifest.json` of a dry run: what would be sent, to whom, with which figures and links, and what would not. */
-export function buildManifest(campaign: CampaignPlan, generatedAt: Date) {
+export function buildManifest(campaign: CampaignPlan, generatedAt: Date, reviewed?: CanonicalPlan) {
   const { plan, users } = campaign;
   const total = plan.messages.length;
   return {
@@ -20,13 +22,16 @@ export function buildManifest(campaign: CampaignPlan, generatedAt: Date) {
     generatedAt: generatedAt.toISOString(),
     linksExpireAt: plan.expiresAt.toISOString(),
     currency: campaign.currency,
+    unsubscribe: campaign.unsubscribe,
     counts: {
       userRows: users.totalRows,
       recipients: users.recipients,
       messages: total,
       links: plan.messages.reduce((sum, m) => sum + m.links.length, 0),
       nothingToSend: plan.unsent.filter((u) => u.reason === 'nothing-to-send').length,
-      heldBack: plan.unsent.filter((u) => u.reason === 'payout-data-invalid').length,
+      // Held back: payout data malformed, or a custom ID another address claims too (`sharedCustomIds`).
+      heldBack: plan.unsent.filter((u) => u.reason !== 'nothing-to-send').length,
+      sharedCustomIds: plan.unsent.filter((u) => u.reason === 'shared-custom-id').length,
       skippedUsers: users.skipped.length,
       rejectedIds: users.rejectedIds.length,
       userRowProblems: users.rowProblems.length,
@@ -34,6 +39,8 @@ export function buildManifest(campaign: CampaignPlan, generatedAt: Date) {
       payoutWarnings: plan.payoutWarnings.length,
       missingReports: plan.missingReports.length,
     },
+    /** The figures of every message added up, per currency, for matching the run against the books. */
+    totals: sumCampaignTotals(plan.messages, campaign.currency, 'planned'),
     messages: plan.messages.map((message) => ({
       n: message.index,
       to: message.to,
@@ -58,6 +65,15 @@ export function buildManifest(campaign: CampaignPlan, generatedAt: Date) {
     rejectedIds: users.rejectedIds,
     userRowProblems: users.rowProblems,
     unmatched: campaign.unmatched,
+    /** What a send refuses until accepted (`--accept`), each with its recipients. */
+    findings: campaign.findings.findings,
+    /** Recipients mailed without one report type while having another (information, not a finding). */
+    partialReports: campaign.findings.partialReports,
+    /**
+     * What `send-report --approve <digest>` (or `--approve-file manifest.json`) checks the fresh plan against:
+     * the digest of the canonical plan, and the plan itself so a refusal can say what changed.
+     */
+    approval: reviewed ? { digest: planDigest(reviewed), plan: reviewed } : null,
   };
 }
 

@@ -1,15 +1,22 @@
+import { createHash } from 'node:crypto';
 import type { Clock, LinkSigner, PayoutSource, ReportStore, TemplateStore, UserSource } from '../../ports.js';
 import { UsageError } from '../common/errors.js';
 import { monthNumber, type Period } from '../common/months.js';
 import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
-import { parsePayoutRows } from '../payouts/payout-statements.js';
+import { fetchPayoutStatements } from '../payouts/fetch-payouts.js';
+import type { Contract } from '../payouts/payout-statements.js';
 import { type Shard, selectForCampaign } from '../recipients/filter-for-campaign.js';
 import { loadRecipients } from '../recipients/load-recipients.js';
 import type { RecipientRules, RecipientSelection } from '../recipients/recipients-from-users.js';
+import { resolvedCustomIds } from '../recipients/shared-custom-ids.js';
 import type { RowProblem } from '../recipients/user-rows.js';
 import { linkExpiry } from '../reports/link-expiry.js';
-import { type ReportPattern, resolveReportKeys } from '../reports/report-paths.js';
-import { createUnsubscribeLinks, type UnsubscribeSettings } from '../unsubscribe/unsubscribe-links.js';
+import { type IdResolution, type ReportPattern, resolveReportKeys } from '../reports/report-paths.js';
+import {
+  createUnsubscribeLinks,
+  describeUnsubscribe,
+  type UnsubscribeSettings,
+} from '../unsubscribe/unsubscribe-links.js';
 import { buildPlan, type Plan, type PlanSettings } from './build-plan.js';
 import { checkTemplates } from './check-templates-with-sample.js';
 import {
@@ -19,6 +26,7 @@ import {
   type TemplateSource,
 } from './compile-templates.js';
 import type { EmailContext } from './email-context.js';
+import { findPlanFindings, type PlanFindings } from './plan-findings.js';
 
 export interface CampaignSettings extends PlanSettings {
   /** How recipients unsubscribe; loads the token key (a secret) once, when the plan starts. */
@@ -27,7 +35,10 @@ export interface CampaignSettings extends PlanSettings {
   greeting: string;
   body: string;
   expiresInDays: number;
-  payoutType: string;
+  /** `payouts.payoutTypes` (or the one `payouts.payoutType`): fetched one call each, one table each. */
+  payoutTypes: readonly string[];
+  /** Report types every mailed creator must have (`reports.required`); a gap is a `missing-reports` finding. */
+  requiredReportTypes: readonly string[];
 }
 
 export interface CampaignDeps {
@@ -61,6 +72,16 @@ export interface CampaignPlan {
   /** `--only` entries that matched no recipient. */
   unmatched: string[];
   payoutProblems: RowProblem[];
+  /** The report files found for each custom ID (found / missing / ambiguous). */
+  resolutions: ReadonlyMap<string, IdResolution>;
+  /** What a person must look at before this plan is sent; they gate the send. */
+  findings: PlanFindings;
+  /** How recipients unsubscribe, in one line (`own: one-click links to …`). */
+  unsubscribe: string;
+  /** SHA-256 of the HTML and text template sources (part of what a reviewer approves). */
+  templateDigest: string;
+  /** The period's contracts of a custom ID (as resolved), for the approval digest. */
+  contractsOf(customId: string): readonly Contract[] | undefined;
 }
 
 /**
@@ -105,7 +126,8 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   const sources = await deps.templates.load();
   const render = prepareTemplates(sources, settings, request.period);
   const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
-  const linksFor = createUnsubscribeLinks(await settings.unsubscribe(), deps.clock.now());
+  const unsubscribeSettings = await settings.unsubscribe();
+  const linksFor = createUnsubscribeLinks(unsubscribeSettings, deps.clock.now());
   const { unsubscribeAs } = request;
   const unsubscribeFor = unsubscribeAs ? () => linksFor(unsubscribeAs) : linksFor;
 
@@ -118,17 +140,22 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   }
   const ids = [...new Set(recipients.flatMap((recipient) => recipient.customIds.map((id) => id.resolved)))];
   onProgress({ type: 'payouts-loading', origin: deps.payouts.origin, ids: ids.length });
-  const [payoutRows, resolutions] = await Promise.all([
-    ids.length === 0
-      ? []
-      : deps.payouts.fetchPayouts({
-          customIds: ids,
-          period: request.period,
-          payoutType: settings.payoutType,
-        }),
-    resolveReportKeys(deps.reports, ids, deps.patterns, request.period, onProgress),
+  const [payouts, resolutions] = await Promise.all([
+    fetchPayoutStatements(deps.payouts, {
+      customIds: ids,
+      period: request.period,
+      payoutTypes: settings.payoutTypes,
+    }),
+    // Checked against every recipient's IDs, not just this selection's: a key two IDs match goes to neither.
+    resolveReportKeys(
+      deps.reports,
+      ids,
+      deps.patterns,
+      request.period,
+      onProgress,
+      resolvedCustomIds(loaded.recipients),
+    ),
   ]);
-  const payouts = parsePayoutRows(payoutRows, request.period);
   const keys = [...resolutions.values()].flatMap((r) =>
     r.reports.flatMap((report) => (report.chosen ? [report.chosen.key] : [])),
   );
@@ -147,6 +174,7 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
     settings,
     render,
     unsubscribeFor,
+    sharedCustomIds: loaded.sharedCustomIds,
   });
   const { recipients: all, ...rest } = loaded;
   return {
@@ -155,5 +183,14 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
     users: { ...rest, recipients: all.length },
     unmatched,
     payoutProblems: payouts.problems,
+    resolutions,
+    findings: findPlanFindings(plan, resolutions, { requiredReportTypes: settings.requiredReportTypes }),
+    unsubscribe: describeUnsubscribe(unsubscribeSettings),
+    templateDigest: createHash('sha256')
+      .update(sources.html.source)
+      .update('\0')
+      .update(sources.text.source)
+      .digest('hex'),
+    contractsOf: (customId) => payouts.byId.get(customId), // by the exact ID, like the plan
   };
 }

@@ -2,12 +2,23 @@
 export interface CustomId {
   original: string;
   resolved: string;
+  /** `channels[].channelName` from the user source, when it gives one: the e-mail's heading for this ID. */
+  channelName?: string;
 }
 
 const CUSTOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function isValidCustomId(id: string): boolean {
   return CUSTOM_ID_PATTERN.test(id);
+}
+
+/**
+ * The form report paths match an ID in: upper-case, without `-` and `_` (`art-01`, `ART_01` and `A-R-T-0-1` are all
+ * `ART01`). Every spelling `idVariants` tries for an ID has this same form, so through one layout a report key can
+ * only match IDs that share it.
+ */
+export function normalizeCustomId(id: string): string {
+  return id.toUpperCase().replace(/[-_]/g, '');
 }
 
 export type AliasMap = Readonly<Record<string, string>> | ReadonlyMap<string, string>;

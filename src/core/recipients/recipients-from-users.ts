@@ -1,5 +1,6 @@
 import { isValidEmail, normalizeEmail } from '../common/email-address.js';
 import { type AliasMap, type CustomId, indexAliases, toCustomId } from './custom-ids.js';
+import { findSharedCustomIds, type SharedCustomId } from './shared-custom-ids.js';
 import { type IndexedUserRow, parseUserRows, type RowProblem } from './user-rows.js';
 
 /** One e-mail address that will receive one message, carrying all its custom IDs. */
@@ -31,6 +32,8 @@ export interface RejectedCustomId {
 export interface RecipientRules {
   excludeEmails: readonly string[];
   customIdAliases: AliasMap;
+  /** `users.sharedCustomIds`: IDs more than one address may claim; any other shared ID holds its recipients back. */
+  sharedCustomIds?: readonly string[];
 }
 
 export interface RecipientSelection {
@@ -39,11 +42,14 @@ export interface RecipientSelection {
   rejectedIds: RejectedCustomId[];
   rowProblems: RowProblem[];
   totalRows: number;
+  /** Custom IDs claimed by more than one address (not allowed in config): their recipients are held back. */
+  sharedCustomIds: SharedCustomId[];
 }
 
 /**
  * The recipient rules of DESIGN.md: active only, a non-empty valid address not in `excludeEmails`, one recipient
- * per lower-cased address carrying every custom ID of its rows (after aliases), invalid IDs rejected and reported.
+ * per lower-cased address carrying every custom ID of its rows (after aliases), invalid IDs rejected and reported,
+ * and the custom IDs that more than one address claims found (over every recipient, before any `--only`).
  */
 export function selectRecipients(rows: readonly unknown[], rules: RecipientRules): RecipientSelection {
   const { users, problems } = parseUserRows(rows);
@@ -71,12 +77,14 @@ export function selectRecipients(rows: readonly unknown[], rules: RecipientRules
     recipient.rows.push(user.index);
     addCustomIds(recipient, user, aliases, rejectedIds);
   }
+  const recipients = [...byEmail.values()];
   return {
-    recipients: [...byEmail.values()],
+    recipients,
     skipped,
     rejectedIds,
     rowProblems: problems,
     totalRows: rows.length,
+    sharedCustomIds: findSharedCustomIds(recipients, rules.sharedCustomIds, aliases),
   };
 }
 
@@ -104,10 +112,11 @@ function addCustomIds(
     const id = toCustomId(raw, aliases);
     if ('invalid' in id) {
       rejected.push({ index: user.index, email: recipient.email, customId: raw, reason: id.invalid });
-    } else if (
-      !recipient.customIds.some((known) => known.resolved.toUpperCase() === id.resolved.toUpperCase())
-    ) {
-      recipient.customIds.push(id);
+    } else {
+      const channelName = user.channelNames.get(id.original);
+      const known = recipient.customIds.find((k) => k.resolved.toUpperCase() === id.resolved.toUpperCase());
+      if (!known) recipient.customIds.push(channelName ? { ...id, channelName } : id);
+      else if (channelName && !known.channelName) known.channelName = channelName;
     }
   }
 }

@@ -6,6 +6,8 @@ export interface UserRow {
   status: string;
   emailsUser: string;
   customIds: string[];
+  /** `channels[].channelName` by the raw `customID` it sits beside (the first non-empty one). */
+  channelNames: Map<string, string>;
 }
 
 export interface RowProblem {
@@ -15,7 +17,13 @@ export interface RowProblem {
   message: string;
 }
 
-const channelSchema = z.object({ customID: z.string().nullish() }).loose();
+const channelSchema = z
+  .object({
+    customID: z.string().nullish(),
+    // A display name only: anything but a string is ignored rather than failing the row.
+    channelName: z.string().nullish().catch(null),
+  })
+  .loose();
 const creatorSchema = z.object({ channels: z.array(channelSchema).nullish() }).loose();
 const userRowSchema = z
   .object({
@@ -39,17 +47,27 @@ export function parseUserRows(rows: readonly unknown[]): { users: IndexedUserRow
       return;
     }
     const data = result.data;
+    const channels = (data.creators ?? []).flatMap((creator) => creator.channels ?? []);
     users.push({
       index,
       userName: data.userName ?? '',
       status: data.status,
       emailsUser: data.emailsUser ?? '',
-      customIds: (data.creators ?? []).flatMap((creator) =>
-        (creator.channels ?? []).flatMap((channel) => (channel.customID == null ? [] : [channel.customID])),
-      ),
+      customIds: channels.flatMap((channel) => (channel.customID == null ? [] : [channel.customID])),
+      channelNames: channelNamesOf(channels),
     });
   });
   return { users, problems };
+}
+
+function channelNamesOf(channels: readonly { customID?: string | null; channelName?: string | null }[]) {
+  const names = new Map<string, string>();
+  for (const channel of channels) {
+    const id = channel.customID?.trim();
+    const name = channel.channelName?.trim();
+    if (id && name && !names.has(id)) names.set(id, name);
+  }
+  return names;
 }
 
 export interface IndexedUserRow extends UserRow {

@@ -2,12 +2,25 @@ import type { ReportStore, UserSource } from '../../ports.js';
 import { normalizeEmail } from '../common/email-address.js';
 import type { Period } from '../common/months.js';
 import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
-import { toCustomId } from '../recipients/custom-ids.js';
+import { normalizeCustomId, toCustomId } from '../recipients/custom-ids.js';
 import { loadRecipients } from '../recipients/load-recipients.js';
 import type { RecipientRules, RecipientSelection } from '../recipients/recipients-from-users.js';
-import { type ReportMatch, type ReportPattern, resolveReportKeys } from './report-paths.js';
+import {
+  describeSharedCustomIds,
+  indexSharedCustomIds,
+  resolvedCustomIds,
+  type SharedCustomId,
+} from '../recipients/shared-custom-ids.js';
+import {
+  type ContestedMatch,
+  type IdResolution,
+  type ReportMatch,
+  type ReportPattern,
+  resolveReportKeys,
+} from './report-paths.js';
 
-export type AuditStatus = 'found' | 'missing' | 'ambiguous' | 'invalid';
+/** `shared-custom-id`: another address claims the same ID, so the plan holds both recipients back. */
+export type AuditStatus = 'found' | 'missing' | 'ambiguous' | 'invalid' | 'shared-custom-id';
 
 export interface AuditReport {
   type: string;
@@ -16,6 +29,8 @@ export interface AuditReport {
   pattern: string | null;
   /** Other keys that also matched (ambiguous). */
   alsoMatched: ReportMatch[];
+  /** Keys another of the month's custom IDs matches too: given to neither (ambiguous). */
+  contested?: ContestedMatch[];
 }
 
 export interface AuditRow {
@@ -25,8 +40,10 @@ export interface AuditRow {
   recipient: string | null;
   status: AuditStatus;
   reports: AuditReport[];
-  /** Why the ID is invalid, or which report types are missing. */
+  /** Why the ID is invalid or shared, which report types are missing, or why its recipient is held back. */
   note: string;
+  /** `shared-custom-id`: the other addresses that claim it (lower-cased). */
+  sharedWith?: string[];
 }
 
 export interface AuditSummary {
@@ -35,6 +52,9 @@ export interface AuditSummary {
   missing: number;
   ambiguous: number;
   invalid: number;
+  /** IDs held back because another address claims them too (`shared-custom-id`). */
+  shared: number;
+  /** Report keys found, not counting those of shared IDs (they are not sent). */
   reports: number;
 }
 
@@ -74,27 +94,23 @@ export async function auditReportPaths(deps: AuditDeps, request: AuditRequest): 
   const selection = await loadRecipients(deps.users, deps.rules, onProgress);
   const { subjects, unmatched } = pickSubjects(selection, deps.rules, request.only);
   const ids = subjects.flatMap((subject) => (subject.resolvedId ? [subject.resolvedId] : []));
-  const resolutions = await resolveReportKeys(deps.reports, ids, deps.patterns, request.period, onProgress);
-
+  const monthIds = resolvedCustomIds(selection.recipients);
+  const resolutions = await resolveReportKeys(
+    deps.reports,
+    ids,
+    deps.patterns,
+    request.period,
+    onProgress,
+    monthIds,
+  );
+  const sharedByEmail = indexSharedCustomIds(selection.sharedCustomIds);
   const rows = subjects.map((subject): AuditRow => {
     const resolution = subject.resolvedId ? resolutions.get(subject.resolvedId) : undefined;
     if (!resolution) {
       return { ...withoutInvalid(subject), status: 'invalid', reports: [], note: subject.invalid ?? '' };
     }
-    const missingTypes = resolution.reports.filter((report) => !report.chosen).map((report) => report.label);
-    return {
-      ...withoutInvalid(subject),
-      status: resolution.status,
-      reports: resolution.reports.map((report) => ({
-        type: report.type,
-        label: report.label,
-        key: report.chosen?.key ?? null,
-        pattern: report.chosen?.pattern ?? null,
-        alsoMatched: report.others,
-      })),
-      note:
-        resolution.status === 'missing' ? 'no report found' : missingTypes.map((l) => `no ${l}`).join(', '),
-    };
+    const shared = subject.recipient === null ? undefined : sharedByEmail.get(subject.recipient);
+    return toAuditRow(subject, resolution, shared ?? []);
   });
   const { recipients, ...rest } = selection;
   return {
@@ -104,6 +120,41 @@ export async function auditReportPaths(deps: AuditDeps, request: AuditRequest): 
     users: { ...rest, recipients: recipients.length },
     unmatched,
   };
+}
+
+/**
+ * One resolved ID as a row. An ID another address claims too is `shared-custom-id` whatever files exist (the plan
+ * holds its recipient back, so none would be linked); the other IDs of that recipient say so in their note.
+ */
+function toAuditRow(subject: Subject, resolution: IdResolution, shared: readonly SharedCustomId[]): AuditRow {
+  const reports = resolution.reports.map((report) => ({
+    type: report.type,
+    label: report.label,
+    key: report.chosen?.key ?? null,
+    pattern: report.chosen?.pattern ?? null,
+    alsoMatched: report.others,
+    ...(report.contested ? { contested: report.contested } : {}),
+  }));
+  const row = { ...withoutInvalid(subject), reports };
+  const email = subject.recipient ?? '';
+  const own = shared.filter((entry) => entry.id === normalizeCustomId(resolution.id));
+  if (own.length > 0) {
+    const sharedWith = own.flatMap((entry) => entry.claims.map((claim) => claim.email));
+    return {
+      ...row,
+      status: 'shared-custom-id',
+      note: describeSharedCustomIds(email, own),
+      sharedWith: [...new Set(sharedWith)].filter((other) => other !== email),
+    };
+  }
+  const missingTypes = resolution.reports.filter((report) => !report.chosen).map((report) => report.label);
+  const contested = resolution.reports.flatMap((report) => report.contested ?? []);
+  const notes = [
+    resolution.status === 'missing' ? 'no report found' : missingTypes.map((l) => `no ${l}`).join(', '),
+    ...contested.map((m) => `${m.key} also matches ${m.alsoMatches.join(', ')}: given to neither`),
+    shared.length > 0 ? `recipient held back (shared-custom-id: ${shared.map((e) => e.id).join(', ')})` : '',
+  ];
+  return { ...row, status: resolution.status, note: notes.filter(Boolean).join('; ') };
 }
 
 function withoutInvalid(subject: Subject): Omit<Subject, 'invalid'> {
@@ -163,6 +214,9 @@ function summarize(rows: readonly AuditRow[]): AuditSummary {
     missing: count('missing'),
     ambiguous: count('ambiguous'),
     invalid: count('invalid'),
-    reports: rows.reduce((sum, row) => sum + row.reports.filter((report) => report.key).length, 0),
+    shared: count('shared-custom-id'),
+    reports: rows
+      .filter((row) => row.status !== 'shared-custom-id')
+      .reduce((sum, row) => sum + row.reports.filter((report) => report.key).length, 0),
   };
 }

@@ -27,6 +27,12 @@ export interface ReportMatch {
   pattern: string;
 }
 
+/** A key that matches this ID and another of the month's IDs too: whose file it is cannot be told. */
+export interface ContestedMatch extends ReportMatch {
+  /** The month's other custom IDs that match the key. */
+  alsoMatches: string[];
+}
+
 export interface ReportResolution {
   type: string;
   label: string;
@@ -34,6 +40,8 @@ export interface ReportResolution {
   chosen: ReportMatch | undefined;
   /** Every other key that also matched this type: more than zero means ambiguous. */
   others: ReportMatch[];
+  /** Keys that another of the month's IDs matches too: ambiguous, never chosen, given to neither ID. */
+  contested?: ContestedMatch[];
 }
 
 export type ResolutionStatus = 'found' | 'missing' | 'ambiguous';
@@ -139,22 +147,77 @@ export function matchReports(
 }
 
 function statusOf(reports: readonly ReportResolution[]): ResolutionStatus {
-  if (!reports.some((report) => report.chosen)) return 'missing';
-  return reports.some((report) => report.others.length > 0) ? 'ambiguous' : 'found';
+  const contested = reports.some((report) => (report.contested?.length ?? 0) > 0);
+  if (!contested && !reports.some((report) => report.chosen)) return 'missing';
+  return contested || reports.some((report) => report.others.length > 0) ? 'ambiguous' : 'found';
 }
 
-/** Resolves many IDs: list each prefix once, then match every ID in memory. */
+/**
+ * Matches `ids` against the listed keys, in memory. A key that two of the month's IDs match (`monthIds`: every
+ * recipient's ID, not just this run's `--only` or shard) is ambiguous and given to neither — `ART01-youtube.pdf`
+ * is matched by `ART-01` and by `A-R-T-0-1` alike, and must not reach the wrong creator.
+ */
+export function matchMonthReports(
+  ids: readonly string[],
+  keys: ReadonlySet<string>,
+  patterns: readonly ReportPattern[],
+  period: Period,
+  monthIds: readonly string[] = ids,
+): Map<string, IdResolution> {
+  const all = new Map<string, IdResolution>();
+  for (const id of [...ids, ...monthIds]) {
+    if (!all.has(id)) all.set(id, matchReports(id, keys, patterns, period));
+  }
+  const claimants = new Map<string, string[]>();
+  for (const [id, resolution] of all) {
+    for (const match of resolution.reports.flatMap(matchesOf)) {
+      claimants.set(match.key, [...(claimants.get(match.key) ?? []), id]);
+    }
+  }
+  const resolutions = new Map<string, IdResolution>();
+  for (const id of ids) {
+    const resolution = all.get(id);
+    if (resolution && !resolutions.has(id)) resolutions.set(id, withoutContested(resolution, claimants));
+  }
+  return resolutions;
+}
+
+function matchesOf(report: ReportResolution): ReportMatch[] {
+  return report.chosen ? [report.chosen, ...report.others] : [];
+}
+
+/** Moves every key another ID also matches from `chosen`/`others` to `contested`. */
+function withoutContested(
+  resolution: IdResolution,
+  claimants: ReadonlyMap<string, readonly string[]>,
+): IdResolution {
+  const alsoMatching = (key: string) => (claimants.get(key) ?? []).filter((other) => other !== resolution.id);
+  if (!resolution.reports.flatMap(matchesOf).some((match) => alsoMatching(match.key).length > 0)) {
+    return resolution;
+  }
+  const reports = resolution.reports.map((report): ReportResolution => {
+    const kept = matchesOf(report).filter((match) => alsoMatching(match.key).length === 0);
+    const contested = matchesOf(report)
+      .filter((match) => alsoMatching(match.key).length > 0)
+      .map((match) => ({ ...match, alsoMatches: alsoMatching(match.key) }));
+    if (contested.length === 0) return report;
+    return { ...report, chosen: kept[0], others: kept.slice(1), contested };
+  });
+  return { id: resolution.id, status: statusOf(reports), reports };
+}
+
+/**
+ * Resolves many IDs: list each prefix once, then match every ID in memory. `monthIds` are the month's other IDs a
+ * key may also match (see `matchMonthReports`); default: `ids` themselves.
+ */
 export async function resolveReportKeys(
   store: ReportStore,
   ids: readonly string[],
   patterns: readonly ReportPattern[],
   period: Period,
   onProgress: OnProgress = ignoreProgress,
+  monthIds: readonly string[] = ids,
 ): Promise<Map<string, IdResolution>> {
   const keys = await listReportKeys(store, listingPrefixes(patterns, period), { onProgress });
-  const resolutions = new Map<string, IdResolution>();
-  for (const id of ids) {
-    if (!resolutions.has(id)) resolutions.set(id, matchReports(id, keys, patterns, period));
-  }
-  return resolutions;
+  return matchMonthReports(ids, keys, patterns, period, monthIds);
 }

@@ -1,12 +1,12 @@
 import pLimit from 'p-limit';
 import type {
   Clock,
-  LedgerOutcome,
-  LedgerStatus,
   Mailer,
   Random,
+  RunInstance,
   SendLedger,
   Sleep,
+  StopSignal,
   TrackingStore,
 } from '../../ports.js';
 import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
@@ -22,6 +22,7 @@ import {
   SendThrottledError,
 } from './send-errors.js';
 import type { SendOutcome } from './send-outcome.js';
+import { settleForeignRows } from './settle-foreign-rows.js';
 import { createTrackingBuffer } from './tracking-buffer.js';
 
 export interface ExecuteDeps {
@@ -31,6 +32,8 @@ export interface ExecuteDeps {
   clock: Clock;
   sleep: Sleep;
   random: Random;
+  /** This process: a claim left by a dead process on this host is given up at once, not after its lease. */
+  instance?: RunInstance | undefined;
   onProgress?: OnProgress;
 }
 
@@ -45,7 +48,12 @@ export interface ExecuteOptions {
   /** A `sending` row older than this belongs to a run that died. */
   leaseMs: number;
   ttlDays: number;
+  /** Aborted by the operator (SIGINT / SIGTERM): no new claims; sends in flight finish and are recorded. */
+  stop?: StopSignal | undefined;
 }
+
+/** The reason a run the operator stopped gives. */
+export const STOPPED_BY_YOU = 'stopped by you';
 
 export type { SendOutcome };
 
@@ -53,8 +61,8 @@ export interface ExecuteResult {
   outcomes: SendOutcome[];
   /** Recipients another run claimed between our plan and our claim. */
   claimedElsewhere: string[];
-  /** Why the run stopped early (fatal error or circuit breaker); the rest stays planned. */
-  stopped?: { reason: string; error?: SendFatalError } | undefined;
+  /** Why the run stopped early (fatal error, circuit breaker, the operator); the rest stays planned. */
+  stopped?: { reason: string; error?: SendFatalError; interrupted?: boolean } | undefined;
   trackingErrors: string[];
 }
 
@@ -80,9 +88,10 @@ export async function executeSend(
     now,
   });
   const result: ExecuteResult = { outcomes: [], claimedElsewhere: [], trackingErrors: tracking.errors };
-  const limiter = createRateLimiter(prep.rate, { now: () => deps.clock.now().getTime(), sleep: deps.sleep });
+  const sleep = (ms: number) => deps.sleep(ms, options.stop);
+  const limiter = createRateLimiter(prep.rate, { now: () => deps.clock.now().getTime(), sleep });
   const counts = { sent: 0, failed: 0, unknown: 0, skipped: 0, planned: 0 };
-  const total = prep.toSend.length + prep.gated.length;
+  let total = prep.toSend.length + prep.gated.length;
   const messages = plan.messages.map((m) => ({
     email: m.to,
     customIds: m.customIds.map((id) => id.resolved),
@@ -105,17 +114,24 @@ export async function executeSend(
     onProgress({ type: 'send-progress', total, ...counts, rate: limiter.rate });
   }
 
+  /** True once the run is stopping, for whatever reason; an operator's stop is noted here. */
+  function halted(): boolean {
+    if (options.stop?.aborted) result.stopped ??= { reason: STOPPED_BY_YOU, interrupted: true };
+    return result.stopped !== undefined;
+  }
+
   async function sendOne(candidate: SendCandidate): Promise<void> {
-    if (result.stopped) return;
+    if (halted()) return;
     await limiter.take();
-    if (result.stopped) return;
+    if (halted()) return;
     const email = candidate.message.to;
     try {
       if (!(await deps.ledger.claim(campaignId, email, candidate.from, options.runId, now()))) {
         result.claimedElsewhere.push(email);
         return;
       }
-      const outcome = await attempt(candidate.message);
+      // Stopped while claiming: the provider was not called, so the row goes back to planned.
+      const outcome = halted() ? released(candidate.message) : await attempt(candidate.message);
       if (!(await recordOutcome(email, outcome))) return;
       consecutiveFailures = outcome.status === 'sent' ? 0 : consecutiveFailures + 1;
       if (consecutiveFailures >= options.circuitBreaker && !result.stopped) {
@@ -165,12 +181,18 @@ export async function executeSend(
             deps.random,
           );
           onProgress({ type: 'throttled', delayMs, rate: limiter.rate });
-          await deps.sleep(delayMs);
+          await sleep(delayMs);
+          // Throttled means not sent: a stopping run hands the row back instead of trying again.
+          if (halted()) return released(message);
           continue;
         }
         return classify(error, base, n + 1);
       }
     }
+  }
+
+  function released(message: PlannedMessage): SendOutcome {
+    return { ...summarize(message), status: 'planned', reason: result.stopped?.reason };
   }
 
   function classify(error: unknown, base: Omit<SendOutcome, 'status'>, attempts: number): SendOutcome {
@@ -190,7 +212,15 @@ export async function executeSend(
 
   try {
     await Promise.all(prep.toSend.map((candidate) => limit(() => sendOne(candidate))));
-    if (!result.stopped) await settleForeignRows(deps, campaignId, options, onProgress, record);
+    // Rows settled for another run were not counted in `total`: count them as they come, or done > total.
+    const recordForeign = (outcome: SendOutcome) => {
+      total += 1;
+      record(outcome);
+    };
+    if (!halted()) {
+      const settle = { leaseMs: options.leaseMs, stop: options.stop, halted };
+      await settleForeignRows(deps, campaignId, settle, onProgress, recordForeign);
+    }
   } finally {
     await tracking.flush();
   }
@@ -199,46 +229,4 @@ export async function executeSend(
 
 function summarize(message: PlannedMessage): Omit<SendOutcome, 'status'> {
   return { email: message.to, customIds: message.customIds.map((id) => id.resolved) };
-}
-
-/**
- * Rows left in `sending` by another run: a live run finishes them within its send timeout; a dead one never
- * will. Wait until each is finished or older than the lease, then record the stale ones as `unknown`.
- */
-async function settleForeignRows(
-  deps: ExecuteDeps,
-  campaignId: string,
-  options: ExecuteOptions,
-  onProgress: OnProgress,
-  record: (outcome: SendOutcome) => void,
-): Promise<void> {
-  const tried = new Set<string>();
-  const deadline = deps.clock.now().getTime() + options.leaseMs + 5_000;
-  for (;;) {
-    const sending = (await deps.ledger.listRows(campaignId)).filter(
-      (row) => row.status === 'sending' && !tried.has(row.email),
-    );
-    if (sending.length === 0) return;
-    const now = deps.clock.now().getTime();
-    const age = (updatedAt: string) => now - Date.parse(updatedAt);
-    const stale = sending.filter((row) => age(row.updatedAt) >= options.leaseMs);
-    for (const row of stale) {
-      tried.add(row.email);
-      const outcome: SendOutcome = {
-        email: row.email,
-        customIds: row.customIds,
-        status: 'unknown',
-        reason: `run ${row.runId ?? '?'} stopped while sending (no outcome recorded)`,
-      };
-      const from: LedgerStatus = 'sending';
-      if (await deps.ledger.finish(campaignId, row.email, from, outcome, deps.clock.now(), row.runId))
-        record(outcome);
-    }
-    const fresh = sending.filter((row) => age(row.updatedAt) < options.leaseMs);
-    if (fresh.length === 0) continue;
-    if (now > deadline) return;
-    const wait = Math.min(...fresh.map((row) => options.leaseMs - age(row.updatedAt))) + 50;
-    onProgress({ type: 'waiting-in-flight', rows: fresh.length, waitMs: wait });
-    await deps.sleep(Math.max(50, Math.min(wait, 1_000)));
-  }
 }

@@ -1,5 +1,5 @@
 import type { OutgoingMessage } from '../../ports.js';
-import type { PlannedMessage } from '../plan/build-plan.js';
+import type { Plan, PlannedMessage } from '../plan/build-plan.js';
 import { messageIdFor, recipientHash } from './message-id.js';
 
 export interface Envelope {
@@ -9,6 +9,19 @@ export interface Envelope {
   listManagement?: { contactList: string; topic: string } | undefined;
   /** `--redirect-to`: every message goes here instead, marked [TEST], without Bcc. */
   redirectTo?: string | undefined;
+}
+
+/** The subject a `--redirect-to` canary receives. */
+export function canarySubject(subject: string): string {
+  return `[TEST] ${subject}`;
+}
+
+/** A dry run of a canary: every message as the canary receives it (its address, [TEST] in the subject). */
+export function redirectPlan(plan: Plan, to: string): Plan {
+  return {
+    ...plan,
+    messages: plan.messages.map((message) => ({ ...message, to, subject: canarySubject(message.subject) })),
+  };
 }
 
 /** Turns a planned message into what a Mailer sends. */
@@ -24,7 +37,7 @@ export function toOutgoing(
     from: envelope.from,
     replyTo: envelope.replyTo,
     bcc: redirect ? [] : envelope.bcc,
-    subject: redirect ? `[TEST] ${message.subject}` : message.subject,
+    subject: redirect ? canarySubject(message.subject) : message.subject,
     html: message.html,
     text: message.text,
     headers: message.headers,

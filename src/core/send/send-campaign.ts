@@ -1,14 +1,31 @@
-import type { GateList, Mailer, SendingAccount, SendLedger, TrackingStore } from '../../ports.js';
-import { BackendError, CancelledError } from '../common/errors.js';
+import type {
+  GateList,
+  Mailer,
+  RunInstance,
+  SendingAccount,
+  SendLedger,
+  StopSignal,
+  TrackingStore,
+} from '../../ports.js';
+import { maskEmail } from '../common/email-address.js';
+import { BackendError, CancelledError, ConfigError, UsageError } from '../common/errors.js';
 import {
   type CampaignDeps,
   type CampaignRequest,
   defaultCampaignId,
   planCampaign,
 } from '../plan/plan-campaign.js';
+import { type Approval, canonicalPlan, checkApproval } from '../plan/plan-digest.js';
+import {
+  type FindingName,
+  findingsRefusal,
+  type PlanFindings,
+  unacceptedFindings,
+} from '../plan/plan-findings.js';
 import { type ExecuteOptions, executeSend } from './execute-sends.js';
 import type { Envelope } from './outgoing.js';
 import { prepareSend } from './prepare-sends.js';
+import { createRunId } from './run-id.js';
 import { buildSendSummary, type SendSummary } from './send-summary.js';
 
 export interface SendCampaignDeps extends CampaignDeps {
@@ -19,6 +36,8 @@ export interface SendCampaignDeps extends CampaignDeps {
   tracking: TrackingStore;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
+  /** This process (host, PID): named in the run ID, so a later run can tell when its claims were abandoned. */
+  instance: RunInstance;
 }
 
 export interface SendRequest extends CampaignRequest {
@@ -31,6 +50,17 @@ export interface SendRequest extends CampaignRequest {
   circuitBreaker: number;
   sendTimeoutMs: number;
   ttlDays: number;
+  /** The operator's interrupt: no new claims; sends in flight finish; the summary says stopped by you. */
+  stop?: StopSignal | undefined;
+  /** Findings the operator accepted by name (`--accept`); `--yes` never accepts one. */
+  accept: readonly FindingName[];
+  /** Show full addresses in what is printed (`--verbose`); masked otherwise. */
+  revealEmails: boolean;
+  /**
+   * `--approve`: send only if the fresh plan is the reviewed one (same digest); its findings were reviewed with
+   * it, so they count as accepted.
+   */
+  approve?: Approval | undefined;
 }
 
 /** What the operator confirms before anything is sent. */
@@ -47,6 +77,10 @@ export interface SendPreview {
   notMailed: number;
   rate: number;
   etaSeconds: number;
+  /** The plan's findings (every one accepted, or the send would have refused) and its information lines. */
+  findings: PlanFindings;
+  /** How recipients unsubscribe, in one line. */
+  unsubscribe: string;
 }
 
 export interface SendCampaignResult {
@@ -67,9 +101,35 @@ export async function sendCampaign(
   const started = deps.clock.now().getTime();
   // --limit applies to who is still to be sent (below), not to the plan: a rerun continues with the next ones.
   const { limit, ...planRequest } = request;
+  const unsubscribe = await deps.settings.unsubscribe();
+  if (unsubscribe.mode === 'static' && unsubscribe.noneReason === null) {
+    throw new ConfigError(
+      'unsubscribe.mode is not set: a real send needs a way to unsubscribe — nothing was sent',
+      {
+        hint: 'set unsubscribe.mode to own (one-click links, dn-mailer serve) or ses (SES contact list); or none with unsubscribe.noneReason saying why',
+      },
+    );
+  }
   const campaign = await planCampaign(deps, { ...planRequest, unsubscribeAs: request.envelope.redirectTo });
+  const mask = (email: string) => (request.revealEmails ? email : maskEmail(email));
+  const { envelope } = request;
+  if (request.approve) {
+    const identity = { ...envelope, settings: deps.settings };
+    checkApproval(request.approve, canonicalPlan(campaign, identity), mask);
+  } else {
+    const unaccepted = unacceptedFindings(campaign.findings.findings, request.accept);
+    if (unaccepted.length > 0) throw findingsRefusal(unaccepted, mask, 'dn-mailer send-report …');
+  }
   const baseId = request.campaignId ?? defaultCampaignId(request.period);
-  const campaignId = request.envelope.redirectTo ? `${baseId}-canary` : baseId;
+  // `--campaign-id …-canary-<n>` continues that canary; otherwise each --redirect-to run starts the next one.
+  const continuesCanary = /-canary-\d+$/.test(baseId);
+  if (continuesCanary && !request.envelope.redirectTo) {
+    throw new UsageError(`--campaign-id ${baseId} is a canary campaign: it only ever goes to --redirect-to`, {
+      hint: `dn-mailer send-report … --campaign-id ${baseId} --redirect-to <your address>`,
+    });
+  }
+  const campaignId =
+    request.envelope.redirectTo && !continuesCanary ? await nextCanaryId(deps.ledger, baseId) : baseId;
   const prep = await prepareSend(deps, campaign.plan, {
     campaignId,
     retryFailed: request.retryFailed,
@@ -90,11 +150,13 @@ export async function sendCampaign(
     notMailed: campaign.plan.unsent.length,
     rate: prep.rate,
     etaSeconds: Number.isFinite(prep.rate) ? Math.ceil(prep.toSend.length / prep.rate) : 0,
+    findings: campaign.findings,
+    unsubscribe: campaign.unsubscribe,
   };
   if (prep.toSend.length + prep.gated.length > 0 && !(await confirm(preview))) {
     throw new CancelledError('cancelled: nothing was sent');
   }
-  const runId = `${deps.clock.now().getTime().toString(36)}-${Math.floor(deps.random() * 36 ** 6).toString(36)}`;
+  const runId = createRunId(deps.clock.now(), deps.random, deps.instance);
   const options: ExecuteOptions = {
     runId,
     envelope: request.envelope,
@@ -103,6 +165,7 @@ export async function sendCampaign(
     throttleRetries: 8,
     leaseMs: request.sendTimeoutMs * 2 + 5_000,
     ttlDays: request.ttlDays,
+    stop: request.stop,
   };
   const result = await executeSend(deps, campaign.plan, prep, options);
   const summary = buildSendSummary({
@@ -116,9 +179,28 @@ export async function sendCampaign(
   return { summary, preview };
 }
 
-/** A stopped run is a backend failure (exit 5) after its summary is printed; resumable by running again. */
-export function stoppedError(summary: SendSummary): BackendError | undefined {
+/**
+ * Each `--redirect-to` run is a canary campaign of its own (`<campaign>-canary-<n>`, the first n the ledger has no
+ * rows for), so a canary can be repeated after a template fix.
+ */
+async function nextCanaryId(ledger: SendLedger, baseId: string): Promise<string> {
+  for (let n = 1; ; n += 1) {
+    const id = `${baseId}-canary-${n}`;
+    if ((await ledger.listRows(id)).length === 0) return id;
+  }
+}
+
+/**
+ * A stopped run is a backend failure (exit 5), or cancelled (exit 130) when the operator stopped it, after its
+ * summary is printed; resumable by running again.
+ */
+export function stoppedError(summary: SendSummary): BackendError | CancelledError | undefined {
   if (summary.data.stopped === null) return undefined;
+  if (summary.data.interrupted) {
+    return new CancelledError(`${summary.data.stopped} — run the same command again to continue`, {
+      hint: `${summary.data.successful} sent in this run, ${summary.data.notStarted} not started (back to planned); sent messages are never resent`,
+    });
+  }
   return new BackendError(`the run stopped: ${summary.data.stopped}`, {
     hint: 'fix the cause and run the same command again: sent messages are never resent',
   });

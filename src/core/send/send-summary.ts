@@ -1,5 +1,6 @@
 import type { LedgerRow } from '../../ports.js';
 import { monthName } from '../common/months.js';
+import { sumRunTotals } from '../plan/campaign-totals.js';
 import type { CampaignPlan } from '../plan/plan-campaign.js';
 import type { ExecuteResult, SendOutcome } from './execute-sends.js';
 import type { SendPreparation } from './prepare-sends.js';
@@ -37,7 +38,11 @@ export function buildSendSummary(input: {
   const failed = by('failed');
   const unknown = by('unknown');
   const skipped = by('skipped');
-  const heldBack = plan.unsent.filter((u) => u.reason === 'payout-data-invalid');
+  // Held back by the plan (payout data malformed, or a custom ID another address claims): not finished.
+  const heldBack = plan.unsent.filter((u) => u.reason !== 'nothing-to-send');
+  // Outcomes of rows another run left behind are not this run's to start: only `toSend` counts as started.
+  const toSend = new Set(prep.toSend.map((c) => c.message.to));
+  const started = result.outcomes.filter((o) => o.status !== 'skipped' && toSend.has(o.email)).length;
   // A row an earlier run left failed or unknown, not retried now, still leaves the campaign incomplete.
   const partial =
     failed.length > 0 ||
@@ -47,13 +52,7 @@ export function buildSendSummary(input: {
     result.stopped !== undefined;
   return {
     success: !partial,
-    message: result.stopped
-      ? `stopped: ${result.stopped.reason}`
-      : partial
-        ? 'some messages were not sent (see failed / unknown / heldForRetry / heldBack)'
-        : sent.length + skipped.length === 0 && prep.alreadySent.length > 0
-          ? `nothing new to send: ${prep.alreadySent.length} already sent (ledger)`
-          : 'every message was sent or skipped',
+    message: describeRun(result.stopped, partial, sent.length + skipped.length, prep.alreadySent.length),
     data: {
       campaignId: prep.campaignId,
       batchId: input.runId,
@@ -70,10 +69,7 @@ export function buildSendSummary(input: {
       alreadySkipped: prep.alreadySkipped.length,
       heldForRetry: prep.heldForRetry.length,
       claimedElsewhere: result.claimedElsewhere.length,
-      notStarted:
-        prep.toSend.length -
-        result.outcomes.filter((o) => o.status !== 'skipped').length -
-        result.claimedElsewhere.length,
+      notStarted: prep.toSend.length - started - result.claimedElsewhere.length,
       duration: input.durationMs,
       durationMs: input.durationMs,
       customIds: [...new Set(plan.messages.flatMap((m) => m.customIds.map((id) => id.resolved)))],
@@ -87,17 +83,40 @@ export function buildSendSummary(input: {
         unknown: unknown.map(outcomeEntry),
         skipped: skipped.map(outcomeEntry),
         heldForRetry: prep.heldForRetry.map(rowEntry),
-        heldBack: heldBack.map((u) => ({ email: u.email, customIds: u.customIds, reason: u.detail })),
+        heldBack: heldBack.map((u) => ({
+          email: u.email,
+          customIds: u.customIds,
+          reason: `${u.reason}: ${u.detail}`,
+        })),
         nothingToSend: plan.unsent
           .filter((u) => u.reason === 'nothing-to-send')
           .map((u) => ({ email: u.email, customIds: u.customIds, reason: u.detail })),
       },
       missingReports: plan.missingReports,
       payoutWarnings: plan.payoutWarnings,
+      payoutTotals: sumRunTotals(
+        plan.messages,
+        campaign.currency,
+        sent.map((o) => o.email),
+      ),
       stopped: result.stopped ? result.stopped.reason : null,
+      interrupted: result.stopped?.interrupted === true,
       trackingErrors: result.trackingErrors,
     },
   };
 }
 
 export type SendSummary = ReturnType<typeof buildSendSummary>;
+
+function describeRun(
+  stopped: ExecuteResult['stopped'],
+  partial: boolean,
+  handled: number,
+  alreadySent: number,
+): string {
+  if (stopped?.interrupted) return `${stopped.reason} — run the same command again to continue`;
+  if (stopped) return `stopped: ${stopped.reason}`;
+  if (partial) return 'some messages were not sent (see failed / unknown / heldForRetry / heldBack)';
+  if (handled === 0 && alreadySent > 0) return `nothing new to send: ${alreadySent} already sent (ledger)`;
+  return 'every message was sent or skipped';
+}

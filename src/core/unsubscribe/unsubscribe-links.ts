@@ -10,8 +10,20 @@ export type UnsubscribeSettings =
   | { mode: 'own'; baseUrl: string; mailto?: string | undefined; topic: string; key: Buffer }
   /** SES adds the headers and replaces its placeholder with the recipient's link. */
   | { mode: 'ses'; topic: string; contactList: string }
-  /** No per-recipient link: the configured footer URL (or none). */
-  | { mode: 'static'; url: string | null };
+  /**
+   * No per-recipient link: the configured footer URL (or none). A real send needs `noneReason` (mode `none`,
+   * chosen on purpose); without it the mode was simply never set, and a send refuses.
+   */
+  | { mode: 'static'; url: string | null; noneReason: string | null };
+
+/** How recipients unsubscribe, in one line, for the dry run, the confirmation, `doctor` and the report. */
+export function describeUnsubscribe(settings: UnsubscribeSettings): string {
+  if (settings.mode === 'own') return `own: one-click links to ${settings.baseUrl} and a footer link`;
+  if (settings.mode === 'ses')
+    return `ses: SES contact list ${settings.contactList}, topic ${settings.topic}`;
+  if (settings.noneReason !== null) return `none: no unsubscribe link (reason: ${settings.noneReason})`;
+  return 'not set: e-mails carry no unsubscribe link (a real send refuses: set unsubscribe.mode)';
+}
 
 export const SES_UNSUBSCRIBE_PLACEHOLDER = '{{amazonSESUnsubscribeUrl}}';
 

@@ -1,0 +1,191 @@
+import { InputError, UsageError } from '../common/errors.js';
+import type { IdResolution } from '../reports/report-paths.js';
+import type { Plan } from './build-plan.js';
+
+/**
+ * What a plan found that a person must look at before the month goes out. Each gates a real send: it refuses
+ * until the finding is accepted by name (`--accept`) or through an approved dry run's digest. `--yes` never does.
+ */
+export const FINDING_NAMES = [
+  'missing-reports',
+  'payout-warnings',
+  'ambiguous-reports',
+  'shared-custom-ids',
+  'held-back',
+] as const;
+
+export type FindingName = (typeof FINDING_NAMES)[number];
+
+export interface FindingEntry {
+  email: string;
+  customIds: string[];
+  detail: string;
+}
+
+export interface Finding {
+  name: FindingName;
+  /** One line: what it means for the creators. */
+  summary: string;
+  entries: FindingEntry[];
+}
+
+/** Findings gate the send; information is shown and never gates. */
+export interface PlanFindings {
+  findings: Finding[];
+  /** Recipients not mailed because there is nothing to send them (no report, no payout rows), with the reason. */
+  notMailed: FindingEntry[];
+  /** Recipients mailed without one report type while having another (not listed in `reports.required`). */
+  partialReports: FindingEntry[];
+}
+
+export interface FindingRules {
+  /** Report types every mailed creator must have (`reports.required`), e.g. `['youtube']`. */
+  requiredReportTypes: readonly string[];
+}
+
+const SUMMARY: Record<FindingName, (count: number) => string> = {
+  'missing-reports': (n) => `${n} recipient(s) would be mailed without a report they should get`,
+  'payout-warnings': (n) =>
+    `${n} contract(s) whose closing balance does not add up (totalBal ≠ openingBal + periodBal)`,
+  'ambiguous-reports': (n) =>
+    `${n} report(s) matched more than one file: the first in precedence would be linked`,
+  'shared-custom-ids': (n) => `${n} recipient(s) held back: a custom ID is claimed by more than one address`,
+  'held-back': (n) => `${n} recipient(s) held back: their payout data is malformed`,
+};
+
+/** Every finding of a plan, from one function, so the dry run, the send and the report list the same ones. */
+export function findPlanFindings(
+  plan: Plan,
+  resolutions: ReadonlyMap<string, IdResolution>,
+  rules: FindingRules,
+): PlanFindings {
+  const required = new Set(rules.requiredReportTypes);
+  const found: Record<FindingName, FindingEntry[]> = {
+    'missing-reports': [],
+    'payout-warnings': [],
+    'ambiguous-reports': [],
+    'shared-custom-ids': [],
+    'held-back': [],
+  };
+  const partialReports: FindingEntry[] = [];
+  const ownerOf = new Map<string, { email: string; customIds: string[] }>();
+  for (const message of plan.messages) {
+    const customIds = message.customIds.map((id) => id.resolved);
+    // Payouts match the exact ID Korrect returned, so do their warnings.
+    for (const id of customIds) ownerOf.set(id, { email: message.to, customIds });
+    if (message.links.length === 0) {
+      found['missing-reports'].push({
+        email: message.to,
+        customIds,
+        detail: 'no report file at all: the e-mail would carry figures and no download link',
+      });
+    }
+    for (const id of customIds) {
+      const reports = resolutions.get(id)?.reports ?? [];
+      const absent = reports.filter((report) => !report.chosen);
+      const missingRequired = absent.filter((report) => required.has(report.type));
+      const other = absent.filter((report) => !required.has(report.type));
+      if (missingRequired.length > 0 && message.links.length > 0) {
+        found['missing-reports'].push({
+          email: message.to,
+          customIds,
+          detail: `${id}: no ${labels(missingRequired)} (required by reports.required)`,
+        });
+      }
+      // Mailed (other IDs or types carry links) without this one: shown, unless reports.required makes it a finding.
+      if (other.length > 0 && message.links.length > 0) {
+        const none = other.length === reports.length ? ' (no report file for this ID)' : '';
+        partialReports.push({ email: message.to, customIds, detail: `${id}: no ${labels(other)}${none}` });
+      }
+      for (const report of reports) {
+        for (const contested of report.contested ?? []) {
+          found['ambiguous-reports'].push({
+            email: message.to,
+            customIds,
+            detail: `${id} ${report.label}: ${contested.key} also matches ${contested.alsoMatches.join(', ')} — given to neither`,
+          });
+        }
+        if (report.chosen && report.others.length > 0) {
+          found['ambiguous-reports'].push({
+            email: message.to,
+            customIds,
+            detail: `${id} ${report.label}: ${report.chosen.key} chosen over ${report.others.map((o) => o.key).join(', ')}`,
+          });
+        }
+      }
+    }
+  }
+  for (const warning of plan.payoutWarnings) {
+    const owner = ownerOf.get(warning.customId);
+    if (!owner) continue; // its recipient is not mailed (held back or filtered): nothing wrong would be sent
+    found['payout-warnings'].push({ ...owner, detail: warning.message });
+  }
+  const notMailed: FindingEntry[] = [];
+  for (const unsent of plan.unsent) {
+    const entry = { email: unsent.email, customIds: unsent.customIds, detail: unsent.detail };
+    if (unsent.reason === 'nothing-to-send') notMailed.push(entry);
+    else if (unsent.reason === 'payout-data-invalid') found['held-back'].push(entry);
+    else found['shared-custom-ids'].push(entry);
+  }
+  const findings = FINDING_NAMES.filter((name) => found[name].length > 0).map((name) => ({
+    name,
+    summary: SUMMARY[name](found[name].length),
+    entries: found[name],
+  }));
+  return { findings, notMailed, partialReports };
+}
+
+function labels(reports: readonly { label: string }[]): string {
+  return [...new Set(reports.map((report) => report.label))].join(', ');
+}
+
+/** `--accept missing-reports,payout-warnings` → the names; an unknown name is a usage error listing the known ones. */
+export function parseFindingNames(text: string): FindingName[] {
+  const names = text
+    .split(/[\s,]+/)
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(FINDING_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new UsageError(
+      `--accept: ${unknown.length > 0 ? `unknown finding "${unknown.join('", "')}"` : 'no finding named'}`,
+      {
+        hint: `finding names: ${FINDING_NAMES.join(', ')}`,
+      },
+    );
+  }
+  return names as FindingName[];
+}
+
+/** The findings a send may not go on with: every one not accepted. */
+export function unacceptedFindings(
+  findings: readonly Finding[],
+  accepted: readonly FindingName[],
+): Finding[] {
+  return findings.filter((finding) => !accepted.includes(finding.name));
+}
+
+/**
+ * A send refused because of findings nobody accepted: exit 4, nothing sent. `mask` keeps addresses out of the
+ * message unless the operator asked for them (--verbose).
+ */
+export function findingsRefusal(
+  unaccepted: readonly Finding[],
+  mask: (email: string) => string,
+  command: string,
+): InputError {
+  const names = unaccepted.map((finding) => finding.name);
+  const details = unaccepted.flatMap((finding) => [
+    `${finding.name}: ${finding.summary}`,
+    ...finding.entries
+      .slice(0, 10)
+      .map((entry) => `    ${mask(entry.email)} (${entry.customIds.join(', ')}): ${entry.detail}`),
+    ...(finding.entries.length > 10
+      ? [`    … and ${finding.entries.length - 10} more (the dry run's manifest lists all)`]
+      : []),
+  ]);
+  return new InputError(`the plan has ${names.length} finding(s) nobody accepted — nothing was sent:`, {
+    details,
+    hint: `look at them (${command} --dry-run), fix what is wrong, or accept them: --accept ${names.join(',')}`,
+  });
+}
