@@ -65,6 +65,7 @@ function summary(): SendSummary {
       notStarted: 0,
       duration: 10,
       durationMs: 10,
+      achievedRate: 4.5,
       customIds: ['X'],
       reporting: { payoutCount: 3, downloadLinkGroups: 3 },
       results: {
@@ -118,6 +119,9 @@ describe('campaign report model', () => {
     const revealed = buildReportFromSummary(summary(), { reveal: true });
     expect(revealed.attention[0]?.email).toBe('dan@example.com');
     expect(revealed.chart.points).toEqual([]); // no ledger rows, no chart
+    // One rate everywhere: the summary's (first send's start to last send's end), not the chart's completion times.
+    expect(model.chart.ratePerSecond).toBe(4.5);
+    expect(revealed.chart.ratePerSecond).toBe(4.5);
   });
 
   it('from ledger rows: counts per state, rows needing attention, per-second buckets and the rate', () => {

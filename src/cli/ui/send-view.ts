@@ -52,7 +52,7 @@ export function renderSendSummary(summary: SendSummary, options: ViewOptions): s
   const { chalk } = options;
   const d = summary.data;
   const lines = [
-    `${summary.success ? chalk.green('✔') : chalk.yellow('!')} ${d.campaignId}: ${chalk.green(`${d.successful} sent`)} · ${d.failed ? chalk.red(`${d.failed} failed`) : '0 failed'} · ${d.unknown ? chalk.red(`${d.unknown} unknown`) : '0 unknown'} · ${d.skipped} skipped · ${d.alreadySent} already sent · ${d.heldForRetry} held for retry (${(d.durationMs / 1000).toFixed(1)} s, run ${d.batchId})`,
+    `${summary.success ? chalk.green('✔') : chalk.yellow('!')} ${d.campaignId}: ${chalk.green(`${d.successful} sent`)} · ${d.failed ? chalk.red(`${d.failed} failed`) : '0 failed'} · ${d.unknown ? chalk.red(`${d.unknown} unknown`) : '0 unknown'} · ${d.skipped} skipped · ${d.alreadySent} already sent · ${d.heldForRetry} held for retry (${(d.durationMs / 1000).toFixed(1)} s${d.achievedRate === null ? '' : `, sent at ${d.achievedRate.toFixed(1)}/s`}, run ${d.batchId})`,
   ];
   for (const f of d.results.failed)
     lines.push(chalk.red(`  failed: ${show(f.email, options)} — ${f.reason}`));

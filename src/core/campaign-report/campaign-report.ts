@@ -118,7 +118,11 @@ export function buildReportFromSummary(summary: SendSummary, options: ReportOpti
     missingReports: maskMissing(d.missingReports, mask),
     payoutWarnings: d.payoutWarnings,
     totals: toReportTotals(d.payoutTotals),
-    chart: buildSendSeries((options.ledgerRows ?? []).filter((row) => row.runId === d.batchId)),
+    // The chart from the ledger's completion times; the rate is the summary's, measured from the first send's start.
+    chart: {
+      ...buildSendSeries((options.ledgerRows ?? []).filter((row) => row.runId === d.batchId)),
+      ratePerSecond: d.achievedRate,
+    },
     plan: options.plan ? reportPlan(options.plan, mask) : null,
   };
 }

@@ -64,6 +64,8 @@ export interface ExecuteResult {
   /** Why the run stopped early (fatal error, circuit breaker, the operator); the rest stays planned. */
   stopped?: { reason: string; error?: SendFatalError; interrupted?: boolean } | undefined;
   trackingErrors: string[];
+  /** From the first provider call's start to the last one's end (ms since the epoch); absent when none was made. */
+  sendWindow?: { firstStart: number; lastEnd: number } | undefined;
 }
 
 /**
@@ -170,7 +172,12 @@ export async function executeSend(
     const outgoing = toOutgoing(message, campaignId, options.envelope, now());
     for (let n = 0; ; n += 1) {
       try {
-        const { messageId } = await deps.mailer.send(outgoing);
+        const startedAt = now().getTime();
+        result.sendWindow ??= { firstStart: startedAt, lastEnd: startedAt };
+        const { messageId } = await deps.mailer.send(outgoing).finally(() => {
+          if (result.sendWindow)
+            result.sendWindow.lastEnd = Math.max(result.sendWindow.lastEnd, now().getTime());
+        });
         return { ...base, status: 'sent', messageId };
       } catch (error) {
         if (error instanceof SendThrottledError && n + 1 < options.throttleRetries) {

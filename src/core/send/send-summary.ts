@@ -72,6 +72,7 @@ export function buildSendSummary(input: {
       notStarted: prep.toSend.length - started - result.claimedElsewhere.length,
       duration: input.durationMs,
       durationMs: input.durationMs,
+      achievedRate: achievedRate(result, sent.length + failed.length + unknown.length),
       customIds: [...new Set(plan.messages.flatMap((m) => m.customIds.map((id) => id.resolved)))],
       reporting: {
         payoutCount: plan.messages.reduce((sum, m) => sum + m.contracts, 0),
@@ -119,4 +120,15 @@ function describeRun(
   if (partial) return 'some messages were not sent (see failed / unknown / heldForRetry / heldBack)';
   if (handled === 0 && alreadySent > 0) return `nothing new to send: ${alreadySent} already sent (ledger)`;
   return 'every message was sent or skipped';
+}
+
+/**
+ * The one achieved rate (the terminal, the summary and report.html show this number): messages handed to the
+ * provider per second, from the first send's start to the last one's end. Null without a measurable window.
+ */
+export function achievedRate(result: Pick<ExecuteResult, 'sendWindow'>, messages: number): number | null {
+  const window = result.sendWindow;
+  if (!window || messages === 0) return null;
+  const seconds = (window.lastEnd - window.firstStart) / 1000;
+  return seconds > 0 ? Math.round((messages / seconds) * 100) / 100 : null;
 }
