@@ -31,6 +31,22 @@ const patternSchema = z
     }
   });
 
+/** A required type no pattern produces (a typo such as `yt`) would turn the missing-reports gate off unnoticed. */
+function checkRequiredReportTypes(
+  reports: { patterns: readonly { type: string }[]; required: readonly string[] },
+  ctx: z.RefinementCtx,
+): void {
+  const known = [...new Set(reports.patterns.map((p) => p.type))];
+  reports.required.forEach((type, index) => {
+    if (known.includes(type)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['required', index],
+      message: `${JSON.stringify(type)} is not a report type (known: ${known.join(', ')})`,
+    });
+  });
+}
+
 export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
   const pathField = (description: string, sample: string) => pathFieldOf(resolvePath, description, sample);
 
@@ -126,6 +142,7 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
           'report types every mailed creator must have (e.g. [youtube]); a gap is a missing-reports finding that stops the send until accepted',
       }),
     })
+    .superRefine(checkRequiredReportTypes)
     .default({
       forcePathStyle: false,
       patterns: DEFAULT_REPORT_PATTERNS.map((p) => ({ ...p })),

@@ -389,13 +389,19 @@ describe('send exactly the approved plan (--approve, --approve-file)', () => {
     expectNothingSent(world);
   });
 
-  it('a dry run with --limit 3 approves the send with --limit 3 (the digest covers the whole month)', async () => {
-    // The dry run plans the first 3 recipients; the send plans all 7 (--limit is applied after planning), so the
-    // digests never match and the two-job workflow with a --limit input cannot send.
+  it('a --limit dry run shows part of the month and cannot be approved; the whole month approved sends in parts', async () => {
     const world = createMemoryWorld();
-    await sendReport(['--dry-run', '--out', 'limited', '--limit', '3'], { world });
-    const result = await sendReport(['--yes', '--approve-file', 'limited', '--limit', '3'], { world });
-    expect(result.code, result.stderr).toBe(ExitCode.ok);
+    const limited = await sendReport(['--dry-run', '--out', 'limited', '--limit', '3'], { world });
+    expect(limited.stdout).toContain(
+      'Plan digest: none — a dry run with --limit or --redirect-to shows part of the month',
+    );
+    const refused = await sendReport(['--yes', '--approve-file', 'limited', '--limit', '3'], { world });
+    expect(refused.code).toBe(ExitCode.input);
+    expect(refused.stderr).toContain('has no approval section');
+    expectNothingSent(world);
+    await sendReport(['--dry-run', '--out', 'whole'], { world });
+    const part = await sendReport(['--yes', '--approve-file', 'whole', '--limit', '3'], { world });
+    expect(part.code, part.stderr).toBe(ExitCode.partial); // 4 recipients left for the next run
     expect(world.sent).toHaveLength(3);
   });
 

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/core/common/errors.js';
 import {
   SendFatalError,
   SendOutcomeUnknownError,
@@ -367,16 +368,26 @@ describe('send-report flags → what is sent', () => {
     ]);
   });
 
-  it('--limit 2 sends the first two; a rerun continues with the next two', async () => {
+  it('--limit 2 sends the first two and says the campaign is unfinished (exit 6); reruns continue until none is left', async () => {
     const world = createMemoryWorld();
-    expect((await sendReport(['--yes', '--limit', '2'], { world })).code).toBe(0);
+    const first = await sendReport(['--yes', '--limit', '2', '--json'], { world });
+    expect(first.code).toBe(ExitCode.partial);
+    expect(first.json<SendJson>()).toMatchObject({
+      success: false,
+      message: '5 recipient(s) left for the next run (--limit): run the same command again to continue',
+      data: { successful: 2, deferred: 5 },
+    });
     expect(world.sent.map((m) => m.to)).toEqual(PLANNED.slice(0, 2));
     // Every recipient is planned in the ledger; only two are sent.
     const statuses = () => [...world.ledger.rows.values()].map((r) => r.status);
     expect(statuses().filter((s) => s === 'sent')).toHaveLength(2);
     expect(statuses().filter((s) => s === 'planned')).toHaveLength(5);
-    expect((await sendReport(['--yes', '--limit', '2'], { world })).code).toBe(0);
+    expect((await sendReport(['--yes', '--limit', '2'], { world })).code).toBe(ExitCode.partial);
     expect(world.sent.map((m) => m.to)).toEqual(PLANNED.slice(0, 4));
+    expect((await sendReport(['--yes', '--limit', '2'], { world })).code).toBe(ExitCode.partial);
+    const last = await sendReport(['--yes', '--limit', '2'], { world });
+    expect(last.code).toBe(ExitCode.ok); // the seventh and last: nothing left
+    expect(world.sent).toHaveLength(7);
   });
 
   it('--shard 1/2 and 2/2 together send every message exactly once', async () => {

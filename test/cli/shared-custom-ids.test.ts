@@ -222,6 +222,56 @@ describe('custom IDs claimed by two addresses (mol, A-R-T-0-1)', () => {
   });
 });
 
+describe('a send that accepted the shared IDs', () => {
+  it('sends the others, records the held-back recipients as failed with the reason, and status is not finished', async () => {
+    const config = await workspace('colliding-send', COLLIDING);
+    const world = createMemoryWorld();
+    const send = await runInProcess(
+      [
+        'send-report',
+        '--config',
+        config,
+        ...JANUARY,
+        '--yes',
+        '--accept',
+        'shared-custom-ids,payout-warnings,ambiguous-reports',
+        '--json',
+      ],
+      { world, cwd, now: NOW },
+    );
+    expect(send.code, send.stderr).toBe(6); // held back: not a ✔
+    for (const email of HELD_BACK) expect(world.sent.map((m) => m.to)).not.toContain(email);
+    const rows = [...world.ledger.rows.values()];
+    for (const email of HELD_BACK) {
+      const held = rows.find((r) => r.email === email);
+      expect(held?.status).toBe('failed');
+      expect(held?.reason).toMatch(/^held back \(shared-custom-id\): /);
+    }
+    const status = await runInProcess(['status', '--config', config, ...JANUARY, '--json'], {
+      world,
+      cwd,
+      now: NOW,
+    });
+    expect(status.code).toBe(6);
+    expect(status.json<{ finished: boolean }>().finished).toBe(false);
+    // A rerun sends nobody twice and still holds them back.
+    const rerun = await runInProcess(
+      [
+        'send-report',
+        '--config',
+        config,
+        ...JANUARY,
+        '--yes',
+        '--accept',
+        'shared-custom-ids,payout-warnings,ambiguous-reports',
+      ],
+      { world, cwd, now: NOW },
+    );
+    expect(rerun.code).toBe(6);
+    expect(new Set(world.sent.map((m) => m.to)).size).toBe(world.sent.length);
+  });
+});
+
 describe('resolve-paths --strict', () => {
   it('exits 6 when an ID is shared by two addresses, and says so', async () => {
     const config = await workspace('strict', [row(IMPOSTOR, 'DYLVN2'), row(COPYCAT, 'nobody')]);

@@ -226,11 +226,12 @@ describe('a finished campaign', () => {
 describe('campaign IDs that are not the month default', () => {
   it('a canary is continued as a canary (never a command that mails the real recipients)', async () => {
     const world = createMemoryWorld();
-    await seed(world, `${JANUARY}-canary`, 3, [['sent', 1]], NOW);
-    const result = await status(world, '--campaign-id', `${JANUARY}-canary`);
+    await seed(world, `${JANUARY}-canary-2`, 3, [['sent', 1]], NOW);
+    const result = await status(world, '--campaign-id', `${JANUARY}-canary-2`);
     expect(result.code).toBe(6);
+    // It continues that canary, always to --redirect-to (a canary-looking ID without it is refused).
     expect(result.stdout).toContain(
-      '    dn-mailer send-report --month January --year 2025 --redirect-to <your address>\n',
+      `    dn-mailer send-report --month January --year 2025 --campaign-id ${JANUARY}-canary-2 --redirect-to <your address>\n`,
     );
   });
 

@@ -253,12 +253,13 @@ describe('status: other campaigns and errors', () => {
     ]);
     expect(sent.code, sent.stderr).toBe(0);
     const canary = await status(world, '--campaign-id', `${CAMPAIGN}-canary-1`, '--json');
-    expect(canary.code, canary.stderr).toBe(6); // 5 of its rows are still planned
-    expect(canary.json<Status>().counts).toMatchObject({ sent: 2, planned: 5 });
+    // A canary is a sample: rows only for what it sent, so it is finished — and never "continued" to the inbox.
+    expect(canary.code, canary.stderr).toBe(0);
+    expect(canary.json<Status>().counts).toMatchObject({ sent: 2, planned: 0 });
     const real = await status(world, ...JANUARY, '--json');
     expect(real.code).toBe(4);
     expect(real.stderr).toContain(`no rows for campaign "${CAMPAIGN}"`);
-    expect(real.stderr).toContain(`  - ${CAMPAIGN}-canary-1: 7 rows`);
+    expect(real.stderr).toContain(`  - ${CAMPAIGN}-canary-1: 2 rows`);
   });
 
   it('a campaign with no rows is unknown: exit 4, nothing on stdout (status-truth.test.ts has more)', async () => {

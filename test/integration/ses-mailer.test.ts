@@ -247,6 +247,30 @@ describe('send errors through the fault proxy (the SDK never resends)', () => {
     expect(proxy.count(SEND)).toBe(1);
   });
 
+  it('masks every address SES names in its message: the reason reaches stdout, --json and the ledger', async () => {
+    const text =
+      'Email address is not verified. The following identities failed the check in region EU-WEST-1: ' +
+      'artist@x.com, "Ann Lee" <ann.lee+dn@mail.example.co.uk>';
+    proxy.inject(SEND, awsErrorAnswer(400, 'MessageRejected', text));
+    const error = await sendThroughProxy('artist@x.com');
+    expect(error).toBeInstanceOf(SendRejectedError);
+    const reason = (error as Error).message;
+    expect(reason).toContain(
+      'failed the check in region EU-WEST-1: a***@x.com, "Ann Lee" <a***@mail.example.co.uk>',
+    );
+    expect(reason).not.toMatch(/artist@|ann\.lee/);
+  });
+
+  it('masks addresses in a fatal refusal too', async () => {
+    proxy.inject(
+      SEND,
+      awsErrorAnswer(400, 'SendingPausedException', 'sending is paused for reports@dn.test'),
+    );
+    const error = await sendThroughProxy('fatal-masked@creators.test');
+    expect(error).toBeInstanceOf(SendFatalError);
+    expect((error as Error).message).toContain('sending is paused for r***@dn.test');
+  });
+
   it.each([
     [403, 'AccountSuspendedException', 'suspended'],
     [400, 'SendingPausedException', 'paused'],

@@ -10,6 +10,7 @@ import type { DepsFactory } from '../../src/cli/deps.js';
 import { createDeps } from '../../src/cli/deps.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { InputError } from '../../src/core/common/errors.js';
 import type { GateList, Mailer, SendingAccount } from '../../src/ports.js';
 import { memoryAuditLog, memoryContactList } from './memory-contacts.js';
 import { memoryLedger, memoryTracking, quotaAccount, scriptedMailer } from './memory-ports.js';
@@ -149,7 +150,9 @@ function memoryFiles(world: MemoryWorld): LocalFiles {
         world.files.get(path.resolve(file)) ??
         world.files.get(path.join(path.resolve(file), 'manifest.json'));
       if (text === undefined) throw new Error(`memory files: no ${file}`);
-      const approval = (JSON.parse(text) as { approval: { digest: string; plan: never } }).approval;
+      const approval = (JSON.parse(text) as { approval: { digest: string; plan: never } | null }).approval;
+      if (!approval)
+        throw new InputError(`--approve-file: ${file} has no approval section (digest and plan)`);
       return { digest: approval.digest, reviewed: approval.plan };
     },
   };

@@ -65,6 +65,7 @@ function summary(): SendSummary {
       notStarted: 0,
       duration: 10,
       durationMs: 10,
+      deferred: 0,
       achievedRate: 4.5,
       customIds: ['X'],
       reporting: { payoutCount: 3, downloadLinkGroups: 3 },
@@ -114,7 +115,7 @@ describe('campaign report model', () => {
       'd***@example.com failed',
       'e***@example.com skipped',
     ]);
-    expect(model.missingReports[0]?.email).toBe('f***@example.com');
+    expect(model.missingReports?.[0]?.email).toBe('f***@example.com');
     expect(model.chart.points.map((p) => p.count)).toEqual([2, 0, 1]);
     const revealed = buildReportFromSummary(summary(), { reveal: true });
     expect(revealed.attention[0]?.email).toBe('dan@example.com');
@@ -124,7 +125,7 @@ describe('campaign report model', () => {
     expect(revealed.chart.ratePerSecond).toBe(4.5);
   });
 
-  it('from ledger rows: counts per state, rows needing attention, per-second buckets and the rate', () => {
+  it('from ledger rows: counts per state, rows needing attention, per-second buckets, no rate', () => {
     const model = buildReportFromLedger(statusOf(ROWS), { reveal: false });
     expect(Object.fromEntries(model.counts.map((c) => [c.state, c.count]))).toEqual({
       total: 5,
@@ -142,7 +143,11 @@ describe('campaign report model', () => {
       { at: '2025-02-01T10:00:01.000Z', count: 0 },
       { at: '2025-02-01T10:00:02.000Z', count: 1 },
     ]);
-    expect(model.chart.ratePerSecond).toBeCloseTo(3 / 2, 5);
+    // Completion times alone misstate the send's rate (it is measured from the first send's start): none is shown.
+    expect(model.chart.ratePerSecond).toBeNull();
+    // The ledger holds no plan: missing reports and payout warnings are unknown, not "none".
+    expect(model.missingReports).toBeNull();
+    expect(model.payoutWarnings).toBeNull();
   });
 
   it('buckets per minute when the sends span more than ten minutes', () => {
@@ -202,6 +207,37 @@ describe('renderCampaignReportHtml', () => {
     expect(totals('sent')).toMatchObject({ messages: '3', closing: '$1,234.55', check: 'adds up' });
     const fromLedger = renderCampaignReportHtml(buildReportFromLedger(statusOf(ROWS), { reveal: false }));
     expect(fromLedger).toContain('Not available: the ledger holds no payout figures');
+  });
+
+  it('from the ledger: says what it cannot know instead of a false all-clear', () => {
+    const fromLedger = renderCampaignReportHtml(buildReportFromLedger(statusOf(ROWS), { reveal: false }));
+    const section = (id: string) => fromLedger.match(new RegExp(`<h2 id="${id}">[^<]*</h2>\n(.*)`))?.[1];
+    const unknown =
+      '<p class="none">Not recorded in the ledger: see the dry run&#39;s report.html or the send&#39;s report.</p>';
+    expect(section('missing')).toBe(unknown);
+    expect(section('warnings')).toBe(unknown);
+    expect(fromLedger).not.toContain('None.');
+    expect(fromLedger).toContain(
+      '<p data-rate="">Achieved rate: n/a from the ledger (the send&#39;s report has the measured rate)</p>',
+    );
+    expect(fromLedger).toMatch(
+      /aria-label="Sends per second: 3 sent in 3 second\(s\) from [^"]+ · achieved rate n\/a from the ledger/,
+    );
+  });
+
+  it('from a send: its missing reports, payout warnings and measured rate', () => {
+    expect(html).toMatch(/<h2 id="missing">[^<]*<\/h2>\n<table id="missing-table">/);
+    expect(html).toContain('<td>f***@example.com</td><td>FAY</td><td>PDF</td>');
+    expect(html).toMatch(/<h2 id="warnings">[^<]*<\/h2>\n<table id="warnings-table">/);
+    expect(html).toContain('<caption>1 payout warning(s)</caption>');
+    expect(html).toContain('<p data-rate="4.5">Achieved rate: 4.50 per second</p>');
+    expect(html).not.toContain('Not recorded in the ledger');
+    const clean = summary();
+    clean.data.missingReports = [];
+    clean.data.payoutWarnings = [];
+    const none = renderCampaignReportHtml(buildReportFromSummary(clean, { reveal: false }));
+    expect(none).toContain('<h2 id="missing">IDs without every report type</h2>\n<p class="none">None.</p>');
+    expect(none).toContain('<h2 id="warnings">Payout warnings</h2>\n<p class="none">None.</p>');
   });
 
   it('exposes the counts as data-count cells', () => {

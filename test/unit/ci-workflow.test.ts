@@ -344,7 +344,7 @@ const SEND_INPUTS = {
 };
 
 describe('the workflow steps, run in bash with npx stubbed', () => {
-  it('the plan job: doctor for the month, then the dry run with the same recipients, then the digest and period as outputs', async () => {
+  it('the plan job: doctor for the month, then the dry run of the whole month (or --only; never a --limit slice or a canary, which cannot be approved), then the digest and period as outputs', async () => {
     const job = await runJob(plan, {
       ...PLAN_INPUTS,
       MONTH: 'jan',
@@ -367,10 +367,6 @@ describe('the workflow steps, run in bash with npx stubbed', () => {
         '2025',
         '--only',
         'ART-01, b@example.com',
-        '--limit',
-        '3',
-        '--redirect-to',
-        'me+test@example.com',
         '--dry-run',
         '--out',
         'previews',

@@ -72,6 +72,26 @@ describe('validateConfig', () => {
     ).toEqual(['users.sharedCustomIds.1: expected a custom ID (1–64 letters, digits, "-" or "_")']);
   });
 
+  it('reports.required names only types of reports.patterns: a typo must not turn the gate off', () => {
+    const withRequired = (required: string[], patterns?: unknown[]) => ({
+      ...localConfig,
+      reports: { ...localConfig.reports, required, ...(patterns ? { patterns } : {}) },
+    });
+    expect(validateConfig(withRequired(['youtube', 'distro']), identity, 'test').reports.required).toEqual([
+      'youtube',
+      'distro',
+    ]);
+    expect(problemsOf(withRequired(['yt', 'youtube', 'YouTube']))).toEqual([
+      'reports.required.0: "yt" is not a report type (known: youtube, distro)',
+      'reports.required.2: "YouTube" is not a report type (known: youtube, distro)',
+    ]);
+    const own = [{ type: 'statement', label: 'Statement', pattern: 's/{year}/{month}/{id}.pdf' }];
+    expect(problemsOf(withRequired(['statement'], own))).toEqual([]);
+    expect(problemsOf(withRequired(['youtube'], own))).toEqual([
+      'reports.required.0: "youtube" is not a report type (known: statement)',
+    ]);
+  });
+
   it('requires the source and store of the chosen backend', () => {
     expect(problemsOf({})).toEqual([
       'users.file: required when users.source is file',

@@ -5,6 +5,7 @@ import {
   SendEmailCommand,
   type SendEmailCommandInput,
 } from '@aws-sdk/client-sesv2';
+import { maskAddressesIn } from '../../core/common/email-address.js';
 import { ConfigError } from '../../core/common/errors.js';
 import {
   SendFatalError,
@@ -153,10 +154,12 @@ export function translateSendError(error: unknown): Error {
     error instanceof Error ? error : new Error(String(error))
   ) as AwsErrorShape & Error;
   const status = $metadata?.httpStatusCode;
-  const what = `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`;
+  // SES names the addresses it refused ("identities failed the check …: artist@x.com"); the text becomes the
+  // reason shown on stdout, in --json, the ledger and report.html, so every address in it is masked here.
+  const what = `${name}${status ? ` (HTTP ${status})` : ''}: ${maskAddressesIn(message)}`;
   const general = translateAwsError(error, 'sending through SES');
   if (general instanceof ConfigError) {
-    return new SendFatalError(general.message, { cause: error, hint: general.hint });
+    return new SendFatalError(maskAddressesIn(general.message), { cause: error, hint: general.hint });
   }
   if (status === undefined) {
     if (

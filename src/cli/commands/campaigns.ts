@@ -20,7 +20,7 @@ export function registerCampaigns(program: Command, runtime: CommandRuntime): vo
 Examples:
   $ dn-mailer campaigns
   $ dn-mailer campaigns --limit 5 --json
-  $ dn-mailer status --campaign-id financial-2025-01-canary     # then look at one`,
+  $ dn-mailer status --campaign-id financial-2025-01-canary-1     # then look at one`,
     )
     .action(
       runtime.handle(async (options: CampaignsOptions, command: Command) => {

@@ -23,22 +23,18 @@ export async function runDryRun(
   const outDir = path.resolve(run.io.cwd, options.out ?? path.join(baseDir, 'previews', campaignId));
   await files.checkPreviewFolder(outDir);
   const { redirectTo } = options;
-  // The whole month is planned, so the digest is the one a send with --approve checks (a send applies --limit to who
-  // is still to be sent, after planning); --limit only shortens the previews.
-  const { limit, ...wholeMonth } = request;
   const planned = await planCampaign(
     { ...run.deps, ...campaign, onProgress: run.progress.onProgress },
-    { ...wholeMonth, unsubscribeAs: redirectTo },
+    { ...request, unsubscribeAs: redirectTo },
   ).finally(() => run.progress.stop());
   // A canary rehearsal previews what the canary receives: its address, [TEST] in the subject, no Bcc.
-  const shown =
-    limit === undefined ? planned.plan : { ...planned.plan, messages: planned.plan.messages.slice(0, limit) };
-  const plan = redirectTo ? redirectPlan(shown, redirectTo) : shown;
+  const plan = redirectTo ? redirectPlan(planned.plan, redirectTo) : planned.plan;
   const generatedAt = run.deps.clock.now();
-  const reviewed = canonicalPlan(planned, {
-    ...campaign.email,
-    settings: campaign.settings,
-  });
+  // Only the whole month, as the creators would get it, can be approved: not a --limit slice, not a canary.
+  const approvable = request.limit === undefined && redirectTo === undefined;
+  const reviewed = approvable
+    ? canonicalPlan(planned, { ...campaign.email, settings: campaign.settings })
+    : undefined;
   const manifest = buildManifest({ ...planned, plan }, generatedAt, reviewed);
   await files.writePreviews(outDir, plan, manifest, {
     from: campaign.email.from,

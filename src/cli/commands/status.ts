@@ -38,7 +38,7 @@ export function registerStatus(program: Command, runtime: CommandRuntime): void 
     )
     .option('-m, --month <month>', 'January, jan, 1, 01 or previous')
     .option('-y, --year <year>', 'four-digit year')
-    .option('--campaign-id <id>', 'instead of --month/--year (e.g. financial-2025-01-canary)')
+    .option('--campaign-id <id>', 'instead of --month/--year (e.g. financial-2025-01-canary-1)')
     .addOption(
       new Option('--failed', 'list the failed, unknown and stuck rows (the default list)')
         .default(false)

@@ -35,11 +35,9 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
     `Unsubscribe: ${manifest.unsubscribe}`,
     renderFindingsVerdict(manifest, options.chalk),
     `Previews: ${outDir} (manifest.json and .html / .txt / .eml per message)`,
-    ...(manifest.approval
-      ? [
-          `Plan digest: ${manifest.approval.digest} (plan-digest.txt) — after review, send exactly this plan with --approve-file ${outDir}`,
-        ]
-      : []),
+    manifest.approval
+      ? `Plan digest: ${manifest.approval.digest} (plan-digest.txt) — after review, send exactly this plan with --approve-file ${outDir}`
+      : 'Plan digest: none — a dry run with --limit or --redirect-to shows part of the month; run it without them to approve a send',
   ];
   return `${lines.join('\n')}\n`;
 }

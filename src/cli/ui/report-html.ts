@@ -42,7 +42,7 @@ export function renderCampaignReportHtml(model: CampaignReport): string {
 ${renderPlan(model)}
 ${renderCounts(model)}
 ${renderTotals(model)}
-${renderChart(model.chart)}
+${renderChart(model.chart, model.source)}
 ${renderAttention(model)}
 ${renderMissing(model)}
 ${renderWarnings(model)}
@@ -138,11 +138,16 @@ ${rows}
 </table>`;
 }
 
-function renderChart(series: SendSeries): string {
+function renderChart(series: SendSeries, source: CampaignReport['source']): string {
   const heading = '<h2 id="sends">Sends over time</h2>';
   if (series.points.length === 0) return `${heading}\n<p class="none">No sends recorded.</p>`;
   const total = series.points.reduce((sum, p) => sum + p.count, 0);
-  const rate = series.ratePerSecond === null ? 'n/a' : `${series.ratePerSecond.toFixed(2)} per second`;
+  const rate =
+    series.ratePerSecond !== null
+      ? `${series.ratePerSecond.toFixed(2)} per second`
+      : source === 'ledger'
+        ? "n/a from the ledger (the send's report has the measured rate)"
+        : 'n/a';
   const summary = `${total} sent in ${series.points.length} ${series.bucket}(s) from ${series.points[0]?.at} · achieved rate ${rate}`;
   const max = Math.max(...series.points.map((p) => p.count));
   const width = 600;
@@ -178,13 +183,19 @@ ${rows}
 </details>`;
 }
 
+/** What the ledger cannot know (it holds no plan): saying "None." there would be a false all-clear. */
+const NOT_IN_LEDGER = "Not recorded in the ledger: see the dry run's report.html or the send's report.";
+
+/** `rows` null: the source does not know them. */
 function renderTableSection(
   id: string,
   heading: string,
-  caption: string,
+  caption: (count: number) => string,
   head: readonly string[],
-  rows: readonly (readonly string[])[],
+  rows: readonly (readonly string[])[] | null,
 ): string {
+  if (rows === null)
+    return `<h2 id="${id}">${heading}</h2>\n<p class="none">${escapeHtml(NOT_IN_LEDGER)}</p>`;
   if (rows.length === 0) return `<h2 id="${id}">${heading}</h2>\n<p class="none">None.</p>`;
   const th = head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
   const body = rows
@@ -192,7 +203,7 @@ function renderTableSection(
     .join('\n');
   return `<h2 id="${id}">${heading}</h2>
 <table id="${id}-table">
-<caption>${escapeHtml(caption)}</caption>
+<caption>${escapeHtml(caption(rows.length))}</caption>
 <thead><tr>${th}</tr></thead>
 <tbody>
 ${body}
@@ -204,7 +215,7 @@ function renderAttention(model: CampaignReport): string {
   return renderTableSection(
     'attention',
     'Needs attention',
-    `${model.attention.length} recipient(s) not sent, with reasons`,
+    (count) => `${count} recipient(s) not sent, with reasons`,
     ['Recipient', 'State', 'Custom IDs', 'Reason'],
     model.attention.map((a) => [a.email, a.state, a.customIds.join(', '), a.reason]),
   );
@@ -214,9 +225,9 @@ function renderMissing(model: CampaignReport): string {
   return renderTableSection(
     'missing',
     'IDs without every report type',
-    `${model.missingReports.length} custom ID(s) with report files missing`,
+    (count) => `${count} custom ID(s) with report files missing`,
     ['Recipient', 'Custom ID', 'Missing'],
-    model.missingReports.map((m) => [m.email, m.customId, m.labels.join(', ')]),
+    model.missingReports?.map((m) => [m.email, m.customId, m.labels.join(', ')]) ?? null,
   );
 }
 
@@ -224,8 +235,8 @@ function renderWarnings(model: CampaignReport): string {
   return renderTableSection(
     'warnings',
     'Payout warnings',
-    `${model.payoutWarnings.length} payout warning(s)`,
+    (count) => `${count} payout warning(s)`,
     ['Custom ID', 'Contract', 'Warning'],
-    model.payoutWarnings.map((w) => [w.customId, w.contractCode, w.message]),
+    model.payoutWarnings?.map((w) => [w.customId, w.contractCode, w.message]) ?? null,
   );
 }

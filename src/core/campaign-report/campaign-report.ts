@@ -19,8 +19,10 @@ export interface CampaignReport {
   /** Counts in display order; `state` is a stable key (`data-count` in the page). */
   counts: { state: string; label: string; count: number }[];
   attention: { email: string; customIds: string[]; state: string; reason: string }[];
-  missingReports: { email: string; customId: string; labels: string[] }[];
-  payoutWarnings: PayoutWarning[];
+  /** Null when the source does not know them (the ledger): "none" would be a false all-clear. */
+  missingReports: { email: string; customId: string; labels: string[] }[] | null;
+  /** Null when the source does not know them (the ledger). */
+  payoutWarnings: PayoutWarning[] | null;
   /** The payout figures added up per currency (none from the ledger, which holds no figures). */
   totals: ReportTotals[];
   chart: SendSeries;
@@ -56,7 +58,10 @@ export interface SendSeries {
   bucket: 'second' | 'minute';
   /** ISO start of each bucket and how many `sent` rows fall in it; consecutive, empty buckets included. */
   points: { at: string; count: number }[];
-  /** Sent rows per second over the span from the first to the last send; null with fewer than two sends. */
+  /**
+   * Sent rows per second over the span from the first to the last send; null with fewer than two sends, and always
+   * from the ledger (completion times only, not the send's measured rate).
+   */
   ratePerSecond: number | null;
 }
 
@@ -164,7 +169,10 @@ export function buildReportFromManifest(manifest: Manifest, options: ReportOptio
   };
 }
 
-/** `status --html`: the report from the ledger alone (no plan, so no missing reports or payout warnings). */
+/**
+ * `status --html`: the report from the ledger alone. The ledger holds no plan, so missing reports and payout warnings
+ * are unknown (null, not "none"), and no rate: completion times alone misstate the send's measured rate.
+ */
 export function buildReportFromLedger(status: CampaignStatus, options: ReportOptions): CampaignReport {
   const mask = masker(options.reveal);
   const needsAttention = new Set(['failed', 'unknown', 'sending', 'skipped']);
@@ -185,10 +193,10 @@ export function buildReportFromLedger(status: CampaignStatus, options: ReportOpt
         state: row.status,
         reason: row.reason ?? '',
       })),
-    missingReports: [],
-    payoutWarnings: [],
+    missingReports: null,
+    payoutWarnings: null,
     totals: [],
-    chart: buildSendSeries(status.rows),
+    chart: { ...buildSendSeries(status.rows), ratePerSecond: null },
     plan: null,
   };
 }

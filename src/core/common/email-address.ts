@@ -28,3 +28,19 @@ export function maskEmail(address: string): string {
   if (at < 0) return address.length <= 1 ? '***' : `${address.slice(0, 1)}***`;
   return `${address.slice(0, 1)}***${address.slice(at)}`;
 }
+
+/**
+ * Something shaped like an address inside free text (a provider's error message): a local part that starts with a
+ * letter, digit or `_%+-` (so `<`, quotes and `mailto:` stay outside), then a domain whose last label starts with a
+ * letter. Broader than `isValidEmail` on purpose: masking a look-alike costs less than leaking an address.
+ */
+const ADDRESS_IN_TEXT =
+  /[\p{L}\p{N}_%+-][\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+\p{L}[\p{L}\p{N}-]*/gu;
+
+/**
+ * Masks every address in a text, as `maskEmail` does: provider messages (e.g. SES's "identities failed the check:
+ * artist@x.com") become failure reasons that reach stdout, --json, the ledger and report.html.
+ */
+export function maskAddressesIn(text: string): string {
+  return text.replace(ADDRESS_IN_TEXT, (address) => maskEmail(address));
+}

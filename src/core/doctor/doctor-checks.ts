@@ -1,7 +1,7 @@
 import type { Clock, LinkSigner, ReportStore, TemplateStore, UserSource } from '../../ports.js';
 import { monthName, type Period } from '../common/months.js';
 import { type CampaignPlan, type CampaignSettings, prepareTemplates } from '../plan/plan-campaign.js';
-import { describeUnsubscribe } from '../unsubscribe/unsubscribe-links.js';
+import { describeUnsubscribe, isUnsubscribeUnset } from '../unsubscribe/unsubscribe-links.js';
 import type { CheckOutcome, DoctorCheck, DoctorFailure } from './run-doctor.js';
 
 /** A doctor check of a backend: what it is called, what its failure means, and how it runs. */
@@ -117,7 +117,7 @@ async function checkSigningKey(deps: DoctorDeps): Promise<CheckOutcome> {
 async function checkUnsubscribe(deps: DoctorDeps): Promise<CheckOutcome> {
   const settings = await deps.campaign().settings.unsubscribe();
   const detail = describeUnsubscribe(settings);
-  if (settings.mode === 'static' && settings.noneReason === null) {
+  if (isUnsubscribeUnset(settings)) {
     return {
       ok: false,
       detail,

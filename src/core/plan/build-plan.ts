@@ -62,6 +62,11 @@ export interface UnsentRecipient {
   detail: string;
 }
 
+/** Not mailed because something is wrong (malformed payouts, a shared custom ID), not for lack of anything to send. */
+export function isHeldBack(unsent: UnsentRecipient): boolean {
+  return unsent.reason !== 'nothing-to-send';
+}
+
 export interface MissingReport {
   email: string;
   customId: string;

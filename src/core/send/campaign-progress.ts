@@ -4,7 +4,13 @@ import { InputError } from '../common/errors.js';
 import { monthName } from '../common/months.js';
 import { defaultCampaignId } from '../plan/plan-campaign.js';
 import { type CampaignStatus, loadCampaignStatus } from './campaign-status.js';
-import { isFinished, isUnfinishedStatus, listCampaigns, periodOfCampaign } from './campaigns.js';
+import {
+  isCanaryCampaign,
+  isFinished,
+  isUnfinishedStatus,
+  listCampaigns,
+  periodOfCampaign,
+} from './campaigns.js';
 
 /** Which rows `status` lists: the ones needing a decision (default), failed/unknown/stuck, every unfinished, all. */
 export type RowView = 'attention' | 'failed' | 'unfinished' | 'all';
@@ -109,8 +115,9 @@ export function finishingSteps(campaignId: string, counts: Record<LedgerStatus, 
  * suggested command can never mail the real recipients.
  */
 export function resumeCommand(campaignId: string): string {
-  const canary = /-canary(-\d+)?$/.exec(campaignId);
-  const base = canary && canary[1] === undefined ? campaignId.slice(0, canary.index) : campaignId;
+  const canary = isCanaryCampaign(campaignId);
+  // A canary is continued under its own ID (`--campaign-id …-canary-<n>`), always with --redirect-to.
+  const base = campaignId;
   const period = periodOfCampaign(base);
   const parts = [
     'dn-mailer send-report',

@@ -61,6 +61,16 @@ export function isUnfinishedStatus(status: LedgerStatus): boolean {
   return UNFINISHED.includes(status);
 }
 
+const CANARY = /-canary(-\d+)?$/i;
+
+/**
+ * Whether a campaign ID names a canary (`…-canary`, `…-canary-<n>`, any case): such a campaign only ever goes to
+ * `--redirect-to`, never to the creators. The one test of it (send, status, campaigns).
+ */
+export function isCanaryCampaign(campaignId: string): boolean {
+  return CANARY.test(campaignId);
+}
+
 const CAMPAIGN_PERIOD = /^financial-(\d{4})-(0[1-9]|1[0-2])(?:-|$)/;
 
 /** The period of a default-style campaign ID (`financial-2025-01`, `financial-2025-01-canary`), if it has one. */

@@ -50,6 +50,11 @@ export interface ExecuteOptions {
   ttlDays: number;
   /** Aborted by the operator (SIGINT / SIGTERM): no new claims; sends in flight finish and are recorded. */
   stop?: StopSignal | undefined;
+  /**
+   * A canary plans ledger rows only for what it sends now: it is a sample, and a month of `planned` canary rows
+   * would read as an unfinished campaign whose "continue" would mail every creator's figures to one inbox.
+   */
+  sample?: boolean | undefined;
 }
 
 /** The reason a run the operator stopped gives. */
@@ -94,7 +99,10 @@ export async function executeSend(
   const limiter = createRateLimiter(prep.rate, { now: () => deps.clock.now().getTime(), sleep });
   const counts = { sent: 0, failed: 0, unknown: 0, skipped: 0, planned: 0 };
   let total = prep.toSend.length + prep.gated.length;
-  const messages = plan.messages.map((m) => ({
+  const planned = options.sample
+    ? [...prep.toSend.map((c) => c.message), ...prep.gated.map((g) => g.message)]
+    : plan.messages;
+  const messages = planned.map((m) => ({
     email: m.to,
     customIds: m.customIds.map((id) => id.resolved),
   }));

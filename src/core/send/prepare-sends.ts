@@ -28,6 +28,8 @@ export interface SendPreparation {
   quota: SendQuota;
   /** Messages per second this run will send at (Infinity: unlimited). */
   rate: number;
+  /** Left for a later run by `--limit` (still `planned`): the campaign is not finished after this run. */
+  deferred: number;
 }
 
 export interface PrepareOptions {
@@ -61,6 +63,7 @@ export async function prepareSend(
     inFlight: [],
     quota: { max24HourSend: 0, maxSendRate: 0, sentLast24Hours: 0, sendingEnabled: false },
     rate: 0,
+    deferred: 0,
   };
   const candidates: SendCandidate[] = [];
   for (const message of plan.messages) {
@@ -79,7 +82,10 @@ export async function prepareSend(
     if (reason) prep.gated.push({ message: candidate.message, reason, from: candidate.from[0] ?? 'planned' });
     else prep.toSend.push(candidate);
   }
-  if (options.limit !== undefined) prep.toSend = prep.toSend.slice(0, options.limit);
+  if (options.limit !== undefined) {
+    prep.deferred = Math.max(0, prep.toSend.length - options.limit);
+    prep.toSend = prep.toSend.slice(0, options.limit);
+  }
   prep.quota = await deps.account.getQuota();
   checkQuota(prep.quota, prep.toSend.length, options.limit !== undefined);
   prep.rate = Math.min(

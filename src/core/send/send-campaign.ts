@@ -11,7 +11,9 @@ import { maskEmail } from '../common/email-address.js';
 import { BackendError, CancelledError, ConfigError, UsageError } from '../common/errors.js';
 import {
   type CampaignDeps,
+  type CampaignPlan,
   type CampaignRequest,
+  type CampaignSettings,
   defaultCampaignId,
   planCampaign,
 } from '../plan/plan-campaign.js';
@@ -22,9 +24,12 @@ import {
   type PlanFindings,
   unacceptedFindings,
 } from '../plan/plan-findings.js';
+import { isUnsubscribeUnset, type UnsubscribeSettings } from '../unsubscribe/unsubscribe-links.js';
+import { isCanaryCampaign } from './campaigns.js';
 import { type ExecuteOptions, executeSend } from './execute-sends.js';
 import type { Envelope } from './outgoing.js';
 import { prepareSend } from './prepare-sends.js';
+import { recordHeldBack } from './record-held-back.js';
 import { createRunId } from './run-id.js';
 import { buildSendSummary, type SendSummary } from './send-summary.js';
 
@@ -101,35 +106,16 @@ export async function sendCampaign(
   const started = deps.clock.now().getTime();
   // --limit applies to who is still to be sent (below), not to the plan: a rerun continues with the next ones.
   const { limit, ...planRequest } = request;
-  const unsubscribe = await deps.settings.unsubscribe();
-  if (unsubscribe.mode === 'static' && unsubscribe.noneReason === null) {
-    throw new ConfigError(
-      'unsubscribe.mode is not set: a real send needs a way to unsubscribe — nothing was sent',
-      {
-        hint: 'set unsubscribe.mode to own (one-click links, dn-mailer serve) or ses (SES contact list); or none with unsubscribe.noneReason saying why',
-      },
-    );
-  }
-  const campaign = await planCampaign(deps, { ...planRequest, unsubscribeAs: request.envelope.redirectTo });
-  const mask = (email: string) => (request.revealEmails ? email : maskEmail(email));
-  const { envelope } = request;
-  if (request.approve) {
-    const identity = { ...envelope, settings: deps.settings };
-    checkApproval(request.approve, canonicalPlan(campaign, identity), mask);
-  } else {
-    const unaccepted = unacceptedFindings(campaign.findings.findings, request.accept);
-    if (unaccepted.length > 0) throw findingsRefusal(unaccepted, mask, 'dn-mailer send-report …');
-  }
+  const { redirectTo } = request.envelope;
   const baseId = request.campaignId ?? defaultCampaignId(request.period);
+  checkCanaryId(baseId, redirectTo);
+  requireUnsubscribe(await deps.settings.unsubscribe());
+  const campaign = await planCampaign(deps, { ...planRequest, unsubscribeAs: redirectTo });
+  gateSend(campaign, request, deps.settings);
   // `--campaign-id …-canary-<n>` continues that canary; otherwise each --redirect-to run starts the next one.
-  const continuesCanary = /-canary-\d+$/.test(baseId);
-  if (continuesCanary && !request.envelope.redirectTo) {
-    throw new UsageError(`--campaign-id ${baseId} is a canary campaign: it only ever goes to --redirect-to`, {
-      hint: `dn-mailer send-report … --campaign-id ${baseId} --redirect-to <your address>`,
-    });
-  }
   const campaignId =
-    request.envelope.redirectTo && !continuesCanary ? await nextCanaryId(deps.ledger, baseId) : baseId;
+    redirectTo && !isCanaryCampaign(baseId) ? await nextCanaryId(deps.ledger, baseId) : baseId;
+  const sample = redirectTo !== undefined;
   const prep = await prepareSend(deps, campaign.plan, {
     campaignId,
     retryFailed: request.retryFailed,
@@ -166,7 +152,9 @@ export async function sendCampaign(
     leaseMs: request.sendTimeoutMs * 2 + 5_000,
     ttlDays: request.ttlDays,
     stop: request.stop,
+    sample,
   };
+  if (!sample) await recordHeldBack(deps.ledger, campaignId, campaign.plan.unsent, runId, deps.clock.now());
   const result = await executeSend(deps, campaign.plan, prep, options);
   const summary = buildSendSummary({
     campaign,
@@ -177,6 +165,44 @@ export async function sendCampaign(
     durationMs: deps.clock.now().getTime() - started,
   });
   return { summary, preview };
+}
+
+/** A canary-looking campaign ID (`…-canary`, `…-canary-<n>`) only ever goes to --redirect-to, never to creators. */
+function checkCanaryId(campaignId: string, redirectTo: string | undefined): void {
+  if (isCanaryCampaign(campaignId) && !redirectTo) {
+    throw new UsageError(
+      `--campaign-id ${campaignId} is a canary campaign: it only ever goes to --redirect-to`,
+      {
+        hint: `dn-mailer send-report … --campaign-id ${campaignId} --redirect-to <your address>`,
+      },
+    );
+  }
+}
+
+/** A real send needs a way to unsubscribe: own, ses, or none chosen on purpose (with a reason). */
+function requireUnsubscribe(settings: UnsubscribeSettings): void {
+  if (isUnsubscribeUnset(settings)) {
+    throw new ConfigError(
+      'unsubscribe.mode is not set: a real send needs a way to unsubscribe — nothing was sent',
+      {
+        hint: 'set unsubscribe.mode to own (one-click links, dn-mailer serve) or ses (SES contact list); or none with unsubscribe.noneReason saying why',
+      },
+    );
+  }
+}
+
+/**
+ * The plan may go out only as reviewed: with --approve, exactly the approved plan (its findings were reviewed
+ * with it); otherwise every finding accepted by name. Refuses before anything is written or sent.
+ */
+function gateSend(campaign: CampaignPlan, request: SendRequest, settings: CampaignSettings): void {
+  const mask = (email: string) => (request.revealEmails ? email : maskEmail(email));
+  if (request.approve) {
+    checkApproval(request.approve, canonicalPlan(campaign, { ...request.envelope, settings }), mask);
+    return;
+  }
+  const unaccepted = unacceptedFindings(campaign.findings.findings, request.accept);
+  if (unaccepted.length > 0) throw findingsRefusal(unaccepted, mask, 'dn-mailer send-report …');
 }
 
 /**

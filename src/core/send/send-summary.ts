@@ -1,7 +1,9 @@
 import type { LedgerRow } from '../../ports.js';
 import { monthName } from '../common/months.js';
+import { isHeldBack } from '../plan/build-plan.js';
 import { sumRunTotals } from '../plan/campaign-totals.js';
 import type { CampaignPlan } from '../plan/plan-campaign.js';
+import { isCanaryCampaign } from './campaigns.js';
 import type { ExecuteResult, SendOutcome } from './execute-sends.js';
 import type { SendPreparation } from './prepare-sends.js';
 
@@ -39,20 +41,26 @@ export function buildSendSummary(input: {
   const unknown = by('unknown');
   const skipped = by('skipped');
   // Held back by the plan (payout data malformed, or a custom ID another address claims): not finished.
-  const heldBack = plan.unsent.filter((u) => u.reason !== 'nothing-to-send');
+  const heldBack = plan.unsent.filter(isHeldBack);
   // Outcomes of rows another run left behind are not this run's to start: only `toSend` counts as started.
   const toSend = new Set(prep.toSend.map((c) => c.message.to));
   const started = result.outcomes.filter((o) => o.status !== 'skipped' && toSend.has(o.email)).length;
   // A row an earlier run left failed or unknown, not retried now, still leaves the campaign incomplete.
+  // A canary is a sample: what --limit left out of it is not owed to anyone. A real campaign is not finished.
+  const deferred = isCanaryCampaign(prep.campaignId) ? 0 : prep.deferred;
   const partial =
     failed.length > 0 ||
     unknown.length > 0 ||
     heldBack.length > 0 ||
     prep.heldForRetry.length > 0 ||
+    deferred > 0 ||
     result.stopped !== undefined;
   return {
     success: !partial,
-    message: describeRun(result.stopped, partial, sent.length + skipped.length, prep.alreadySent.length),
+    message:
+      deferred > 0 && !result.stopped && failed.length + unknown.length + heldBack.length === 0
+        ? `${deferred} recipient(s) left for the next run (--limit): run the same command again to continue`
+        : describeRun(result.stopped, partial, sent.length + skipped.length, prep.alreadySent.length),
     data: {
       campaignId: prep.campaignId,
       batchId: input.runId,
@@ -70,6 +78,7 @@ export function buildSendSummary(input: {
       heldForRetry: prep.heldForRetry.length,
       claimedElsewhere: result.claimedElsewhere.length,
       notStarted: prep.toSend.length - started - result.claimedElsewhere.length,
+      deferred,
       duration: input.durationMs,
       durationMs: input.durationMs,
       achievedRate: achievedRate(result, sent.length + failed.length + unknown.length),

@@ -16,6 +16,11 @@ export type UnsubscribeSettings =
    */
   | { mode: 'static'; url: string | null; noneReason: string | null };
 
+/** The mode was never set (a real send refuses); `none` with a reason is a deliberate choice. */
+export function isUnsubscribeUnset(settings: UnsubscribeSettings): boolean {
+  return settings.mode === 'static' && settings.noneReason === null;
+}
+
 /** How recipients unsubscribe, in one line, for the dry run, the confirmation, `doctor` and the report. */
 export function describeUnsubscribe(settings: UnsubscribeSettings): string {
   if (settings.mode === 'own') return `own: one-click links to ${settings.baseUrl} and a footer link`;
