@@ -6,6 +6,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { createS3ReportStore } from '../src/adapters/aws/s3-report-store.js';
 import { monthVariants, type Period } from '../src/core/common/months.js';
+import { classifyReports, countReportStatuses } from '../src/core/reports/classify-reports.js';
 import {
   DEFAULT_REPORT_PATTERNS,
   type IdResolution,
@@ -150,13 +151,7 @@ function toResolution(
     if (report.chosen) report.others.push(match);
     else report.chosen = match;
   }
-  const reports = [...byType.values()];
-  const status = !reports.some((r) => r.chosen)
-    ? 'missing'
-    : reports.some((r) => r.others.length > 0)
-      ? 'ambiguous'
-      : 'found';
-  return { id, status, reports };
+  return { id, reports: [...byType.values()] };
 }
 
 /** Chosen key per ID and type, and status per ID, that differ between the two resolutions. */
@@ -165,7 +160,7 @@ function countMismatches(ours: Map<string, IdResolution>, baseline: Map<string, 
   let status = 0;
   for (const [id, theirs] of baseline) {
     const mine = ours.get(id);
-    if (mine?.status !== theirs.status) status += 1;
+    if (classifyReports(id, mine).status !== classifyReports(id, theirs).status) status += 1;
     for (const report of theirs.reports) {
       const match = mine?.reports.find((r) => r.type === report.type);
       if (match?.chosen?.key !== report.chosen?.key) chosen += 1;
@@ -176,8 +171,9 @@ function countMismatches(ours: Map<string, IdResolution>, baseline: Map<string, 
 }
 
 function printResults(ids: number, ours: Measured, baseline: Measured): void {
-  const statuses = { found: 0, missing: 0, ambiguous: 0 };
-  for (const resolution of ours.resolutions.values()) statuses[resolution.status] += 1;
+  const statuses = countReportStatuses(
+    [...ours.resolutions.values()].map((resolution) => classifyReports(resolution.id, resolution).status),
+  );
   const mismatches = countMismatches(ours.resolutions, baseline.resolutions);
   const row = (name: string, requests: string, perId: string, time: string) =>
     console.log(`${name.padEnd(24)}${requests.padStart(12)}${perId.padStart(14)}${time.padStart(14)}`);
@@ -196,7 +192,7 @@ function printResults(ids: number, ours: Measured, baseline: Measured): void {
   );
   row('ratio baseline/ours', `${requestRatio.toFixed(0)}×`, '', `${timeRatio.toFixed(1)}×`);
   console.log(
-    `statuses (ours): found ${statuses.found}, missing ${statuses.missing}, ambiguous ${statuses.ambiguous}`,
+    `statuses (ours): complete ${statuses.complete}, partial ${statuses.partial}, none ${statuses.none}, ambiguous ${statuses.ambiguous}`,
   );
   console.log(
     `mismatches vs baseline: chosen key per ID and type ${mismatches.chosen}, status ${mismatches.status}`,

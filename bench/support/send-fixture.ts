@@ -3,8 +3,10 @@
  * under a per-run prefix, HTML and text shaped like the built-in templates (a contract table, totals, two
  * CloudFront-signed links, the unsubscribe footer), a few KB each, and RFC 8058 List-Unsubscribe headers.
  */
+
 import type { Period } from '../../src/core/common/months.js';
 import type { Plan, PlannedMessage } from '../../src/core/plan/build-plan.js';
+import { countReportStatuses } from '../../src/core/reports/classify-reports.js';
 import { createRandom, pick } from './random.js';
 
 const PERIOD: Period = { month: 1, year: 2025 };
@@ -31,6 +33,7 @@ export function buildSendPlan(count: number, prefix: string, campaignId: string,
     messages,
     unsent: [],
     missingReports: [],
+    reportStatus: countReportStatuses([]),
     payoutWarnings: [],
   };
 }

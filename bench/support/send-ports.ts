@@ -8,6 +8,7 @@ import { QueryCommand as LowQueryCommand, type QueryCommandOutput } from '@aws-s
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import Database from 'better-sqlite3';
+import { createSesSendClient } from '../../src/adapters/aws/clients.js';
 import { createDynamoLedger } from '../../src/adapters/aws/dynamo-ledger.js';
 import { createDynamoSuppressionGate } from '../../src/adapters/aws/dynamo-suppression.js';
 import {
@@ -17,7 +18,7 @@ import {
 } from '../../src/adapters/aws/dynamo-tables.js';
 import { createDynamoTracking } from '../../src/adapters/aws/dynamo-tracking.js';
 import { createSesAccount } from '../../src/adapters/aws/ses-account.js';
-import { createSesMailer, createSesSendClient } from '../../src/adapters/aws/ses-mailer.js';
+import { createSesMailer } from '../../src/adapters/aws/ses-mailer.js';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import type { GateList, Mailer, SendingAccount, SendLedger, TrackingStore } from '../../src/ports.js';
 import { countCommands, type Dynalite } from '../../test/support/dynalite.js';

@@ -1,5 +1,5 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { BackendOptions, CampaignPorts, SubscriptionPorts } from '../backend.js';
+import { sesListManagement } from '../config/envelope.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { requireCampaignConfig } from '../config/validate.js';
@@ -8,6 +8,7 @@ import type { RetryDeps } from '../core/common/retry.js';
 import type { UnsubscribeSettings } from '../core/unsubscribe/unsubscribe-links.js';
 import { parseTokenKey } from '../core/unsubscribe/unsubscribe-token.js';
 import type { UserSource } from '../ports.js';
+import { createSecretsManagerClient } from './aws/clients.js';
 import { createCloudFrontLinkSigner } from './aws/cloudfront-signer.js';
 import { createSecretsManagerStore } from './aws/secrets-manager.js';
 import { createKorrectClient, type KorrectClient } from './korrect/client.js';
@@ -33,7 +34,7 @@ export function createSharedPorts(loaded: LoadedConfig, options: BackendOptions)
   const { config } = loaded;
   const resolveSecret = createSecretResolver({
     env: loaded.env,
-    secretsManager: () => createSecretsManagerStore(new SecretsManagerClient({})),
+    secretsManager: () => createSecretsManagerStore(createSecretsManagerClient()),
   });
   const retryDeps = (what: string): RetryDeps => ({
     sleep: options.sleep,
@@ -167,9 +168,8 @@ async function loadUnsubscribeSettings(
   tokenKey: () => Promise<Buffer>,
 ): Promise<UnsubscribeSettings> {
   const { unsubscribe, email } = config;
-  if (unsubscribe.mode === 'ses' && unsubscribe.contactList) {
-    return { mode: 'ses', topic: unsubscribe.topic, contactList: unsubscribe.contactList };
-  }
+  const managed = sesListManagement(unsubscribe);
+  if (managed) return { mode: 'ses', topic: managed.topic, contactList: managed.contactList };
   if (unsubscribe.mode === 'own' && unsubscribe.baseUrl && unsubscribe.tokenKey) {
     return {
       mode: 'own',

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { BACKENDS, type BackendMap } from '../adapters/backends.js';
 import type { Backend, BackendDoctorChecks } from '../backend.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -11,8 +12,14 @@ import type { CliIO } from './io.js';
 /** Everything a command needs: the backend's ports plus the config and the rules read from it. */
 export interface Deps extends Backend {
   config: Config;
-  /** The config file that was read, if any (previews and reports go beside it). */
+  /** The config file that was read, if any. */
   configPath: string | undefined;
+  /** The config file's folder, or the working folder without one: previews and reports go here. */
+  workspaceDir: string;
+  /** The dry run's default preview folder, where `--approve <digest>` looks for the reviewed plan. */
+  previewFolder(campaignId: string): string;
+  /** The default report.html of a send run. */
+  reportFile(campaignId: string, batchId: string): string;
   rules: RecipientRules;
   patterns: readonly ReportPattern[];
 }
@@ -55,6 +62,10 @@ export const createDeps: DepsFactory = (loaded, io, options = {}) => {
     ...backend,
     config,
     configPath: loaded.path,
+    workspaceDir: loaded.dir,
+    previewFolder: (campaignId) => path.join(loaded.dir, 'previews', campaignId),
+    reportFile: (campaignId, batchId) =>
+      path.join(loaded.dir, '.dn-mailer', 'reports', `${campaignId}-${batchId}.html`),
     rules: {
       excludeEmails: config.users.excludeEmails,
       customIdAliases: config.users.customIdAliases,

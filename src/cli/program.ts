@@ -64,7 +64,7 @@ Examples:
   $ dn-mailer --config examples/demo/.distronationrc.json resolve-paths -m jan -y 2025
 
 Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data · 5 backend unavailable ·
-            6 partial (failed sends, an unfinished campaign in status, or --strict found missing reports) ·
+            6 partial (failed sends, an unfinished campaign in status, or resolve-paths --strict found an ID that is not complete) ·
             130 cancelled`,
     );
 

@@ -31,6 +31,8 @@ export interface LoadedConfig {
   config: Config;
   /** The file that was read, if any. */
   path: string | undefined;
+  /** The workspace folder: the config file's folder, or the working folder when no file was read. */
+  dir: string;
   /** The environment the run was started with (secret references `{ env }` read it). */
   env: Env;
 }
@@ -49,7 +51,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     : 'the configuration (no .distronationrc found)';
   try {
     const config = validateConfig(raw, (p) => path.resolve(baseDir, p), source);
-    return { config, path: file, env: options.env };
+    return { config, path: file, dir: baseDir, env: options.env };
   } catch (error) {
     if (error instanceof ConfigError && !file) {
       throw new ConfigError(error.message, {

@@ -8,15 +8,18 @@ import { createMemoryWorld, type MemoryWorld, runInProcess } from '../support/me
 // In-process: `main(io, makeDeps)` on the demo workspace (users, reports from examples/demo), nothing spawned.
 const NOW = new Date('2025-02-10T12:00:00Z');
 const JANUARY = ['--month', 'January', '--year', '2025'];
-const SUMMARY_LINE = 'January 2025: 11 IDs · 8 found · 1 missing · 1 ambiguous · 1 invalid · 11 report keys';
+const SUMMARY_LINE =
+  'January 2025: 11 IDs · 2 complete · 6 partial (without every report type) · 1 none (no report file) · 1 ambiguous · 0 shared (held back) · 1 invalid · 11 report keys';
 
 interface AuditJson {
   period: { year: number; month: number; monthName: string };
   summary: {
     ids: number;
-    found: number;
-    missing: number;
+    complete: number;
+    partial: number;
+    none: number;
     ambiguous: number;
+    shared: number;
     invalid: number;
     reports: number;
   };
@@ -51,10 +54,10 @@ describe('resolve-paths --format table (default)', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^CUSTOM ID\s+RESOLVED\s+RECIPIENT\s+STATUS\s+REPORTS$/);
     expect(result.stdout).toMatch(
-      /^DYLVN\s+DYLVN\s+d\*\*\*@example\.com\s+found\s+YouTube Report: financial-reports\/2025\/January\/DYLVN-youtube\.pdf$/m,
+      /^DYLVN\s+DYLVN\s+d\*\*\*@example\.com\s+complete\s+YouTube Report: financial-reports\/2025\/January\/DYLVN-youtube\.pdf$/m,
     );
-    expect(result.stdout).toMatch(/^MOLS\s+MOL\s+m\*\*\*@example\.com\s+found\s/m);
-    expect(result.stdout).toMatch(/^NOREP\s+NOREP\s+n\*\*\*@example\.com\s+missing\s+YouTube Report: —$/m);
+    expect(result.stdout).toMatch(/^MOLS\s+MOL\s+m\*\*\*@example\.com\s+complete\s/m);
+    expect(result.stdout).toMatch(/^NOREP\s+NOREP\s+n\*\*\*@example\.com\s+none\s+YouTube Report: —$/m);
     expect(result.stdout).toMatch(/^AMBI\s+AMBI\s+a\*\*\*@example\.com\s+ambiguous\s/m);
     expect(result.stdout).toMatch(/^\s+also: financial-reports\/2025\/01\/AMBI-youtube\.pdf$/m);
     expect(result.stdout).toMatch(/^\.\.\/\.\.\/etc\/passwd\s+—\s+b\*\*\*@example\.com\s+invalid\s/m);
@@ -74,7 +77,7 @@ describe('resolve-paths --format table (default)', () => {
   it('--verbose shows full addresses', async () => {
     const result = await resolvePaths([...JANUARY, '--verbose', '--only', 'DYLVN']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^DYLVN\s+DYLVN\s+dylan@example\.com\s+found/m);
+    expect(result.stdout).toMatch(/^DYLVN\s+DYLVN\s+dylan@example\.com\s+complete/m);
   });
 });
 
@@ -86,17 +89,18 @@ describe('resolve-paths --format json / --json', () => {
     expect(json.period).toEqual({ year: 2025, month: 1, monthName: 'January' });
     expect(json.summary).toEqual({
       ids: 11,
-      found: 8,
-      missing: 1,
+      complete: 2,
+      partial: 6,
+      none: 1,
       ambiguous: 1,
-      invalid: 1,
       shared: 0,
+      invalid: 1,
       reports: 11,
     });
     const byId = new Map(json.rows.map((row) => [row.customId, row]));
     expect(byId.get('MOLS')).toMatchObject({
       resolvedId: 'MOL',
-      status: 'found',
+      status: 'complete',
       recipient: 'm***@example.com',
     });
     expect(byId.get('JODYHIGHROLLER')?.reports[0]?.key).toBe('Exports/2025/january/RIFFRAFF/RIFFRAFF.zip');
@@ -107,7 +111,9 @@ describe('resolve-paths --format json / --json', () => {
     expect(byId.get('AMBI')?.reports[0]?.alsoMatched.map((m) => m.key)).toEqual([
       'financial-reports/2025/01/AMBI-youtube.pdf',
     ]);
-    expect(byId.get('NOREP')?.status).toBe('missing');
+    expect(byId.get('NOREP')?.status).toBe('none');
+    // One report type of two: partial, never "found".
+    expect(byId.get('ART_02')).toMatchObject({ status: 'partial', note: 'no YouTube Report' });
     expect(byId.get('../../etc/passwd')).toMatchObject({ status: 'invalid', resolvedId: null });
     expect(json.users).toMatchObject({ rows: 15, recipients: 9 });
     expect(json.users.skipped.map((s) => s.reason).sort()).toEqual(
@@ -135,7 +141,7 @@ describe('resolve-paths --format json / --json', () => {
     expect(result.code, result.stderr).toBe(0);
     const json = result.json<AuditJson>();
     expect(json.rows.map((r) => r.customId)).toEqual(['MOLS', 'JODYHIGHROLLER', 'ZOE']);
-    expect(json.summary).toMatchObject({ ids: 3, found: 3, missing: 0 });
+    expect(json.summary).toMatchObject({ ids: 3, complete: 1, partial: 2, none: 0 });
   });
 });
 
@@ -145,13 +151,15 @@ describe('resolve-paths --format csv', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.split('\r\n')).toEqual([
       'customId,resolvedId,recipient,status,type,label,key,alsoMatched,note',
-      'DYLVN,DYLVN,d***@example.com,found,youtube,YouTube Report,financial-reports/2025/January/DYLVN-youtube.pdf,,',
-      'DYLVN,DYLVN,d***@example.com,found,distro,Distribution Report,financial-reports/2025/January/DYLVN-distro.pdf,,',
-      'NOREP,NOREP,n***@example.com,missing,youtube,YouTube Report,,,no report found',
-      'NOREP,NOREP,n***@example.com,missing,distro,Distribution Report,,,no report found',
+      'DYLVN,DYLVN,d***@example.com,complete,youtube,YouTube Report,financial-reports/2025/January/DYLVN-youtube.pdf,,',
+      'DYLVN,DYLVN,d***@example.com,complete,distro,Distribution Report,financial-reports/2025/January/DYLVN-distro.pdf,,',
+      'NOREP,NOREP,n***@example.com,none,youtube,YouTube Report,,,no report file',
+      'NOREP,NOREP,n***@example.com,none,distro,Distribution Report,,,no report file',
       '',
     ]);
-    expect(result.stderr).toContain('January 2025: 2 IDs · 1 found · 1 missing');
+    expect(result.stderr).toContain(
+      'January 2025: 2 IDs · 1 complete · 0 partial (without every report type) · 1 none',
+    );
   });
 
   it('quotes a cell holding commas or quotes', async () => {
@@ -164,20 +172,32 @@ describe('resolve-paths --format csv', () => {
 });
 
 describe('resolve-paths --strict and errors', () => {
-  it('--strict exits 6 when a custom ID has no report, and says so on stderr', async () => {
+  it('--strict exits 6 when any custom ID is not complete, and says how many of each on stderr', async () => {
     const result = await resolvePaths([...JANUARY, '--strict', '--json']);
     expect(result.code).toBe(6);
-    expect(result.json<AuditJson>().summary.missing).toBe(1);
-    expect(result.stderr).toContain('--strict: 1 custom IDs have no report');
+    expect(result.json<AuditJson>().summary.complete).toBe(2);
+    expect(result.stderr).toContain(
+      '--strict: 9 of 11 custom IDs are not complete (6 partial (without every report type), 1 none (no report file), 1 ambiguous, 1 invalid)',
+    );
   });
 
-  it('--strict exits 0 when every audited ID has a report; without --strict missing is exit 0', async () => {
-    const onlyFound = await resolvePaths([...JANUARY, '--strict', '--only', 'DYLVN,MOLS']);
-    expect(onlyFound.code, onlyFound.stderr).toBe(0);
-    expect(onlyFound.stderr).not.toContain('--strict');
+  it.each([
+    ['partial', 'ZOE'],
+    ['none', 'NOREP'],
+    ['ambiguous', 'AMBI'],
+  ])('--strict exits 6 on one %s ID (%s), the same gaps a send refuses on or reports', async (_, id) => {
+    const result = await resolvePaths([...JANUARY, '--strict', '--only', id]);
+    expect(result.code, result.stderr).toBe(6);
+    expect(result.stderr).toContain('--strict: 1 of 1 custom IDs are not complete');
+  });
+
+  it('--strict exits 0 when every audited ID is complete; without --strict a gap is exit 0', async () => {
+    const complete = await resolvePaths([...JANUARY, '--strict', '--only', 'DYLVN,MOLS']);
+    expect(complete.code, complete.stderr).toBe(0);
+    expect(complete.stderr).not.toContain('--strict');
     const lenient = await resolvePaths([...JANUARY, '--only', 'NOREP']);
     expect(lenient.code, lenient.stderr).toBe(0);
-    expect(lenient.stdout).toContain('1 missing');
+    expect(lenient.stdout).toContain('1 none (no report file)');
   });
 
   it('a bad --format exits 2 naming the flag and the choices', async () => {

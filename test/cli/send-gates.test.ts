@@ -273,7 +273,7 @@ describe('missing reports', () => {
     const result = await sendReport(['--yes', ...ACCEPT_DEMO], { world, config });
     expect(result.code, result.stderr).toBe(ExitCode.input);
     expect(result.stderr).toContain(
-      'z***@example.com (ZOE): ZOE: no Distribution Report (required by reports.required)',
+      'z***@example.com (ZOE): ZOE (partial): no Distribution Report (required by reports.required)',
     );
     expect(result.stderr).toContain('--accept missing-reports');
     expectNothingSent(world);
@@ -658,5 +658,44 @@ describe('doctor plans the month and checks the unsubscribe mode', () => {
         'December 2025: 1 messages, 0 report links; findings a send refuses until accepted: missing-reports (1)',
       ok: true,
     });
+  });
+});
+
+describe('payout figures that would reach nobody stop the send', () => {
+  it('rows that came back under another spelling of the ID (dylvn for DYLVN) are a payout-warnings finding', async () => {
+    const { config, payouts } = await configWithOwnPayouts();
+    const data = JSON.parse(await readFile(payouts, 'utf8')) as { body: { customId: string }[] };
+    for (const row of data.body) if (row.customId === 'DYLVN') row.customId = 'dylvn';
+    await writeFile(payouts, JSON.stringify(data));
+    const world = createMemoryWorld();
+    const dry = await sendReport(['--dry-run', '--out', 'lost', '--json', '--verbose'], { world, config });
+    expect(dry.code, dry.stderr).toBe(0);
+    const warnings = manifestOf(world, path.join(cwd, 'lost')).findings.find(
+      (f) => f.name === 'payout-warnings',
+    );
+    expect(warnings?.entries).toContainEqual(
+      expect.objectContaining({
+        email: 'dylan@example.com',
+        detail: expect.stringContaining(
+          'payout rows came back as "dylvn", which no recipient claims exactly',
+        ),
+      }),
+    );
+    const send = await sendReport(['--yes', '--accept', 'ambiguous-reports'], { world, config });
+    expect(send.code).toBe(ExitCode.input);
+    expect(send.stderr).toContain('payout-warnings');
+    expectNothingSent(world);
+  });
+
+  it('a payout row without a usable customId is listed as reaching nobody', async () => {
+    const { config, payouts } = await configWithOwnPayouts();
+    const data = JSON.parse(await readFile(payouts, 'utf8')) as { body: unknown[] };
+    data.body.push({ payout: [{ contractCode: 'ORPHAN-1', totalBal: 10 }] });
+    await writeFile(payouts, JSON.stringify(data));
+    const world = createMemoryWorld();
+    const send = await sendReport(['--yes', '--accept', 'ambiguous-reports'], { world, config });
+    expect(send.code).toBe(ExitCode.input);
+    expect(send.stderr).toMatch(/\(no recipient\) \(\): payout row \d+ has no usable customId/);
+    expectNothingSent(world);
   });
 });

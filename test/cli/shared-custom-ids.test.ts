@@ -152,7 +152,7 @@ describe('custom IDs claimed by two addresses (mol, A-R-T-0-1)', () => {
     expect(manifest.unsent.map((u) => `${u.email} ${u.reason}`)).toEqual([`${IMPOSTOR} shared-custom-id`]);
   });
 
-  it('resolve-paths marks the colliding IDs shared-custom-id for both addresses, never "found"', async () => {
+  it('resolve-paths marks the colliding IDs shared-custom-id for both addresses, never "complete"', async () => {
     const config = await workspace('colliding-audit', COLLIDING);
     const result = await runInProcess(
       ['resolve-paths', '--config', config, ...JANUARY, '--format', 'json', '--verbose'],
@@ -173,7 +173,7 @@ describe('custom IDs claimed by two addresses (mol, A-R-T-0-1)', () => {
     expect(json.rows.find((r) => r.customId === 'ART_02')?.note).toContain(
       'recipient held back (shared-custom-id: ART01)',
     );
-    expect(json.summary).toMatchObject({ ids: 13, found: 6, shared: 4 });
+    expect(json.summary).toMatchObject({ ids: 13, complete: 1, partial: 5, shared: 4 });
 
     const table = await runInProcess(['resolve-paths', '--config', config, ...JANUARY], { cwd, now: NOW });
     expect(table.stdout).toMatch(/^mol\s+mol\s+i\*\*\*@example\.com\s+shared-custom-id\s+held back: /m);
@@ -281,7 +281,7 @@ describe('resolve-paths --strict', () => {
     );
     expect(result.code, result.stderr).toBe(6);
     expect(result.stderr).toContain(
-      '--strict: 1 custom IDs have no report, 2 are shared by two addresses (held back)',
+      '--strict: 3 of 3 custom IDs are not complete (1 none (no report file), 2 shared (held back))',
     );
   });
 });

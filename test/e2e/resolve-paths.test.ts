@@ -9,9 +9,11 @@ const audit = ['resolve-paths', '--month', 'January', '--year', '2025', '--confi
 interface AuditJson {
   summary: {
     ids: number;
-    found: number;
-    missing: number;
+    complete: number;
+    partial: number;
+    none: number;
     ambiguous: number;
+    shared: number;
     invalid: number;
     reports: number;
   };
@@ -37,11 +39,12 @@ describe('dn-mailer resolve-paths (built CLI, demo workspace)', () => {
     const json = JSON.parse(result.stdout) as AuditJson;
     expect(json.summary).toEqual({
       ids: 11,
-      found: 8,
-      missing: 1,
+      complete: 2,
+      partial: 6,
+      none: 1,
       ambiguous: 1,
-      invalid: 1,
       shared: 0,
+      invalid: 1,
       reports: 11,
     });
     const byId = new Map(json.rows.map((row) => [row.customId, row]));
@@ -50,7 +53,8 @@ describe('dn-mailer resolve-paths (built CLI, demo workspace)', () => {
     expect(byId.get('ART-01')?.reports[0]?.key).toBe('financial-reports/2025/01/ART01-youtube.pdf');
     expect(byId.get('ART_02')?.reports[1]?.key).toBe('Distro/2025/JANUARY/ART_02/ART_02.zip');
     expect(byId.get('AMBI')?.status).toBe('ambiguous');
-    expect(byId.get('NOREP')?.status).toBe('missing');
+    expect(byId.get('NOREP')?.status).toBe('none');
+    expect(byId.get('ART_02')?.status).toBe('partial');
     expect(byId.get('../../etc/passwd')?.status).toBe('invalid');
     expect(byId.get('DYLVN')?.recipient).toBe('d***@example.com');
     expect(json.users.rowProblems).toEqual([expect.objectContaining({ index: 10, field: 'emailsUser' })]);
@@ -71,17 +75,19 @@ describe('dn-mailer resolve-paths (built CLI, demo workspace)', () => {
     const table = await runCli(audit);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/CUSTOM ID\s+RESOLVED\s+RECIPIENT\s+STATUS\s+REPORTS/);
-    expect(table.stdout).toContain('January 2025: 11 IDs · 8 found · 1 missing · 1 ambiguous · 1 invalid');
+    expect(table.stdout).toContain(
+      'January 2025: 11 IDs · 2 complete · 6 partial (without every report type) · 1 none (no report file) · 1 ambiguous · 0 shared (held back) · 1 invalid',
+    );
     const csv = await runCli([...audit, '--format', 'csv']);
     expect(csv.stdout.split('\r\n')[0]).toBe(
       'customId,resolvedId,recipient,status,type,label,key,alsoMatched,note',
     );
   });
 
-  it('--strict exits 6 when a custom ID has no report', async () => {
+  it('--strict exits 6 when a custom ID is not complete', async () => {
     const strict = await runCli([...audit, '--strict', '--json']);
     expect(strict.code).toBe(6);
-    expect(strict.stderr).toContain('--strict: 1 custom IDs have no report');
+    expect(strict.stderr).toContain('--strict: 9 of 11 custom IDs are not complete');
     const onlyFound = await runCli([...audit, '--strict', '--only', 'DYLVN,MOLS']);
     expect(onlyFound.code).toBe(0);
   });

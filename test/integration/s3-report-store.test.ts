@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createS3ReportStore } from '../../src/adapters/aws/s3-report-store.js';
 import { ConfigError, ExitCode } from '../../src/core/common/errors.js';
+import { classifyReports } from '../../src/core/reports/classify-reports.js';
 import {
   DEFAULT_REPORT_PATTERNS,
   type IdResolution,
@@ -138,7 +139,8 @@ describe('resolveReportKeys through the S3 store', () => {
     ['art_02', 'distro', 'Distro/2025/01/ART_02/ART_02.zip'],
   ])('%s: finds the %s report at %s', (id, type, key) => {
     const resolution = resolved.get(id);
-    expect(resolution?.status).toBe('found');
+    // One type each: the other type has no file.
+    expect(classifyReports(id, resolution).status).toBe('partial');
     const report = resolution?.reports.find((r) => r.type === type);
     expect(report?.chosen?.key).toBe(key);
     expect(report?.others).toEqual([]);
@@ -148,7 +150,7 @@ describe('resolveReportKeys through the S3 store', () => {
 
   it('reports ambiguous when two variants of the same report both exist, choosing by precedence', () => {
     const resolution = resolved.get('DUP-1');
-    expect(resolution?.status).toBe('ambiguous');
+    expect(classifyReports('DUP-1', resolution).status).toBe('ambiguous');
     const youtube = resolution?.reports.find((r) => r.type === 'youtube');
     expect(youtube?.chosen?.key).toBe('financial-reports/2025/January/DUP-1-youtube.pdf');
     expect(youtube?.others.map((match) => match.key)).toEqual([
@@ -157,10 +159,10 @@ describe('resolveReportKeys through the S3 store', () => {
   });
 
   it.each(['GONE', 'NONE', 'P'])(
-    'reports %s missing (other months, years, spellings and IDs do not count)',
+    'reports none for %s (other months, years, spellings and IDs do not count)',
     (id) => {
       const resolution = resolved.get(id);
-      expect(resolution?.status).toBe('missing');
+      expect(classifyReports(id, resolution).status).toBe('none');
       expect(resolution?.reports.every((r) => r.chosen === undefined && r.others.length === 0)).toBe(true);
     },
   );
@@ -171,7 +173,7 @@ describe('resolveReportKeys through the S3 store', () => {
     expect(prefixes).toContain(PAGED_PREFIX);
     const result = await resolve(ids);
     expect(result.size).toBe(ids.length);
-    expect(pagedIds.every((id) => result.get(id)?.status === 'found')).toBe(true);
+    expect(pagedIds.every((id) => classifyReports(id, result.get(id)).status === 'partial')).toBe(true);
     expect(result.get('P2099')?.reports[0]?.chosen?.key).toBe('Exports/2025/01/P2099/P2099.zip');
     // Every prefix fits in one page except PAGED_PREFIX, which takes three.
     expect(requests.count('ListObjectsV2Command')).toBe(prefixes.length + 2);

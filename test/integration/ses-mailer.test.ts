@@ -2,12 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createSesMailer,
-  createSesSendClient,
-  sanitizeEmailTags,
-  toSendEmailInput,
-} from '../../src/adapters/aws/ses-mailer.js';
+import { createSesSendClient } from '../../src/adapters/aws/clients.js';
+import { createSesMailer, sanitizeEmailTags, toSendEmailInput } from '../../src/adapters/aws/ses-mailer.js';
 import { ExitCode } from '../../src/core/common/errors.js';
 import {
   SendFatalError,

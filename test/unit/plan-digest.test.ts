@@ -270,7 +270,10 @@ describe('canonicalPlan', () => {
         }),
         figure('DYLVN', 'YT-DYLVN-0001', { opening: 64000, earnings: 34000, payments: 0, closing: 98000 }),
       ],
-      reportKeys: [`DYLVN distro ${keyOf('DYLVN', 'distro')}`, `DYLVN youtube ${keyOf('DYLVN', 'youtube')}`],
+      reportKeys: [
+        `DYLVN distro Distribution Report ${keyOf('DYLVN', 'distro')} https://cdn.test`,
+        `DYLVN youtube YouTube Report ${keyOf('DYLVN', 'youtube')} https://cdn.test`,
+      ],
     });
     expect(canonical.recipients[2]).toMatchObject({ email: 'zoe@example.com', figures: [] });
   });
@@ -282,8 +285,10 @@ describe('canonicalPlan', () => {
       campaign.plan.messages[0]?.headers['List-Unsubscribe']?.slice(1).split('>')[0] ?? '',
     ).searchParams.get('data');
     expect(token).toBeTruthy();
+    // The link's host is part of the plan (a changed CloudFront host must change the digest); the signed URL is not.
+    expect(json).toContain(' https://cdn.test"');
     for (const secret of [
-      'https://cdn.test',
+      'https://cdn.test/',
       'Signature',
       'Expires',
       token ?? '',
@@ -304,7 +309,7 @@ describe('canonicalPlan', () => {
     expect(canonical.recipients[0]).toMatchObject({
       customIds: ['MOLS→MOL'],
       figures: [figure('MOL', 'YT-MOL-0001', { opening: 100, earnings: 50, payments: 0, closing: 153 })],
-      reportKeys: [`MOL youtube ${keyOf('MOL', 'youtube')}`],
+      reportKeys: [`MOL youtube YouTube Report ${keyOf('MOL', 'youtube')} https://cdn.test`],
     });
     expect(canonical.findings).toEqual([
       { name: 'payout-warnings', entries: [expect.stringMatching(/^mollie@example\.com: .*YT-MOL-0001/)] },
@@ -507,7 +512,7 @@ describe('planDigest (properties)', () => {
         const after = await canonicalOf(changed);
         expect(planDigest(after)).not.toBe(planDigest(before));
         expect(diffPlans(before, after)).toContain(
-          `${creator.email}: report ${had ? '-' : '+'} CR${index}X distro ${keyOf(creator.id, 'distro')}`,
+          `${creator.email}: report ${had ? '-' : '+'} CR${index}X distro Distribution Report ${keyOf(creator.id, 'distro')} https://cdn.test`,
         );
       }),
       { numRuns: 20 },
@@ -566,7 +571,7 @@ describe('diffPlans', () => {
     const before = await canonicalOf(DEMO);
     const after = await canonicalOf(DEMO.map((c) => (c.id === 'MOL' ? { ...c, reports: [] } : c)));
     expect(diffPlans(before, after)).toEqual([
-      `mollie@example.com: report - MOL youtube ${keyOf('MOL', 'youtube')}`,
+      `mollie@example.com: report - MOL youtube YouTube Report ${keyOf('MOL', 'youtube')} https://cdn.test`,
       'findings: + missing-reports (1)',
     ]);
   });

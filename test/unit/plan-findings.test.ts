@@ -11,6 +11,7 @@ import {
   parseFindingNames,
   unacceptedFindings,
 } from '../../src/core/plan/plan-findings.js';
+import { countReportStatuses } from '../../src/core/reports/classify-reports.js';
 import type { IdResolution, ReportResolution } from '../../src/core/reports/report-paths.js';
 
 /** Plans and report resolutions built by hand: each finding from the smallest plan that shows it. */
@@ -30,12 +31,7 @@ function report(kind: typeof YOUTUBE, ...keys: string[]): ReportResolution {
 }
 
 function resolution(id: string, ...reports: ReportResolution[]): [string, IdResolution] {
-  const status = reports.some((r) => r.others.length > 0)
-    ? 'ambiguous'
-    : reports.some((r) => r.chosen)
-      ? 'found'
-      : 'missing';
-  return [id, { id, status, reports }];
+  return [id, { id, reports }];
 }
 
 /** The links a message carries: one per chosen report of each of its IDs. */
@@ -96,6 +92,7 @@ function planOf(spec: PlanSpec): { plan: Plan; resolutions: Map<string, IdResolu
     messages: Object.entries(spec.mailed).map(([to, ids], i) => message(i + 1, to, ids, resolutions)),
     unsent: spec.unsent ?? [],
     missingReports: [],
+    reportStatus: countReportStatuses([]),
     payoutWarnings: spec.payoutWarnings ?? [],
   };
   return { plan, resolutions };
@@ -164,7 +161,11 @@ describe('findPlanFindings', () => {
       const found = findingsOf(partial);
       expect(found.findings).toEqual([]);
       expect(found.partialReports).toEqual([
-        { email: 'dylan@example.com', customIds: ['DYLVN'], detail: 'DYLVN: no Distribution Report' },
+        {
+          email: 'dylan@example.com',
+          customIds: ['DYLVN'],
+          detail: 'DYLVN (partial): no Distribution Report',
+        },
       ]);
     });
 
@@ -175,7 +176,7 @@ describe('findPlanFindings', () => {
         {
           email: 'dylan@example.com',
           customIds: ['DYLVN'],
-          detail: 'DYLVN: no Distribution Report (required by reports.required)',
+          detail: 'DYLVN (partial): no Distribution Report (required by reports.required)',
         },
       ]);
       expect(found.partialReports).toEqual([]);
@@ -199,8 +200,8 @@ describe('findPlanFindings', () => {
         ['youtube', 'distro'],
       );
       expect(finding(found, 'missing-reports')?.entries.map((e) => e.detail)).toEqual([
-        'ART-01: no Distribution Report (required by reports.required)',
-        'ART_02: no YouTube Report (required by reports.required)',
+        'ART-01 (partial): no Distribution Report (required by reports.required)',
+        'ART_02 (partial): no YouTube Report (required by reports.required)',
       ]);
       expect(finding(found, 'missing-reports')?.entries[0]?.customIds).toEqual(['ART-01', 'ART_02']);
     });
@@ -273,7 +274,6 @@ describe('findPlanFindings', () => {
           'ART-01',
           {
             id: 'ART-01',
-            status: 'ambiguous',
             reports: [
               {
                 ...report(YOUTUBE),
@@ -312,6 +312,10 @@ describe('findPlanFindings', () => {
     expect([...found.findings.flatMap((f) => f.entries), ...found.partialReports]).toContainEqual(
       expect.objectContaining({ email: 'dylan@example.com', detail: expect.stringContaining('DYLVN-2') }),
     );
+    // In the words resolve-paths uses for the same ID.
+    expect(found.partialReports.map((entry) => entry.detail)).toEqual([
+      'DYLVN-2 (none): no YouTube Report, Distribution Report',
+    ]);
   });
 
   it('held-back and shared-custom-ids come from the unsent recipients; nothing-to-send is information', () => {

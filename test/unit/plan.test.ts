@@ -32,7 +32,6 @@ const recipient = (email: string, ids: string[], userName = 'Dylan Vance'): Reci
 
 const found = (id: string, ...types: [string, string, string | undefined][]): IdResolution => ({
   id,
-  status: 'found',
   reports: types.map(([type, label, key]) => ({
     type,
     label,
@@ -154,6 +153,48 @@ describe('buildPlan', () => {
     const plan = buildPlan(input({ payouts }));
     expect(plan.messages).toEqual([]);
     expect(plan.unsent[0]).toMatchObject({ reason: 'payout-data-invalid' });
+  });
+
+  it("classifies every recipient's IDs as resolve-paths does, held back and nothing to send included", () => {
+    const resolutions = new Map([
+      ...input().resolutions,
+      [
+        'NOREP',
+        found(
+          'NOREP',
+          ['youtube', 'YouTube Report', undefined],
+          ['distro', 'Distribution Report', undefined],
+        ),
+      ],
+    ]);
+    const recipients = [recipient('dylan@example.com', ['DYLVN']), recipient('nora@example.com', ['NOREP'])];
+    const plan = buildPlan(input({ recipients, resolutions }));
+    expect(plan.missingReports).toEqual([
+      { email: 'dylan@example.com', customId: 'DYLVN', labels: ['Distribution Report'] },
+      { email: 'nora@example.com', customId: 'NOREP', labels: ['YouTube Report', 'Distribution Report'] },
+    ]);
+    expect(plan.reportStatus).toEqual({ ids: 2, complete: 0, partial: 1, none: 1, ambiguous: 0, shared: 0 });
+    // Held back for its payout data, DYLVN is still partial; held back for a shared ID, it is shared.
+    const payouts = parsePayoutRows(
+      [{ customId: 'DYLVN', payout: [{ contractCode: 'X', openingBal: 'abc' }] }],
+      december,
+    );
+    expect(buildPlan(input({ payouts })).missingReports).toHaveLength(1);
+    const shared = buildPlan(
+      input({
+        sharedCustomIds: [
+          {
+            id: 'DYLVN',
+            claims: [
+              { email: 'dylan@example.com', customId: 'DYLVN', resolvedId: 'DYLVN' },
+              { email: 'other@example.com', customId: 'DYLVN', resolvedId: 'DYLVN' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(shared.missingReports).toEqual([]);
+    expect(shared.reportStatus).toMatchObject({ ids: 1, shared: 1 });
   });
 
   it('carries the consistency warning of a contract into the message', () => {

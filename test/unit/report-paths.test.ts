@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  classifyReports,
+  countReportStatuses,
+  countWithoutEveryReportType,
+  describeReportStatusCounts,
+} from '../../src/core/reports/classify-reports.js';
+import {
   DEFAULT_REPORT_PATTERNS,
+  type IdResolution,
   idVariants,
   listingPrefixes,
   matchMonthReports,
@@ -11,6 +18,9 @@ import {
 import type { ReportStore } from '../../src/ports.js';
 
 const january = { month: 1, year: 2025 };
+
+const statusOf = (resolution: IdResolution | undefined) =>
+  classifyReports(resolution?.id ?? '', resolution).status;
 
 /** An in-memory ReportStore that counts calls. */
 function memoryStore(keys: string[]): ReportStore & { calls: string[] } {
@@ -67,7 +77,7 @@ describe('matchReports', () => {
       'Distro/2025/01/ID1/ID1.zip',
     ]);
     const result = matchReports('ID1', keys, DEFAULT_REPORT_PATTERNS, january);
-    expect(result.status).toBe('ambiguous');
+    expect(statusOf(result)).toBe('ambiguous');
     expect(result.reports).toEqual([
       {
         type: 'youtube',
@@ -100,19 +110,19 @@ describe('matchReports', () => {
     );
   });
 
-  it('is missing when nothing matches, and ignores other months and years', () => {
+  it('is none when nothing matches, and ignores other months and years', () => {
     const keys = new Set([
       'financial-reports/2025/February/X-youtube.pdf',
       'financial-reports/2024/January/X-distro.pdf',
     ]);
     const result = matchReports('X', keys, DEFAULT_REPORT_PATTERNS, january);
-    expect(result.status).toBe('missing');
+    expect(statusOf(result)).toBe('none');
     expect(result.reports.every((report) => report.chosen === undefined)).toBe(true);
   });
 
   it('does not confuse IDs that are prefixes of each other', () => {
     const keys = new Set(['financial-reports/2025/January/AB-youtube.pdf']);
-    expect(matchReports('A', keys, DEFAULT_REPORT_PATTERNS, january).status).toBe('missing');
+    expect(statusOf(matchReports('A', keys, DEFAULT_REPORT_PATTERNS, january))).toBe('none');
   });
 });
 
@@ -123,7 +133,7 @@ describe('resolveReportKeys', () => {
     const result = await resolveReportKeys(store, ids, DEFAULT_REPORT_PATTERNS, january);
     expect(store.calls).toHaveLength(12);
     expect(new Set(store.calls).size).toBe(12);
-    expect([...result.values()].every((r) => r.status === 'found')).toBe(true);
+    expect([...result.values()].every((r) => statusOf(r) === 'partial')).toBe(true);
   });
 
   it('the chosen key always exists and is one of the candidate spellings (property)', async () => {
@@ -145,8 +155,14 @@ describe('resolveReportKeys', () => {
           expect(chosen.every((key) => keys.includes(key))).toBe(true);
           const perType = (type: number) => layouts.filter((i) => i % 2 === type).length;
           const expected =
-            layouts.length === 0 ? 'missing' : perType(0) > 1 || perType(1) > 1 ? 'ambiguous' : 'found';
-          expect(resolution?.status).toBe(expected);
+            layouts.length === 0
+              ? 'none'
+              : perType(0) > 1 || perType(1) > 1
+                ? 'ambiguous'
+                : perType(0) === 1 && perType(1) === 1
+                  ? 'complete'
+                  : 'partial';
+          expect(statusOf(resolution)).toBe(expected);
         },
       ),
     );
@@ -168,7 +184,7 @@ describe("matchMonthReports: a key two of the month's IDs match is given to neit
       january,
     );
     const art = resolutions.get('ART-01');
-    expect(art?.status).toBe('ambiguous');
+    expect(statusOf(art)).toBe('ambiguous');
     expect(art?.reports[0]).toMatchObject({
       type: 'youtube',
       chosen: undefined,
@@ -178,7 +194,7 @@ describe("matchMonthReports: a key two of the month's IDs match is given to neit
     // `ART-01-distro.pdf` is only ART-01's (A-R-T-0-1 never spells itself ART-01).
     expect(art?.reports[1]?.chosen?.key).toBe('financial-reports/2025/January/ART-01-distro.pdf');
     const copy = resolutions.get('A-R-T-0-1');
-    expect(copy?.status).toBe('ambiguous');
+    expect(statusOf(copy)).toBe('ambiguous');
     expect(copy?.reports.every((report) => report.chosen === undefined)).toBe(true);
     expect(resolutions.get('DYLVN')).toEqual(matchReports('DYLVN', keys, DEFAULT_REPORT_PATTERNS, january));
   });
@@ -200,7 +216,7 @@ describe("matchMonthReports: a key two of the month's IDs match is given to neit
     const resolutions = matchMonthReports(['DYLVN', 'DYLVN'], keys, DEFAULT_REPORT_PATTERNS, january, [
       'DYLVN',
     ]);
-    expect(resolutions.get('DYLVN')?.status).toBe('found');
+    expect(statusOf(resolutions.get('DYLVN'))).toBe('partial');
   });
 
   it("resolveReportKeys passes the month's IDs on", async () => {
@@ -214,5 +230,63 @@ describe("matchMonthReports: a key two of the month's IDs match is given to neit
       ['ART-01'],
     );
     expect(resolutions.get('A-R-T-0-1')?.reports[0]?.contested?.[0]?.alsoMatches).toEqual(['ART-01']);
+  });
+});
+
+describe('classifyReports: one status per custom ID, the words of every command', () => {
+  const keys = new Set([
+    'financial-reports/2025/January/FULL-youtube.pdf',
+    'financial-reports/2025/January/FULL-distro.pdf',
+    'financial-reports/2025/January/HALF-youtube.pdf',
+    'financial-reports/2025/January/TWICE-youtube.pdf',
+    'financial-reports/2025/01/TWICE-youtube.pdf',
+  ]);
+  const classify = (id: string, options?: Parameters<typeof classifyReports>[2]) =>
+    classifyReports(id, matchReports(id, keys, DEFAULT_REPORT_PATTERNS, january), options);
+
+  it('complete, partial, none, ambiguous; shared wins over whatever files exist', () => {
+    expect(classify('FULL').status).toBe('complete');
+    expect(classify('HALF')).toMatchObject({
+      status: 'partial',
+      found: [{ type: 'youtube', label: 'YouTube Report' }],
+      missing: [{ type: 'distro', label: 'Distribution Report' }],
+      missingRequired: [],
+    });
+    expect(classify('NOPE')).toMatchObject({ status: 'none', found: [] });
+    expect(classify('NOPE').missing).toHaveLength(2);
+    // Ambiguous whatever else is missing: the ambiguity is what must be fixed first.
+    expect(classify('TWICE')).toMatchObject({ status: 'ambiguous', missing: [{ type: 'distro' }] });
+    expect(classify('TWICE').ambiguous[0]?.others).toEqual([
+      { key: 'financial-reports/2025/01/TWICE-youtube.pdf', pattern: DEFAULT_REPORT_PATTERNS[0]?.pattern },
+    ]);
+    expect(classify('FULL', { shared: true }).status).toBe('shared-custom-id');
+    expect(classifyReports('GONE', undefined).status).toBe('none');
+  });
+
+  it('lists the missing types reports.required names', () => {
+    expect(classify('HALF', { required: ['distro'] }).missingRequired).toEqual([
+      { type: 'distro', label: 'Distribution Report' },
+    ]);
+    expect(classify('HALF', { required: ['youtube'] }).missingRequired).toEqual([]);
+  });
+
+  it('counts statuses; "IDs without every report type" are partial + none', () => {
+    const counts = countReportStatuses([
+      'complete',
+      'partial',
+      'partial',
+      'none',
+      'ambiguous',
+      'shared-custom-id',
+    ]);
+    expect(counts).toEqual({ ids: 6, complete: 1, partial: 2, none: 1, ambiguous: 1, shared: 1 });
+    expect(countWithoutEveryReportType(counts)).toBe(3);
+    expect(describeReportStatusCounts(counts).map((part) => part.text)).toEqual([
+      '1 complete',
+      '2 partial (without every report type)',
+      '1 none (no report file)',
+      '1 ambiguous',
+      '1 shared (held back)',
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/core/common/progress-events.js';
 import type { Plan, PlannedMessage } from '../../src/core/plan/build-plan.js';
 import type { CampaignPlan } from '../../src/core/plan/plan-campaign.js';
+import { countReportStatuses } from '../../src/core/reports/classify-reports.js';
 import { type ExecuteOptions, executeSend } from '../../src/core/send/execute-sends.js';
 import { prepareSend } from '../../src/core/send/prepare-sends.js';
 import { createRunId, isAbandonedClaim, runOwner } from '../../src/core/send/run-id.js';
@@ -35,6 +36,7 @@ const plan = (count: number): Plan => ({
   messages: Array.from({ length: count }, (_, i) => message(i + 1)),
   unsent: [],
   missingReports: [],
+  reportStatus: countReportStatuses([]),
   payoutWarnings: [],
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlannedMessage } from '../../src/core/plan/build-plan.js';
+import { countReportStatuses } from '../../src/core/reports/classify-reports.js';
 import { type ExecuteOptions, executeSend } from '../../src/core/send/execute-sends.js';
 import { prepareSend } from '../../src/core/send/prepare-sends.js';
 import {
@@ -38,6 +39,7 @@ const plan = (count: number): Plan => ({
   messages: Array.from({ length: count }, (_, i) => message(i + 1)),
   unsent: [],
   missingReports: [],
+  reportStatus: countReportStatuses([]),
   payoutWarnings: [],
 });
 

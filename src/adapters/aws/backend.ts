@@ -19,9 +19,9 @@ import { createS3ReportStore } from './s3-report-store.js';
 import { createSesAccount } from './ses-account.js';
 import { createSesContactList } from './ses-contact-list.js';
 import { createSesContactListGate, createSesSuppressionGate } from './ses-gates.js';
-import { createSesMailer, createSesSendClient } from './ses-mailer.js';
+import { createSesMailer } from './ses-mailer.js';
 
-/** The aws backend: S3 reports, SES v2, DynamoDB ledger/tracking/audit. Every AWS SDK client is built here. */
+/** The aws backend: S3 reports, SES v2, DynamoDB ledger/tracking/audit; every AWS SDK client comes from clients.ts. */
 export const createAwsBackend: CreateBackend = (loaded, options) => {
   const { config } = loaded;
   requireBackendConfig(config, 'reports');
@@ -60,11 +60,7 @@ function createSendingPorts(config: Config, clients: AwsClients): SendingPorts {
   if (tracking.suppressionTable) gates.push(createDynamoSuppressionGate(doc, tracking.suppressionTable));
   const ledgerTable = tracking.ledgerTable ?? '';
   // A client of its own: no SDK retries (only the send loop decides to resend) and a socket per send in flight.
-  const sendClient = createSesSendClient({
-    ...(ses.region ? { region: ses.region } : {}),
-    requestTimeoutMs: ses.sendTimeoutMs,
-    concurrency: MAX_CONCURRENCY,
-  });
+  const sendClient = clients.sesSend({ requestTimeoutMs: ses.sendTimeoutMs, concurrency: MAX_CONCURRENCY });
   return {
     mailer: createSesMailer(sendClient, { configurationSet: ses.configurationSet }),
     account: createSesAccount(sesClient),

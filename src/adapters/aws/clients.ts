@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../../config/schema.js';
@@ -9,6 +10,8 @@ import type { Config } from '../../config/schema.js';
 export interface AwsClients {
   s3(): S3Client;
   ses(): SESv2Client;
+  /** The SES client for `SendEmail` only, in `ses.region` (see `createSesSendClient`). */
+  sesSend(options: Omit<SesSendClientOptions, 'region'>): SESv2Client;
   dynamo(): DynamoDBClient;
   documents(): DynamoDBDocumentClient;
   sts(): STSClient;
@@ -24,6 +27,7 @@ export function createAwsClients(config: Config): AwsClients {
         requestChecksumCalculation: 'WHEN_REQUIRED',
       }),
     ses: () => new SESv2Client(sesRegion),
+    sesSend: (options) => createSesSendClient({ ...sesRegion, ...options }),
     dynamo: () => new DynamoDBClient({}),
     documents: () =>
       DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -31,4 +35,49 @@ export function createAwsClients(config: Config): AwsClients {
       }),
     sts: () => new STSClient({}),
   };
+}
+
+/**
+ * The Secrets Manager client that `{ secret }` references are read with. Both backends may need it, so it stands
+ * apart from `createAwsClients`; callers build it on first use, so a run without such a reference builds none.
+ */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({});
+}
+
+export type SesSendClientOptions = Omit<
+  SESv2ClientConfig,
+  'maxAttempts' | 'retryStrategy' | 'retryMode' | 'requestHandler'
+> & {
+  /** Deadline of one SendEmail call (connect, send, answer); after it the outcome is unknown. */
+  requestTimeoutMs: number;
+  /** Deadline of the TCP/TLS connect alone (default: the smaller of 5 s and requestTimeoutMs). */
+  connectionTimeoutMs?: number;
+  /**
+   * Sends in flight. The socket pool is sized to it: the request timeout starts before a socket is assigned, so a
+   * request queued for a socket could otherwise time out unsent and be recorded as unknown.
+   */
+  concurrency?: number;
+};
+
+/**
+ * The client for `SendEmail` only. SendEmail has no idempotency token, so an SDK retry after a timeout or a 5xx
+ * could deliver a message twice: `maxAttempts: 1` turns the SDK's retries off and the send loop retries only what
+ * SES certainly refused (throttling). `throwOnRequestTimeout` is needed because @smithy/node-http-handler 4.x only
+ * logs a warning when `requestTimeout` passes. Use another client (with retries) for the non-send calls.
+ */
+export function createSesSendClient(options: SesSendClientOptions): SESv2Client {
+  const { requestTimeoutMs, connectionTimeoutMs, concurrency = 50, ...config } = options;
+  const agent = { keepAlive: true, maxSockets: Math.max(concurrency, 1) };
+  return new SESv2Client({
+    ...config,
+    maxAttempts: 1,
+    requestHandler: {
+      requestTimeout: requestTimeoutMs,
+      connectionTimeout: connectionTimeoutMs ?? Math.min(5_000, requestTimeoutMs),
+      throwOnRequestTimeout: true,
+      httpsAgent: agent,
+      httpAgent: agent,
+    },
+  });
 }

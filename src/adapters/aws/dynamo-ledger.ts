@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-  ScanCommand,
-  type ScanCommandOutput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { BackendError } from '../../core/common/errors.js';
-import { summariseCampaigns } from '../../core/send/campaigns.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
-import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
+import type { SendLedger } from '../../ports.js';
+import {
+  type LedgerTable,
+  listLedgerCampaigns,
+  queryCampaignItems,
+  toLedgerRow,
+} from './dynamo-ledger-reads.js';
 import { translateAwsError } from './errors.js';
 
 export interface DynamoLedgerOptions {
@@ -22,8 +18,6 @@ export interface DynamoLedgerOptions {
   /** A unique token per write (default `randomUUID`), to recognise our own write after an SDK retry. */
   newToken?: () => string;
 }
-
-const STATUSES: ReadonlySet<string> = new Set(['planned', 'sending', 'sent', 'failed', 'skipped', 'unknown']);
 
 const NAMES = {
   '#status': 'status',
@@ -56,54 +50,7 @@ export function createDynamoLedger(
       throw translateAwsError(error, `${doing} in the ledger table ${table}`);
     }
   }
-
-  async function queryAll(campaignId: string, projection?: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page: QueryCommandOutput = await call('reading rows', () =>
-        doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'campaignId = :campaignId',
-            ExpressionAttributeValues: { ':campaignId': campaignId },
-            ProjectionExpression: projection,
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  /**
-   * Every row's campaign, status and time, all pages. The table is keyed by campaign, so listing campaigns is a
-   * Scan of the whole table (projected to three attributes, but still read in full and billed as such): fine for
-   * the operator's `dn-mailer campaigns` / `status`, never for the send path.
-   */
-  async function scanAll(): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page: ScanCommandOutput = await call('listing campaigns', () =>
-        doc.send(
-          new ScanCommand({
-            TableName: table,
-            ProjectionExpression: 'campaignId, #status, #updatedAt',
-            ExpressionAttributeNames: { '#status': NAMES['#status'], '#updatedAt': NAMES['#updatedAt'] },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
+  const reads: LedgerTable = { doc, table, call };
 
   /** After a failed condition: true when the row holds the token of this very write (an SDK retry of it). */
   async function landedEarlier(campaignId: string, email: string, token: string): Promise<boolean> {
@@ -140,20 +87,12 @@ export function createDynamoLedger(
   return {
     location: `dynamodb://${table}`,
     async listRows(campaignId) {
-      return (await queryAll(campaignId)).map((item) => toLedgerRow(item, table));
+      return (await queryCampaignItems(reads, campaignId)).map((item) => toLedgerRow(item, table));
     },
-    async listCampaigns() {
-      return summariseCampaigns(
-        (await scanAll()).map((item) => ({
-          campaignId: String(item.campaignId),
-          status: checkStatus(item, table),
-          count: 1,
-          updatedAt: String(item.updatedAt),
-        })),
-      );
-    },
+    listCampaigns: () => listLedgerCampaigns(reads),
     async ensurePlanned(campaignId, rows, at) {
-      const existing = new Set((await queryAll(campaignId, 'email')).map((item) => String(item.email)));
+      const items = await queryCampaignItems(reads, campaignId, 'email');
+      const existing = new Set(items.map((item) => String(item.email)));
       const missing = new Map(rows.filter((row) => !existing.has(row.email)).map((row) => [row.email, row]));
       const limit = pLimit({ concurrency, rejectOnClear: true });
       const put = async (row: { email: string; customIds: string[] }) => {
@@ -255,29 +194,4 @@ function omitRunId(): Record<string, string> {
 
 function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
-function checkStatus(item: Record<string, unknown>, table: string): LedgerStatus {
-  const status = String(item.status);
-  if (!STATUSES.has(status)) {
-    throw new BackendError(`the ledger table ${table} holds a row with an unknown status "${status}"`, {
-      hint: 'the table is written by something other than dn-mailer, or by a newer version',
-    });
-  }
-  return status as LedgerStatus;
-}
-
-function toLedgerRow(item: Record<string, unknown>, table: string): LedgerRow {
-  const status = checkStatus(item, table);
-  return {
-    campaignId: String(item.campaignId),
-    email: String(item.email),
-    status,
-    customIds: Array.isArray(item.customIds) ? item.customIds.map(String) : [],
-    messageId: typeof item.messageId === 'string' ? item.messageId : undefined,
-    reason: typeof item.reason === 'string' ? item.reason : undefined,
-    attempts: typeof item.attempts === 'number' ? item.attempts : 0,
-    runId: typeof item.runId === 'string' ? item.runId : undefined,
-    updatedAt: String(item.updatedAt),
-  };
 }

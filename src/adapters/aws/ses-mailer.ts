@@ -1,7 +1,6 @@
 import {
   type MessageTag,
-  SESv2Client,
-  type SESv2ClientConfig,
+  type SESv2Client,
   SendEmailCommand,
   type SendEmailCommandInput,
 } from '@aws-sdk/client-sesv2';
@@ -15,43 +14,6 @@ import {
 } from '../../core/send/send-errors.js';
 import type { Mailer, OutgoingMessage } from '../../ports.js';
 import { translateAwsError } from './errors.js';
-
-export type SesSendClientOptions = Omit<
-  SESv2ClientConfig,
-  'maxAttempts' | 'retryStrategy' | 'retryMode' | 'requestHandler'
-> & {
-  /** Deadline of one SendEmail call (connect, send, answer); after it the outcome is unknown. */
-  requestTimeoutMs: number;
-  /** Deadline of the TCP/TLS connect alone (default: the smaller of 5 s and requestTimeoutMs). */
-  connectionTimeoutMs?: number;
-  /**
-   * Sends in flight. The socket pool is sized to it: the request timeout starts before a socket is assigned, so a
-   * request queued for a socket could otherwise time out unsent and be recorded as unknown.
-   */
-  concurrency?: number;
-};
-
-/**
- * The client for `SendEmail` only. SendEmail has no idempotency token, so an SDK retry after a timeout or a 5xx
- * could deliver a message twice: `maxAttempts: 1` turns the SDK's retries off and the send loop retries only what
- * SES certainly refused (throttling). `throwOnRequestTimeout` is needed because @smithy/node-http-handler 4.x only
- * logs a warning when `requestTimeout` passes. Use another client (with retries) for the non-send calls.
- */
-export function createSesSendClient(options: SesSendClientOptions): SESv2Client {
-  const { requestTimeoutMs, connectionTimeoutMs, concurrency = 50, ...config } = options;
-  const agent = { keepAlive: true, maxSockets: Math.max(concurrency, 1) };
-  return new SESv2Client({
-    ...config,
-    maxAttempts: 1,
-    requestHandler: {
-      requestTimeout: requestTimeoutMs,
-      connectionTimeout: connectionTimeoutMs ?? Math.min(5_000, requestTimeoutMs),
-      throwOnRequestTimeout: true,
-      httpsAgent: agent,
-      httpAgent: agent,
-    },
-  });
-}
 
 export interface SesMailerOptions {
   configurationSet?: string | undefined;

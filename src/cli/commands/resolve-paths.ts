@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import { auditReportPaths } from '../../core/reports/audit-report-paths.js';
+import { describeReportStatusCounts } from '../../core/reports/classify-reports.js';
 import type { CommandRuntime } from '../runtime.js';
 import {
   renderAuditCsv,
@@ -26,12 +27,18 @@ const FORMATS = ['table', 'json', 'csv'] as const;
 export function registerResolvePaths(program: Command, runtime: CommandRuntime): void {
   program
     .command('resolve-paths')
-    .description('audit which report files exist for every recipient custom ID (found / missing / ambiguous)')
+    .description(
+      'audit which report files exist for every recipient custom ID (complete / partial / none / ambiguous / shared)',
+    )
     .requiredOption('-m, --month <month>', 'January, jan, 1, 01 or previous')
     .option('-y, --year <year>', 'four-digit year (inferred with --month previous)')
     .option('--only <ids|emails>', 'comma-separated custom IDs or addresses to audit')
     .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'table')
-    .option('--strict', 'exit 6 when any custom ID has no report at all, or is shared (held back)', false)
+    .option(
+      '--strict',
+      'exit 6 unless every custom ID is complete (any partial, none, ambiguous, shared or invalid ID)',
+      false,
+    )
     .addHelpText(
       'after',
       `
@@ -62,12 +69,21 @@ Examples:
         for (const line of renderUserNotes(result, view)) run.progress.note(line);
         if (format !== 'table') run.progress.note(renderAuditSummary(result, run.chalk));
 
-        // A shared ID's recipient is held back: no report reaches it either.
-        const { missing, shared } = result.summary;
-        const strictFailure = options.strict && missing + shared > 0;
+        // Stricter than a send, never laxer: whatever could make it refuse (reports.required, no report at all,
+        // ambiguous, shared) is an ID that is not complete.
+        const { summary } = result;
+        const notComplete = summary.ids - summary.complete;
+        const strictFailure = options.strict && notComplete > 0;
         if (strictFailure) {
-          const heldBack = shared > 0 ? `, ${shared} are shared by two addresses (held back)` : '';
-          run.progress.note(run.chalk.red(`--strict: ${missing} custom IDs have no report${heldBack}`));
+          const parts = describeReportStatusCounts(summary)
+            .filter(({ status, count }) => status !== 'complete' && count > 0)
+            .map(({ text }) => text);
+          if (summary.invalid > 0) parts.push(`${summary.invalid} invalid`);
+          run.progress.note(
+            run.chalk.red(
+              `--strict: ${notComplete} of ${summary.ids} custom IDs are not complete (${parts.join(', ')})`,
+            ),
+          );
         }
         return strictFailure ? ExitCode.partial : ExitCode.ok;
       }),

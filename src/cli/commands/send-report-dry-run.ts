@@ -18,9 +18,8 @@ export async function runDryRun(
 ): Promise<ExitCode> {
   const campaign = run.deps.campaign();
   const { files } = run.deps;
-  const baseDir = run.deps.configPath ? path.dirname(run.deps.configPath) : run.io.cwd;
   const campaignId = request.campaignId ?? defaultCampaignId(request.period);
-  const outDir = path.resolve(run.io.cwd, options.out ?? path.join(baseDir, 'previews', campaignId));
+  const outDir = path.resolve(run.io.cwd, options.out ?? run.deps.previewFolder(campaignId));
   await files.checkPreviewFolder(outDir);
   const { redirectTo } = options;
   const planned = await planCampaign(

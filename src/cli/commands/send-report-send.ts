@@ -1,11 +1,21 @@
 import path from 'node:path';
+import type { CampaignPorts } from '../../backend.js';
+import { envelopeOf } from '../../config/envelope.js';
 import { buildReportFromSummary } from '../../core/campaign-report/campaign-report.js';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
 import { type CampaignRequest, defaultCampaignId } from '../../core/plan/plan-campaign.js';
 import type { Approval } from '../../core/plan/plan-digest.js';
 import type { FindingName } from '../../core/plan/plan-findings.js';
 import { loadCampaignStatus } from '../../core/send/campaign-status.js';
-import { sendCampaign, stoppedError } from '../../core/send/send-campaign.js';
+import {
+  type SendCampaignResult,
+  type SendPreview,
+  type SendRequest,
+  sendCampaign,
+  stoppedError,
+} from '../../core/send/send-campaign.js';
+import type { SendSummary } from '../../core/send/send-summary.js';
+import type { SendLedger } from '../../ports.js';
 import type { RunContext } from '../context.js';
 import { watchInterrupts } from '../interrupts.js';
 import { askToConfirm } from '../ui/prompt.js';
@@ -38,10 +48,8 @@ export async function runSend(
   request: CampaignRequest,
   flags: SendFlags,
 ): Promise<ExitCode> {
-  const { config } = run.deps;
   const campaign = run.deps.campaign();
   const sending = run.deps.sending();
-  const view = { revealEmails: run.globals.verbose, chalk: run.chalk };
   const interrupts = watchInterrupts(run.io, run.progress.note);
   const onProgress: typeof run.progress.onProgress = (event) => {
     // From the first claim on, an interrupt stops cleanly instead of ending the process.
@@ -49,70 +57,91 @@ export async function runSend(
     run.progress.onProgress(event);
   };
   try {
-    const { summary, preview } = await sendCampaign(
+    const result = await sendCampaign(
       { ...run.deps, ...campaign, ...sending, onProgress },
-      {
-        ...request,
-        envelope: {
-          from: campaign.email.from,
-          replyTo: campaign.email.replyTo,
-          bcc: campaign.email.bcc,
-          redirectTo: flags.redirectTo,
-          listManagement:
-            config.unsubscribe.mode === 'ses' && config.unsubscribe.contactList
-              ? { contactList: config.unsubscribe.contactList, topic: config.unsubscribe.topic }
-              : undefined,
-        },
-        retryFailed: flags.retryFailed,
-        retryUnknown: flags.retryUnknown,
-        rate: flags.rate,
-        maxRate: config.ses.maxRate,
-        concurrency: flags.concurrency ?? config.ses.concurrency,
-        circuitBreaker: config.ses.circuitBreaker,
-        sendTimeoutMs: config.ses.sendTimeoutMs,
-        ttlDays: config.tracking.ttlDays,
-        accept: flags.accept,
-        revealEmails: run.globals.verbose,
-        approve: await readApproval(run, request, flags),
-        stop: interrupts.stop,
-      },
-      async (preview) => {
-        run.progress.stop();
-        run.progress.note(renderConfirmation(preview, config.backend, run.chalk, run.globals.verbose));
-        return askToConfirm(run.io, `Send ${preview.toSend} e-mails now?`, flags.yes, {
-          cancelled: 'cancelled: nothing was sent',
-        });
-      },
+      await toSendRequest(run, request, flags, campaign.email, interrupts.stop),
+      (preview) => confirmSend(run, preview, flags.yes),
     ).finally(() => run.progress.stop());
-    run.io.stdout.write(run.globals.json ? renderSendJson(summary, view) : renderSendSummary(summary, view));
-    if (run.globals.json) run.progress.note(renderSendSummary(summary, view).trimEnd());
-    const { rows } = await loadCampaignStatus(sending.ledger, summary.data.campaignId);
-    const report = buildReportFromSummary(summary, {
-      reveal: run.globals.verbose,
-      ledgerRows: rows,
-      plan: { unsubscribe: preview.unsubscribe, findings: preview.findings.findings },
-    });
-    const baseDir = run.deps.configPath ? path.dirname(run.deps.configPath) : run.io.cwd;
-    const file =
-      flags.report ??
-      path.join(baseDir, '.dn-mailer', 'reports', `${summary.data.campaignId}-${summary.data.batchId}.html`);
-    const written = await run.deps.files.writeReport(
-      path.resolve(run.io.cwd, file),
-      renderCampaignReportHtml(report),
-    );
-    run.progress.note(`report: ${written}`);
-    // The summary is the one stdout document even for a stopped run; the reason goes to stderr (exit 5 or 130).
-    const stopped = stoppedError(summary);
-    if (stopped) {
-      run.progress.note(run.chalk.red(`✘ ${stopped.message}`));
-      if (stopped.hint) run.progress.note(run.chalk.dim(`hint: ${stopped.hint}`));
-      return stopped.exitCode;
-    }
-    return summary.success ? ExitCode.ok : ExitCode.partial;
+    writeSummary(run, result.summary);
+    await writeRunReport(run, sending.ledger, result, flags.report);
+    return decideExitCode(run, result.summary);
   } finally {
     interrupts.dispose();
     sending.close();
   }
+}
+
+/** The flags and the config as the core's send request. */
+async function toSendRequest(
+  run: RunContext,
+  request: CampaignRequest,
+  flags: SendFlags,
+  email: CampaignPorts['email'],
+  stop: AbortSignal,
+): Promise<SendRequest> {
+  const { config } = run.deps;
+  return {
+    ...request,
+    envelope: envelopeOf(email, config.unsubscribe, flags.redirectTo),
+    retryFailed: flags.retryFailed,
+    retryUnknown: flags.retryUnknown,
+    rate: flags.rate,
+    maxRate: config.ses.maxRate,
+    concurrency: flags.concurrency ?? config.ses.concurrency,
+    circuitBreaker: config.ses.circuitBreaker,
+    sendTimeoutMs: config.ses.sendTimeoutMs,
+    ttlDays: config.tracking.ttlDays,
+    accept: flags.accept,
+    revealEmails: run.globals.verbose,
+    approve: await readApproval(run, request, flags),
+    stop,
+  };
+}
+
+async function confirmSend(run: RunContext, preview: SendPreview, yes: boolean): Promise<boolean> {
+  run.progress.stop();
+  run.progress.note(renderConfirmation(preview, run.deps.config.backend, run.chalk, run.globals.verbose));
+  return askToConfirm(run.io, `Send ${preview.toSend} e-mails now?`, yes, {
+    cancelled: 'cancelled: nothing was sent',
+  });
+}
+
+function writeSummary(run: RunContext, summary: SendSummary): void {
+  const view = { revealEmails: run.globals.verbose, chalk: run.chalk };
+  run.io.stdout.write(run.globals.json ? renderSendJson(summary, view) : renderSendSummary(summary, view));
+  if (run.globals.json) run.progress.note(renderSendSummary(summary, view).trimEnd());
+}
+
+/** report.html of the run, with the ledger's rows of the campaign: `--report` or the workspace's default file. */
+async function writeRunReport(
+  run: RunContext,
+  ledger: SendLedger,
+  { summary, preview }: SendCampaignResult,
+  reportFlag: string | undefined,
+): Promise<void> {
+  const { rows } = await loadCampaignStatus(ledger, summary.data.campaignId);
+  const report = buildReportFromSummary(summary, {
+    reveal: run.globals.verbose,
+    ledgerRows: rows,
+    plan: { unsubscribe: preview.unsubscribe, findings: preview.findings.findings },
+  });
+  const file = reportFlag ?? run.deps.reportFile(summary.data.campaignId, summary.data.batchId);
+  const written = await run.deps.files.writeReport(
+    path.resolve(run.io.cwd, file),
+    renderCampaignReportHtml(report),
+  );
+  run.progress.note(`report: ${written}`);
+}
+
+function decideExitCode(run: RunContext, summary: SendSummary): ExitCode {
+  // The summary is the one stdout document even for a stopped run; the reason goes to stderr (exit 5 or 130).
+  const stopped = stoppedError(summary);
+  if (stopped) {
+    run.progress.note(run.chalk.red(`✘ ${stopped.message}`));
+    if (stopped.hint) run.progress.note(run.chalk.dim(`hint: ${stopped.hint}`));
+    return stopped.exitCode;
+  }
+  return summary.success ? ExitCode.ok : ExitCode.partial;
 }
 
 /**
@@ -136,8 +165,7 @@ async function readApproval(
     return approval;
   }
   if (flags.approve === undefined) return undefined;
-  const baseDir = run.deps.configPath ? path.dirname(run.deps.configPath) : run.io.cwd;
-  const folder = path.join(baseDir, 'previews', request.campaignId ?? defaultCampaignId(request.period));
+  const folder = run.deps.previewFolder(request.campaignId ?? defaultCampaignId(request.period));
   const local = await files.readApproval(folder).catch(() => undefined);
   return { digest: flags.approve, reviewed: local?.digest === flags.approve ? local.reviewed : undefined };
 }

@@ -100,7 +100,13 @@ Examples:
           approve: options.approve === undefined ? undefined : checkDigest(options.approve),
           approveFile: options.approveFile,
         };
-        if (options.dryRun && (flags.approve !== undefined || flags.approveFile !== undefined)) {
+        const approving = flags.approve !== undefined || flags.approveFile !== undefined;
+        if (approving && options.accept !== undefined) {
+          throw new UsageError('--accept and --approve/--approve-file do not go together', {
+            hint: 'an approved plan already carries its reviewed findings; to accept others, review a new dry run',
+          });
+        }
+        if (options.dryRun && approving) {
           throw new UsageError('--approve and --approve-file are for a real send, not --dry-run', {
             hint: 'the dry run writes the digest to approve (plan-digest.txt beside manifest.json)',
           });

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { maskEmail } from '../../core/common/email-address.js';
 import { monthName } from '../../core/common/months.js';
 import type { AuditResult, AuditRow, AuditStatus } from '../../core/reports/audit-report-paths.js';
+import { describeReportStatusCounts } from '../../core/reports/classify-reports.js';
 import { renderCsv, renderTable } from './table.js';
 
 export interface ViewOptions {
@@ -109,27 +110,28 @@ function describeReports(row: AuditRow, options: ViewOptions): string[] {
   ];
 }
 
+const PAINT: Record<AuditStatus, (chalk: ChalkInstance) => ChalkInstance> = {
+  complete: (chalk) => chalk.green,
+  partial: (chalk) => chalk.yellow,
+  none: (chalk) => chalk.red,
+  ambiguous: (chalk) => chalk.yellow,
+  'shared-custom-id': (chalk) => chalk.red,
+  invalid: (chalk) => chalk.magenta,
+};
+
 function paintStatus(status: AuditStatus, chalk: ChalkInstance): string {
-  const paint = {
-    found: chalk.green,
-    missing: chalk.red,
-    ambiguous: chalk.yellow,
-    invalid: chalk.magenta,
-    'shared-custom-id': chalk.red,
-  }[status];
-  return paint(status);
+  return PAINT[status](chalk)(status);
 }
 
+/** `January 2025: 11 IDs · 4 complete · 3 partial (without every report type) · 1 none (no report file) · …`. */
 export function renderAuditSummary(result: AuditResult, chalk: ChalkInstance): string {
   const { summary, period } = result;
   const parts = [
     `${summary.ids} IDs`,
-    chalk.green(`${summary.found} found`),
-    (summary.missing ? chalk.red : chalk.dim)(`${summary.missing} missing`),
-    (summary.ambiguous ? chalk.yellow : chalk.dim)(`${summary.ambiguous} ambiguous`),
+    ...describeReportStatusCounts(summary).map(({ status, count, text }) =>
+      (status === 'complete' || count > 0 ? PAINT[status](chalk) : chalk.dim)(text),
+    ),
     (summary.invalid ? chalk.magenta : chalk.dim)(`${summary.invalid} invalid`),
-    // Shown only when there are some: a month without collisions keeps its familiar line.
-    ...(summary.shared ? [chalk.red(`${summary.shared} shared (held back)`)] : []),
     `${summary.reports} report keys`,
   ];
   return `${monthName(period.month)} ${period.year}: ${parts.join(' · ')}`;

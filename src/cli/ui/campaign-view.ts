@@ -1,6 +1,8 @@
 import { maskEmail } from '../../core/common/email-address.js';
 import { formatExpiry } from '../../core/plan/build-plan.js';
 import type { Manifest } from '../../core/plan/manifest.js';
+import { showRecipient } from '../../core/plan/plan-findings.js';
+import { describeReportStatusCounts } from '../../core/reports/classify-reports.js';
 import type { ViewOptions } from './audit-view.js';
 import { renderFindingsVerdict } from './findings-view.js';
 import { renderTable } from './table.js';
@@ -32,6 +34,7 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
       counts.heldBack ? chalk.red(`${counts.heldBack} held back`) : '0 held back'
     }`,
     `${counts.links} links valid until ${formatExpiry(new Date(manifest.linksExpireAt))} · ${warn(counts.payoutWarnings, 'payout warning', options)} · ${warn(counts.missingReports, 'ID', options)} without every report type`,
+    renderReportStatusLine(manifest),
     `Unsubscribe: ${manifest.unsubscribe}`,
     renderFindingsVerdict(manifest, options.chalk),
     `Previews: ${outDir} (manifest.json and .html / .txt / .eml per message)`,
@@ -40,6 +43,13 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
       : 'Plan digest: none — a dry run with --limit or --redirect-to shows part of the month; run it without them to approve a send',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The words and counts of `resolve-paths`' summary line, for the recipients of this plan. */
+function renderReportStatusLine(manifest: Manifest): string {
+  const { reportStatus } = manifest;
+  const parts = describeReportStatusCounts(reportStatus).map(({ text }) => text);
+  return `Report files: ${reportStatus.ids} IDs · ${parts.join(' · ')}`;
 }
 
 function warn(count: number, noun: string, options: ViewOptions): string {
@@ -61,7 +71,10 @@ export function renderDryRunJson(manifest: Manifest, outDir: string, options: Vi
     unmatched: manifest.unmatched.map((token) => maskToken(token, options)),
     findings: manifest.findings.map((finding) => ({
       ...finding,
-      entries: finding.entries.map((entry) => ({ ...entry, email: masked(entry.email, options) })),
+      entries: finding.entries.map((entry) => ({
+        ...entry,
+        email: showRecipient(entry.email, (email) => masked(email, options)),
+      })),
     })),
     partialReports: manifest.partialReports.map((entry) => ({
       ...entry,

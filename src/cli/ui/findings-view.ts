@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { maskEmail } from '../../core/common/email-address.js';
-import type { FindingEntry, PlanFindings } from '../../core/plan/plan-findings.js';
+import { type FindingEntry, type PlanFindings, showRecipient } from '../../core/plan/plan-findings.js';
 
 export interface FindingsViewOptions {
   revealEmails: boolean;
@@ -16,7 +16,7 @@ const SHOWN_PER_FINDING = 10;
 export function renderFindings(findings: PlanFindings, options: FindingsViewOptions): string[] {
   const { chalk } = options;
   const entry = (item: FindingEntry) =>
-    `      ${options.revealEmails ? item.email : maskEmail(item.email)} (${item.customIds.join(', ') || 'no custom ID'}): ${item.detail}`;
+    `      ${showRecipient(item.email, (email) => (options.revealEmails ? email : maskEmail(email)))} (${item.customIds.join(', ') || 'no custom ID'}): ${item.detail}`;
   const lines: string[] = [];
   for (const finding of findings.findings) {
     lines.push(chalk.yellow(`  ⚠ ${finding.name}: ${finding.summary}`));

@@ -1,5 +1,9 @@
 import type { CampaignReport, ReportTotals, SendSeries } from '../../core/campaign-report/campaign-report.js';
 import { formatMoney } from '../../core/common/money.js';
+import {
+  describeReportStatusCounts,
+  WITHOUT_EVERY_REPORT_TYPE,
+} from '../../core/reports/classify-reports.js';
 
 const escapeHtml = (text: string): string =>
   text
@@ -193,15 +197,17 @@ function renderTableSection(
   caption: (count: number) => string,
   head: readonly string[],
   rows: readonly (readonly string[])[] | null,
+  /** HTML between the heading and the table. */
+  intro = '',
 ): string {
-  if (rows === null)
-    return `<h2 id="${id}">${heading}</h2>\n<p class="none">${escapeHtml(NOT_IN_LEDGER)}</p>`;
-  if (rows.length === 0) return `<h2 id="${id}">${heading}</h2>\n<p class="none">None.</p>`;
+  const top = `<h2 id="${id}">${heading}</h2>${intro ? `\n${intro}` : ''}`;
+  if (rows === null) return `${top}\n<p class="none">${escapeHtml(NOT_IN_LEDGER)}</p>`;
+  if (rows.length === 0) return `${top}\n<p class="none">None.</p>`;
   const th = head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
   const body = rows
     .map((cells) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<h2 id="${id}">${heading}</h2>
+  return `${top}
 <table id="${id}-table">
 <caption>${escapeHtml(caption(rows.length))}</caption>
 <thead><tr>${th}</tr></thead>
@@ -221,13 +227,24 @@ function renderAttention(model: CampaignReport): string {
   );
 }
 
+/** The IDs without every report type (`partial` and `none`), after every status's count when the source has them. */
 function renderMissing(model: CampaignReport): string {
+  const counts = model.reportStatus;
+  const parts = counts
+    ? describeReportStatusCounts(counts).map(
+        ({ status, count, words }) =>
+          `<span data-count="report-${status}">${count}</span> ${escapeHtml(words)}`,
+      )
+    : [];
   return renderTableSection(
     'missing',
-    'IDs without every report type',
-    (count) => `${count} custom ID(s) with report files missing`,
+    WITHOUT_EVERY_REPORT_TYPE,
+    (count) => `${count} ${WITHOUT_EVERY_REPORT_TYPE} (partial or none)`,
     ['Recipient', 'Custom ID', 'Missing'],
     model.missingReports?.map((m) => [m.email, m.customId, m.labels.join(', ')]) ?? null,
+    counts
+      ? `<p data-report-ids="${counts.ids}">Report files: ${counts.ids} IDs · ${parts.join(' · ')}</p>`
+      : '',
   );
 }
 

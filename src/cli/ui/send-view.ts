@@ -39,7 +39,7 @@ export function renderConfirmation(
     ...(preview.findings.findings.length > 0
       ? [
           chalk.yellow(
-            `  accepted findings (--accept): ${preview.findings.findings.map((f) => f.name).join(', ')}`,
+            `  accepted findings (${preview.approved ? 'in the approved plan' : '--accept'}): ${preview.findings.findings.map((f) => f.name).join(', ')}`,
           ),
         ]
       : []),

@@ -53,6 +53,11 @@ function renderVerdict(progress: CampaignProgress, view: RowView, chalk: ChalkIn
   for (const step of progress.toFinish) lines.push(...renderStep(step, chalk));
   const unlisted = view === 'attention' || view === 'failed' ? progress.counts.planned : 0;
   if (unlisted > 0) lines.push(chalk.dim(`(planned rows are not listed: add --unfinished to list them)`));
+  lines.push(
+    chalk.dim(
+      '(a send plans the month again: if the plan has findings, add --accept <names> or --approve-file <reviewed dry run>)',
+    ),
+  );
   return lines;
 }
 

@@ -5,7 +5,8 @@ import type { PayoutWarning } from '../payouts/payout-statements.js';
 import type { MissingReport } from '../plan/build-plan.js';
 import type { CampaignTotals } from '../plan/campaign-totals.js';
 import type { Manifest } from '../plan/manifest.js';
-import type { Finding } from '../plan/plan-findings.js';
+import { type Finding, showRecipient } from '../plan/plan-findings.js';
+import { type ReportStatusCounts, WITHOUT_EVERY_REPORT_TYPE } from '../reports/classify-reports.js';
 import type { CampaignStatus } from '../send/campaign-status.js';
 import type { SendSummary } from '../send/send-summary.js';
 
@@ -21,6 +22,8 @@ export interface CampaignReport {
   attention: { email: string; customIds: string[]; state: string; reason: string }[];
   /** Null when the source does not know them (the ledger): "none" would be a false all-clear. */
   missingReports: { email: string; customId: string; labels: string[] }[] | null;
+  /** Every custom ID per report status, as `resolve-paths` counts them; null when the source does not say. */
+  reportStatus: ReportStatusCounts | null;
   /** Null when the source does not know them (the ledger). */
   payoutWarnings: PayoutWarning[] | null;
   /** The payout figures added up per currency (none from the ledger, which holds no figures). */
@@ -83,7 +86,7 @@ function reportPlan(
     findings: plan.findings.map(({ name, summary, entries }) => ({
       name,
       summary,
-      entries: entries.map((entry) => ({ ...entry, email: mask(entry.email) })),
+      entries: entries.map((entry) => ({ ...entry, email: showRecipient(entry.email, mask) })),
     })),
   };
 }
@@ -121,6 +124,8 @@ export function buildReportFromSummary(summary: SendSummary, options: ReportOpti
       ...attention('held-back', r.heldBack),
     ],
     missingReports: maskMissing(d.missingReports, mask),
+    // The summary lists the IDs without every report type, not the other statuses.
+    reportStatus: null,
     payoutWarnings: d.payoutWarnings,
     totals: toReportTotals(d.payoutTotals),
     // The chart from the ledger's completion times; the rate is the summary's, measured from the first send's start.
@@ -148,7 +153,7 @@ export function buildReportFromManifest(manifest: Manifest, options: ReportOptio
       { state: 'nothing-to-send', label: 'nothing to send', count: c.nothingToSend },
       { state: 'held-back', label: 'held back', count: c.heldBack },
       { state: 'shared-custom-id', label: 'held back: shared custom ID', count: c.sharedCustomIds },
-      { state: 'missing-reports', label: 'IDs without every report type', count: c.missingReports },
+      { state: 'missing-reports', label: WITHOUT_EVERY_REPORT_TYPE, count: c.missingReports },
       { state: 'payout-warnings', label: 'payout warnings', count: c.payoutWarnings },
     ],
     attention: manifest.unsent.map((u) =>
@@ -162,6 +167,7 @@ export function buildReportFromManifest(manifest: Manifest, options: ReportOptio
           },
     ),
     missingReports: maskMissing(manifest.missingReports, mask),
+    reportStatus: manifest.reportStatus,
     payoutWarnings: manifest.payoutWarnings,
     totals: toReportTotals(manifest.totals),
     chart: buildSendSeries([]),
@@ -194,6 +200,7 @@ export function buildReportFromLedger(status: CampaignStatus, options: ReportOpt
         reason: row.reason ?? '',
       })),
     missingReports: null,
+    reportStatus: null,
     payoutWarnings: null,
     totals: [],
     chart: { ...buildSendSeries(status.rows), ratePerSecond: null },

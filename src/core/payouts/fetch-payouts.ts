@@ -32,7 +32,13 @@ export async function fetchPayoutStatements(
 
 /** One `ParsedPayouts` from those of each type; with several types, problems and warnings name their type. */
 export function mergePayouts(parts: readonly { payoutType: string; parsed: ParsedPayouts }[]): ParsedPayouts {
-  const merged: ParsedPayouts = { byId: new Map(), warnings: [], problems: [], blockedIds: new Set() };
+  const merged: ParsedPayouts = {
+    byId: new Map(),
+    warnings: [],
+    problems: [],
+    blockedIds: new Set(),
+    unattributed: [],
+  };
   const named = parts.length > 1;
   for (const { payoutType, parsed } of parts) {
     for (const [id, contracts] of parsed.byId)
@@ -44,6 +50,9 @@ export function mergePayouts(parts: readonly { payoutType: string; parsed: Parse
       merged.problems.push(named ? { ...problem, field: `${payoutType}: ${problem.field}` } : problem);
     }
     for (const id of parsed.blockedIds) merged.blockedIds.add(id);
+    for (const problem of parsed.unattributed) {
+      merged.unattributed.push(named ? { ...problem, field: `${payoutType}: ${problem.field}` } : problem);
+    }
   }
   for (const id of merged.blockedIds) merged.byId.delete(id);
   return merged;

@@ -60,6 +60,8 @@ export interface ParsedPayouts {
    * left out of `byId` and the plan must not mail them.
    */
   blockedIds: Set<string>;
+  /** Rows without a usable customId: their figures belong to somebody and are shown to nobody. */
+  unattributed: RowProblem[];
 }
 
 const periodSchema = z
@@ -100,11 +102,19 @@ export function parsePayoutRows(
   period: Period,
   payoutType: string = DEFAULT_PAYOUT_TYPE,
 ): ParsedPayouts {
-  const result: ParsedPayouts = { byId: new Map(), warnings: [], problems: [], blockedIds: new Set() };
+  const result: ParsedPayouts = {
+    byId: new Map(),
+    warnings: [],
+    problems: [],
+    blockedIds: new Set(),
+    unattributed: [],
+  };
   rows.forEach((row, index) => {
     const parsed = rowSchema.safeParse(row);
     if (!parsed.success) {
+      const before = result.problems.length;
       reportIssues(result, index, '', parsed.error.issues);
+      result.unattributed.push(...result.problems.slice(before));
       return;
     }
     const { customId } = parsed.data;

@@ -14,6 +14,14 @@ import {
   indexSharedCustomIds,
   type SharedCustomId,
 } from '../recipients/shared-custom-ids.js';
+import {
+  classifyReports,
+  countReportStatuses,
+  isSharedCustomId,
+  isWithoutEveryReportType,
+  type ReportStatus,
+  type ReportStatusCounts,
+} from '../reports/classify-reports.js';
 import type { IdResolution } from '../reports/report-paths.js';
 import type { UnsubscribeLink } from '../unsubscribe/unsubscribe-links.js';
 import type { RenderedEmail } from './compile-templates.js';
@@ -67,6 +75,7 @@ export function isHeldBack(unsent: UnsentRecipient): boolean {
   return unsent.reason !== 'nothing-to-send';
 }
 
+/** A custom ID without every report type (`partial` or `none`), and the labels of the types it lacks. */
 export interface MissingReport {
   email: string;
   customId: string;
@@ -79,7 +88,10 @@ export interface Plan {
   expiresAt: Date;
   messages: PlannedMessage[];
   unsent: UnsentRecipient[];
+  /** Every recipient's `partial` and `none` custom IDs: "IDs without every report type". */
   missingReports: MissingReport[];
+  /** Every recipient's custom IDs per report status, as `resolve-paths` counts them. */
+  reportStatus: ReportStatusCounts;
   payoutWarnings: PayoutWarning[];
 }
 
@@ -128,8 +140,8 @@ export function buildPlan(input: PlanInput): Plan {
   };
   const messages: PlannedMessage[] = [];
   const unsent: UnsentRecipient[] = [];
-  const missingReports: MissingReport[] = [];
   const sharedByEmail = indexSharedCustomIds(input.sharedCustomIds ?? []);
+  const { missingReports, reportStatus } = classifyRecipientReports(input, sharedByEmail);
 
   for (const recipient of input.recipients) {
     const ids = recipient.customIds.map((id) => id.resolved);
@@ -139,10 +151,6 @@ export function buildPlan(input: PlanInput): Plan {
       continue;
     }
     const sections = recipient.customIds.map((id) => buildSection(id, context));
-    for (const { id, missing } of sections) {
-      if (missing.length > 0)
-        missingReports.push({ email: recipient.email, customId: id.resolved, labels: missing });
-    }
     const shown = sections.filter((s) => s.contracts.length > 0 || s.links.length > 0);
     if (shown.length === 0) {
       const detail = ids.length === 0 ? 'no custom ID' : 'no report and no payout rows for the period';
@@ -158,8 +166,34 @@ export function buildPlan(input: PlanInput): Plan {
     messages,
     unsent,
     missingReports,
+    reportStatus,
     payoutWarnings: input.payouts.warnings,
   };
+}
+
+/**
+ * Every recipient's custom IDs classified as `resolve-paths` classifies them (held-back recipients and those with
+ * nothing to send included), so both say the same: `missingReports` are the `partial` and `none` ones.
+ */
+function classifyRecipientReports(
+  input: PlanInput,
+  sharedByEmail: ReadonlyMap<string, readonly SharedCustomId[]>,
+): Pick<Plan, 'missingReports' | 'reportStatus'> {
+  const missingReports: MissingReport[] = [];
+  const statuses: ReportStatus[] = [];
+  for (const recipient of input.recipients) {
+    const shared = sharedByEmail.get(recipient.email) ?? [];
+    for (const { resolved } of recipient.customIds) {
+      const classification = classifyReports(resolved, input.resolutions.get(resolved), {
+        shared: isSharedCustomId(resolved, shared),
+      });
+      statuses.push(classification.status);
+      if (!isWithoutEveryReportType(classification.status)) continue;
+      const labels = classification.missing.map((type) => type.label);
+      missingReports.push({ email: recipient.email, customId: resolved, labels });
+    }
+  }
+  return { missingReports, reportStatus: countReportStatuses(statuses) };
 }
 
 /**
@@ -205,7 +239,6 @@ interface Section {
   id: CustomId;
   contracts: Contract[];
   links: PlannedLink[];
-  missing: string[];
   view: CreatorSection;
 }
 
@@ -224,8 +257,7 @@ function buildSection(id: CustomId, { input, expiresOn, format }: BuildContext):
     views.push({ type: report.type, label: report.label, url, fileType: fileTypeOf(key), linkText });
   }
   const view: CreatorSection = buildCreatorView(id, contracts, views, format);
-  const missing = reports.filter((report) => !report.chosen).map((report) => report.label);
-  return { id, contracts, links, missing, view };
+  return { id, contracts, links, view };
 }
 
 function buildMessage(

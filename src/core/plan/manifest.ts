@@ -37,8 +37,11 @@ export function buildManifest(campaign: CampaignPlan, generatedAt: Date, reviewe
       userRowProblems: users.rowProblems.length,
       payoutProblems: campaign.payoutProblems.length,
       payoutWarnings: plan.payoutWarnings.length,
+      /** IDs without every report type: `reportStatus.partial` + `reportStatus.none`. */
       missingReports: plan.missingReports.length,
     },
+    /** Every recipient's custom IDs per report status, as `resolve-paths` counts them. */
+    reportStatus: plan.reportStatus,
     /** The figures of every message added up, per currency, for matching the run against the books. */
     totals: sumCampaignTotals(plan.messages, campaign.currency, 'planned'),
     messages: plan.messages.map((message) => ({

@@ -72,7 +72,7 @@ export interface CampaignPlan {
   /** `--only` entries that matched no recipient. */
   unmatched: string[];
   payoutProblems: RowProblem[];
-  /** The report files found for each custom ID (found / missing / ambiguous). */
+  /** The report files matched for each custom ID (`classifyReports` says complete, partial, none, …). */
   resolutions: ReadonlyMap<string, IdResolution>;
   /** What a person must look at before this plan is sent; they gate the send. */
   findings: PlanFindings;
@@ -184,7 +184,14 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
     unmatched,
     payoutProblems: payouts.problems,
     resolutions,
-    findings: findPlanFindings(plan, resolutions, { requiredReportTypes: settings.requiredReportTypes }),
+    findings: findPlanFindings(plan, resolutions, {
+      requiredReportTypes: settings.requiredReportTypes,
+      payouts: {
+        // Rows Korrect returned for an ID no recipient asked for exactly (`DYLVN` for `dylvn`): nobody's figures.
+        unclaimedIds: [...payouts.byId.keys()].filter((id) => !ids.includes(id)),
+        unattributed: payouts.unattributed,
+      },
+    }),
     unsubscribe: describeUnsubscribe(unsubscribeSettings),
     templateDigest: createHash('sha256')
       .update(sources.html.source)

@@ -59,19 +59,26 @@ export function canonicalPlan(campaign: CampaignPlan, identity: PlanIdentity): C
       .map((message) => ({
         email: message.to,
         userName: message.userName,
-        customIds: message.customIds.map((id) =>
-          id.original === id.resolved ? id.resolved : `${id.original}→${id.resolved}`,
+        // The ID (and its alias) with the channel name the e-mail's heading shows.
+        customIds: message.customIds.map(
+          (id) =>
+            `${id.original === id.resolved ? id.resolved : `${id.original}→${id.resolved}`}${id.channelName ? ` "${id.channelName}"` : ''}`,
         ),
         subject: message.subject,
         figures: message.customIds
           .flatMap((id) => (campaign.contractsOf(id.resolved) ?? []).map(figure))
           .sort(),
-        reportKeys: message.links.map((link) => `${link.customId} ${link.type} ${link.key}`).sort(),
+        // The label the creator reads and the host the link points at; never the signature or expiry.
+        reportKeys: message.links
+          .map(
+            (link) => `${link.customId} ${link.type} ${link.label} ${link.key} ${new URL(link.url).origin}`,
+          )
+          .sort(),
       }))
-      .sort((a, b) => a.email.localeCompare(b.email)),
+      .sort((a, b) => byCodeUnits(a.email, b.email)),
     notMailed: plan.unsent
       .map((unsent) => ({ email: unsent.email, customIds: unsent.customIds, reason: unsent.reason }))
-      .sort((a, b) => a.email.localeCompare(b.email)),
+      .sort((a, b) => byCodeUnits(a.email, b.email)),
     findings: campaign.findings.findings.map((finding) => ({
       name: finding.name,
       entries: finding.entries.map((entry) => `${entry.email}: ${entry.detail}`).sort(),
@@ -88,7 +95,7 @@ function stableJson(value: unknown): string {
   if (typeof value === 'function' || value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => byCodeUnits(a, b));
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -179,4 +186,9 @@ export function checkApproval(
 
 function short(digest: string): string {
   return digest.slice(0, 12);
+}
+
+/** The same order on every machine (localeCompare depends on ICU and the locale; a digest must not). */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

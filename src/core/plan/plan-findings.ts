@@ -1,4 +1,6 @@
 import { InputError, UsageError } from '../common/errors.js';
+import type { RowProblem } from '../recipients/user-rows.js';
+import { classifyReports, type ReportClassification } from '../reports/classify-reports.js';
 import type { IdResolution } from '../reports/report-paths.js';
 import type { Plan } from './build-plan.js';
 
@@ -15,6 +17,14 @@ export const FINDING_NAMES = [
 ] as const;
 
 export type FindingName = (typeof FINDING_NAMES)[number];
+
+/** The `email` of an entry that belongs to no recipient (payout rows nobody claims). */
+export const NO_RECIPIENT = '';
+
+/** How an entry's recipient is shown: masked (or full), or "(no recipient)". */
+export function showRecipient(email: string, mask: (email: string) => string): string {
+  return email === NO_RECIPIENT ? '(no recipient)' : mask(email);
+}
 
 export interface FindingEntry {
   email: string;
@@ -41,6 +51,13 @@ export interface PlanFindings {
 export interface FindingRules {
   /** Report types every mailed creator must have (`reports.required`), e.g. `['youtube']`. */
   requiredReportTypes: readonly string[];
+  /** Payout rows whose figures would be shown to nobody. */
+  payouts?: {
+    /** IDs the payout source returned that no recipient claims exactly (it answered `DYLVN` for `dylvn`). */
+    unclaimedIds: readonly string[];
+    /** Rows without a usable customId. */
+    unattributed: readonly RowProblem[];
+  };
 }
 
 const SUMMARY: Record<FindingName, (count: number) => string> = {
@@ -59,7 +76,6 @@ export function findPlanFindings(
   resolutions: ReadonlyMap<string, IdResolution>,
   rules: FindingRules,
 ): PlanFindings {
-  const required = new Set(rules.requiredReportTypes);
   const found: Record<FindingName, FindingEntry[]> = {
     'missing-reports': [],
     'payout-warnings': [],
@@ -81,38 +97,14 @@ export function findPlanFindings(
       });
     }
     for (const id of customIds) {
-      const reports = resolutions.get(id)?.reports ?? [];
-      const absent = reports.filter((report) => !report.chosen);
-      const missingRequired = absent.filter((report) => required.has(report.type));
-      const other = absent.filter((report) => !required.has(report.type));
-      if (missingRequired.length > 0 && message.links.length > 0) {
-        found['missing-reports'].push({
-          email: message.to,
-          customIds,
-          detail: `${id}: no ${labels(missingRequired)} (required by reports.required)`,
-        });
-      }
-      // Mailed (other IDs or types carry links) without this one: shown, unless reports.required makes it a finding.
-      if (other.length > 0 && message.links.length > 0) {
-        const none = other.length === reports.length ? ' (no report file for this ID)' : '';
-        partialReports.push({ email: message.to, customIds, detail: `${id}: no ${labels(other)}${none}` });
-      }
-      for (const report of reports) {
-        for (const contested of report.contested ?? []) {
-          found['ambiguous-reports'].push({
-            email: message.to,
-            customIds,
-            detail: `${id} ${report.label}: ${contested.key} also matches ${contested.alsoMatches.join(', ')} — given to neither`,
-          });
-        }
-        if (report.chosen && report.others.length > 0) {
-          found['ambiguous-reports'].push({
-            email: message.to,
-            customIds,
-            detail: `${id} ${report.label}: ${report.chosen.key} chosen over ${report.others.map((o) => o.key).join(', ')}`,
-          });
-        }
-      }
+      const classification = classifyReports(id, resolutions.get(id), {
+        required: rules.requiredReportTypes,
+      });
+      const entries = reportFindingsOf(classification, message.links.length > 0);
+      const owner = { email: message.to, customIds };
+      found['missing-reports'].push(...entries.missing.map((detail) => ({ ...owner, detail })));
+      found['ambiguous-reports'].push(...entries.ambiguous.map((detail) => ({ ...owner, detail })));
+      partialReports.push(...entries.partial.map((detail) => ({ ...owner, detail })));
     }
   }
   for (const warning of plan.payoutWarnings) {
@@ -120,6 +112,7 @@ export function findPlanFindings(
     if (!owner) continue; // its recipient is not mailed (held back or filtered): nothing wrong would be sent
     found['payout-warnings'].push({ ...owner, detail: warning.message });
   }
+  found['payout-warnings'].push(...lostPayouts(plan, rules));
   const notMailed: FindingEntry[] = [];
   for (const unsent of plan.unsent) {
     const entry = { email: unsent.email, customIds: unsent.customIds, detail: unsent.detail };
@@ -133,6 +126,54 @@ export function findPlanFindings(
     entries: found[name],
   }));
   return { findings, notMailed, partialReports };
+}
+
+/** Payout figures that exist but would reach nobody: a payout-warnings entry each, so the send stops for them. */
+function lostPayouts(plan: Plan, rules: FindingRules): FindingEntry[] {
+  const entries: FindingEntry[] = [];
+  const loose = (id: string) => id.toUpperCase().replace(/[-_]/g, '');
+  for (const id of rules.payouts?.unclaimedIds ?? []) {
+    const owners = plan.messages.filter((m) => m.customIds.some((c) => loose(c.resolved) === loose(id)));
+    const detail = `payout rows came back as "${id}", which no recipient claims exactly: its figures would not be shown`;
+    if (owners.length === 0) entries.push({ email: NO_RECIPIENT, customIds: [id], detail });
+    for (const owner of owners)
+      entries.push({ email: owner.to, customIds: owner.customIds.map((c) => c.resolved), detail });
+  }
+  for (const problem of rules.payouts?.unattributed ?? []) {
+    entries.push({
+      email: NO_RECIPIENT,
+      customIds: [],
+      detail: `payout row ${problem.index} has no usable customId (${problem.field}: ${problem.message}): its figures reach nobody`,
+    });
+  }
+  return entries;
+}
+
+/**
+ * One mailed custom ID's report findings (details only), from its classification — the statuses `resolve-paths`
+ * shows. `hasLinks`: its message carries a link (one with none at all is a `missing-reports` finding already).
+ */
+function reportFindingsOf(
+  c: ReportClassification,
+  hasLinks: boolean,
+): { missing: string[]; ambiguous: string[]; partial: string[] } {
+  const notRequired = c.missing.filter((type) => !c.missingRequired.includes(type));
+  return {
+    missing:
+      hasLinks && c.missingRequired.length > 0
+        ? [`${c.id} (${c.status}): no ${labels(c.missingRequired)} (required by reports.required)`]
+        : [],
+    ambiguous: [
+      ...c.contested.map(
+        (m) => `${c.id} ${m.label}: ${m.key} also matches ${m.alsoMatches.join(', ')} — given to neither`,
+      ),
+      ...c.ambiguous.map(
+        (a) => `${c.id} ${a.label}: ${a.chosen.key} chosen over ${a.others.map((o) => o.key).join(', ')}`,
+      ),
+    ],
+    // Mailed (other IDs or types carry links) without these: shown, unless reports.required makes it a finding.
+    partial: hasLinks && notRequired.length > 0 ? [`${c.id} (${c.status}): no ${labels(notRequired)}`] : [],
+  };
 }
 
 function labels(reports: readonly { label: string }[]): string {
@@ -179,7 +220,9 @@ export function findingsRefusal(
     `${finding.name}: ${finding.summary}`,
     ...finding.entries
       .slice(0, 10)
-      .map((entry) => `    ${mask(entry.email)} (${entry.customIds.join(', ')}): ${entry.detail}`),
+      .map(
+        (entry) => `↳ ${showRecipient(entry.email, mask)} (${entry.customIds.join(', ')}): ${entry.detail}`,
+      ),
     ...(finding.entries.length > 10
       ? [`    … and ${finding.entries.length - 10} more (the dry run's manifest lists all)`]
       : []),

@@ -12,6 +12,13 @@ import {
   type SharedCustomId,
 } from '../recipients/shared-custom-ids.js';
 import {
+  classifyReports,
+  countReportStatuses,
+  type ReportClassification,
+  type ReportStatus,
+  type ReportStatusCounts,
+} from './classify-reports.js';
+import {
   type ContestedMatch,
   type IdResolution,
   type ReportMatch,
@@ -19,8 +26,11 @@ import {
   resolveReportKeys,
 } from './report-paths.js';
 
-/** `shared-custom-id`: another address claims the same ID, so the plan holds both recipients back. */
-export type AuditStatus = 'found' | 'missing' | 'ambiguous' | 'invalid' | 'shared-custom-id';
+/**
+ * A `ReportStatus` (`classifyReports`: complete, partial, none, ambiguous, shared-custom-id), or `invalid`: the ID
+ * is not a custom ID at all, so nothing was looked up.
+ */
+export type AuditStatus = ReportStatus | 'invalid';
 
 export interface AuditReport {
   type: string;
@@ -46,14 +56,12 @@ export interface AuditRow {
   sharedWith?: string[];
 }
 
-export interface AuditSummary {
-  ids: number;
-  found: number;
-  missing: number;
-  ambiguous: number;
+/**
+ * Rows per status: `ids` counts every row, invalid ones included; `shared` is `shared-custom-id` (held back).
+ * `partial` + `none` are the dry run's "IDs without every report type".
+ */
+export interface AuditSummary extends ReportStatusCounts {
   invalid: number;
-  /** IDs held back because another address claims them too (`shared-custom-id`). */
-  shared: number;
   /** Report keys found, not counting those of shared IDs (they are not sent). */
   reports: number;
 }
@@ -138,7 +146,8 @@ function toAuditRow(subject: Subject, resolution: IdResolution, shared: readonly
   const row = { ...withoutInvalid(subject), reports };
   const email = subject.recipient ?? '';
   const own = shared.filter((entry) => entry.id === normalizeCustomId(resolution.id));
-  if (own.length > 0) {
+  const classification = classifyReports(resolution.id, resolution, { shared: own.length > 0 });
+  if (classification.status === 'shared-custom-id') {
     const sharedWith = own.flatMap((entry) => entry.claims.map((claim) => claim.email));
     return {
       ...row,
@@ -147,14 +156,24 @@ function toAuditRow(subject: Subject, resolution: IdResolution, shared: readonly
       sharedWith: [...new Set(sharedWith)].filter((other) => other !== email),
     };
   }
-  const missingTypes = resolution.reports.filter((report) => !report.chosen).map((report) => report.label);
-  const contested = resolution.reports.flatMap((report) => report.contested ?? []);
   const notes = [
-    resolution.status === 'missing' ? 'no report found' : missingTypes.map((l) => `no ${l}`).join(', '),
-    ...contested.map((m) => `${m.key} also matches ${m.alsoMatches.join(', ')}: given to neither`),
+    describeGaps(classification),
     shared.length > 0 ? `recipient held back (shared-custom-id: ${shared.map((e) => e.id).join(', ')})` : '',
   ];
-  return { ...row, status: resolution.status, note: notes.filter(Boolean).join('; ') };
+  return { ...row, status: classification.status, note: notes.filter(Boolean).join('; ') };
+}
+
+/** What keeps an ID from `complete`, in the findings' words. */
+function describeGaps(c: ReportClassification): string {
+  return [
+    c.status === 'none' ? 'no report file' : c.missing.map((type) => `no ${type.label}`).join(', '),
+    ...c.ambiguous.map(
+      (a) => `${a.label}: ${a.chosen.key} chosen over ${a.others.map((o) => o.key).join(', ')}`,
+    ),
+    ...c.contested.map((m) => `${m.key} also matches ${m.alsoMatches.join(', ')}: given to neither`),
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 function withoutInvalid(subject: Subject): Omit<Subject, 'invalid'> {
@@ -207,14 +226,12 @@ function pickSubjects(
 }
 
 function summarize(rows: readonly AuditRow[]): AuditSummary {
-  const count = (status: AuditStatus) => rows.filter((row) => row.status === status).length;
+  const classified = rows.flatMap((row) => (row.status === 'invalid' ? [] : [row.status]));
+  const invalid = rows.length - classified.length;
   return {
+    ...countReportStatuses(classified),
     ids: rows.length,
-    found: count('found'),
-    missing: count('missing'),
-    ambiguous: count('ambiguous'),
-    invalid: count('invalid'),
-    shared: count('shared-custom-id'),
+    invalid,
     reports: rows
       .filter((row) => row.status !== 'shared-custom-id')
       .reduce((sum, row) => sum + row.reports.filter((report) => report.key).length, 0),

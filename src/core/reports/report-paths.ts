@@ -44,11 +44,9 @@ export interface ReportResolution {
   contested?: ContestedMatch[];
 }
 
-export type ResolutionStatus = 'found' | 'missing' | 'ambiguous';
-
+/** What matched for one ID, per report type; `classifyReports` says what that means (complete, partial, …). */
 export interface IdResolution {
   id: string;
-  status: ResolutionStatus;
   reports: ReportResolution[];
 }
 
@@ -142,14 +140,7 @@ export function matchReports(
       }
     }
   }
-  const reports = [...byType.values()];
-  return { id, status: statusOf(reports), reports };
-}
-
-function statusOf(reports: readonly ReportResolution[]): ResolutionStatus {
-  const contested = reports.some((report) => (report.contested?.length ?? 0) > 0);
-  if (!contested && !reports.some((report) => report.chosen)) return 'missing';
-  return contested || reports.some((report) => report.others.length > 0) ? 'ambiguous' : 'found';
+  return { id, reports: [...byType.values()] };
 }
 
 /**
@@ -203,7 +194,7 @@ function withoutContested(
     if (contested.length === 0) return report;
     return { ...report, chosen: kept[0], others: kept.slice(1), contested };
   });
-  return { id: resolution.id, status: statusOf(reports), reports };
+  return { id: resolution.id, reports };
 }
 
 /**

@@ -86,6 +86,8 @@ export interface SendPreview {
   findings: PlanFindings;
   /** How recipients unsubscribe, in one line. */
   unsubscribe: string;
+  /** The findings were accepted by approving the reviewed plan (--approve), not by name (--accept). */
+  approved: boolean;
 }
 
 export interface SendCampaignResult {
@@ -138,6 +140,7 @@ export async function sendCampaign(
     etaSeconds: Number.isFinite(prep.rate) ? Math.ceil(prep.toSend.length / prep.rate) : 0,
     findings: campaign.findings,
     unsubscribe: campaign.unsubscribe,
+    approved: request.approve !== undefined,
   };
   if (prep.toSend.length + prep.gated.length > 0 && !(await confirm(preview))) {
     throw new CancelledError('cancelled: nothing was sent');

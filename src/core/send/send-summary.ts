@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../../ports.js';
 import { monthName } from '../common/months.js';
-import { isHeldBack } from '../plan/build-plan.js';
+import { isHeldBack, type Plan, type UnsentRecipient } from '../plan/build-plan.js';
 import { sumRunTotals } from '../plan/campaign-totals.js';
 import type { CampaignPlan } from '../plan/plan-campaign.js';
 import { isCanaryCampaign } from './campaigns.js';
@@ -21,33 +21,47 @@ const outcomeEntry = (o: SendOutcome) => ({
   reason: o.reason ?? null,
 });
 
-/**
- * The run's result in the shape of the old system's FinancialReportResponse (success, message, data with
- * campaignId, batchId, provider, totals, per-status lists, reporting counts), plus what the ledger adds.
- */
-export function buildSendSummary(input: {
+interface SummaryInput {
   campaign: CampaignPlan;
   prep: SendPreparation;
   result: ExecuteResult;
   runId: string;
   provider: string;
   durationMs: number;
-}) {
-  const { campaign, prep, result } = input;
-  const { plan } = campaign;
+}
+
+/** This run's outcomes by status, and the plan's messages held back (not finished). */
+interface RunOutcomes {
+  sent: SendOutcome[];
+  failed: SendOutcome[];
+  unknown: SendOutcome[];
+  skipped: SendOutcome[];
+  /** Held back by the plan (payout data malformed, or a custom ID another address claims): not finished. */
+  heldBack: UnsentRecipient[];
+  /**
+   * Left planned by --limit: the campaign is not finished. A canary is a sample, so what --limit left out of it
+   * is not owed to anyone (0).
+   */
+  deferred: number;
+}
+
+/**
+ * The run's result in the shape of the old system's FinancialReportResponse (success, message, data with
+ * campaignId, batchId, provider, totals, per-status lists, reporting counts), plus what the ledger adds.
+ */
+export function buildSendSummary(input: SummaryInput) {
+  const { prep, result } = input;
   const by = (status: SendOutcome['status']) => result.outcomes.filter((o) => o.status === status);
-  const sent = by('sent');
-  const failed = by('failed');
-  const unknown = by('unknown');
-  const skipped = by('skipped');
-  // Held back by the plan (payout data malformed, or a custom ID another address claims): not finished.
-  const heldBack = plan.unsent.filter(isHeldBack);
-  // Outcomes of rows another run left behind are not this run's to start: only `toSend` counts as started.
-  const toSend = new Set(prep.toSend.map((c) => c.message.to));
-  const started = result.outcomes.filter((o) => o.status !== 'skipped' && toSend.has(o.email)).length;
+  const outcomes: RunOutcomes = {
+    sent: by('sent'),
+    failed: by('failed'),
+    unknown: by('unknown'),
+    skipped: by('skipped'),
+    heldBack: input.campaign.plan.unsent.filter(isHeldBack),
+    deferred: isCanaryCampaign(prep.campaignId) ? 0 : prep.deferred,
+  };
+  const { sent, failed, unknown, skipped, heldBack, deferred } = outcomes;
   // A row an earlier run left failed or unknown, not retried now, still leaves the campaign incomplete.
-  // A canary is a sample: what --limit left out of it is not owed to anyone. A real campaign is not finished.
-  const deferred = isCanaryCampaign(prep.campaignId) ? 0 : prep.deferred;
   const partial =
     failed.length > 0 ||
     unknown.length > 0 ||
@@ -61,58 +75,72 @@ export function buildSendSummary(input: {
       deferred > 0 && !result.stopped && failed.length + unknown.length + heldBack.length === 0
         ? `${deferred} recipient(s) left for the next run (--limit): run the same command again to continue`
         : describeRun(result.stopped, partial, sent.length + skipped.length, prep.alreadySent.length),
-    data: {
-      campaignId: prep.campaignId,
-      batchId: input.runId,
-      provider: input.provider,
-      attachReporting: true,
-      month: monthName(plan.period.month),
-      year: String(plan.period.year),
-      totalRecipients: plan.messages.length,
-      successful: sent.length,
-      failed: failed.length,
-      unknown: unknown.length,
-      skipped: skipped.length,
-      alreadySent: prep.alreadySent.length,
-      alreadySkipped: prep.alreadySkipped.length,
-      heldForRetry: prep.heldForRetry.length,
-      claimedElsewhere: result.claimedElsewhere.length,
-      notStarted: prep.toSend.length - started - result.claimedElsewhere.length,
-      deferred,
-      duration: input.durationMs,
-      durationMs: input.durationMs,
-      achievedRate: achievedRate(result, sent.length + failed.length + unknown.length),
-      customIds: [...new Set(plan.messages.flatMap((m) => m.customIds.map((id) => id.resolved)))],
-      reporting: {
-        payoutCount: plan.messages.reduce((sum, m) => sum + m.contracts, 0),
-        downloadLinkGroups: plan.messages.reduce((sum, m) => sum + m.links.length, 0),
-      },
-      results: {
-        successful: sent.map(outcomeEntry),
-        failed: failed.map(outcomeEntry),
-        unknown: unknown.map(outcomeEntry),
-        skipped: skipped.map(outcomeEntry),
-        heldForRetry: prep.heldForRetry.map(rowEntry),
-        heldBack: heldBack.map((u) => ({
-          email: u.email,
-          customIds: u.customIds,
-          reason: `${u.reason}: ${u.detail}`,
-        })),
-        nothingToSend: plan.unsent
-          .filter((u) => u.reason === 'nothing-to-send')
-          .map((u) => ({ email: u.email, customIds: u.customIds, reason: u.detail })),
-      },
-      missingReports: plan.missingReports,
-      payoutWarnings: plan.payoutWarnings,
-      payoutTotals: sumRunTotals(
-        plan.messages,
-        campaign.currency,
-        sent.map((o) => o.email),
-      ),
-      stopped: result.stopped ? result.stopped.reason : null,
-      interrupted: result.stopped?.interrupted === true,
-      trackingErrors: result.trackingErrors,
+    data: buildSummaryData(input, outcomes),
+  };
+}
+
+function buildSummaryData(input: SummaryInput, outcomes: RunOutcomes) {
+  const { campaign, prep, result } = input;
+  const { plan } = campaign;
+  const { sent, failed, unknown, skipped } = outcomes;
+  // Outcomes of rows another run left behind are not this run's to start: only `toSend` counts as started.
+  const toSend = new Set(prep.toSend.map((c) => c.message.to));
+  const started = result.outcomes.filter((o) => o.status !== 'skipped' && toSend.has(o.email)).length;
+  return {
+    campaignId: prep.campaignId,
+    batchId: input.runId,
+    provider: input.provider,
+    attachReporting: true,
+    month: monthName(plan.period.month),
+    year: String(plan.period.year),
+    totalRecipients: plan.messages.length,
+    successful: sent.length,
+    failed: failed.length,
+    unknown: unknown.length,
+    skipped: skipped.length,
+    alreadySent: prep.alreadySent.length,
+    alreadySkipped: prep.alreadySkipped.length,
+    heldForRetry: prep.heldForRetry.length,
+    claimedElsewhere: result.claimedElsewhere.length,
+    notStarted: prep.toSend.length - started - result.claimedElsewhere.length,
+    deferred: outcomes.deferred,
+    duration: input.durationMs,
+    durationMs: input.durationMs,
+    achievedRate: achievedRate(result, sent.length + failed.length + unknown.length),
+    customIds: [...new Set(plan.messages.flatMap((m) => m.customIds.map((id) => id.resolved)))],
+    reporting: {
+      payoutCount: plan.messages.reduce((sum, m) => sum + m.contracts, 0),
+      downloadLinkGroups: plan.messages.reduce((sum, m) => sum + m.links.length, 0),
     },
+    results: buildSummaryResults(plan, prep, outcomes),
+    missingReports: plan.missingReports,
+    payoutWarnings: plan.payoutWarnings,
+    payoutTotals: sumRunTotals(
+      plan.messages,
+      campaign.currency,
+      sent.map((o) => o.email),
+    ),
+    stopped: result.stopped ? result.stopped.reason : null,
+    interrupted: result.stopped?.interrupted === true,
+    trackingErrors: result.trackingErrors,
+  };
+}
+
+function buildSummaryResults(plan: Plan, prep: SendPreparation, outcomes: RunOutcomes) {
+  return {
+    successful: outcomes.sent.map(outcomeEntry),
+    failed: outcomes.failed.map(outcomeEntry),
+    unknown: outcomes.unknown.map(outcomeEntry),
+    skipped: outcomes.skipped.map(outcomeEntry),
+    heldForRetry: prep.heldForRetry.map(rowEntry),
+    heldBack: outcomes.heldBack.map((u) => ({
+      email: u.email,
+      customIds: u.customIds,
+      reason: `${u.reason}: ${u.detail}`,
+    })),
+    nothingToSend: plan.unsent
+      .filter((u) => u.reason === 'nothing-to-send')
+      .map((u) => ({ email: u.email, customIds: u.customIds, reason: u.detail })),
   };
 }
 

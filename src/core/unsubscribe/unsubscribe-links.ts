@@ -26,8 +26,10 @@ export function describeUnsubscribe(settings: UnsubscribeSettings): string {
   if (settings.mode === 'own') return `own: one-click links to ${settings.baseUrl} and a footer link`;
   if (settings.mode === 'ses')
     return `ses: SES contact list ${settings.contactList}, topic ${settings.topic}`;
-  if (settings.noneReason !== null) return `none: no unsubscribe link (reason: ${settings.noneReason})`;
-  return 'not set: e-mails carry no unsubscribe link (a real send refuses: set unsubscribe.mode)';
+  const footer = settings.url ? `; footer link ${settings.url}` : '';
+  if (settings.noneReason !== null)
+    return `none: no unsubscribe link (reason: ${settings.noneReason})${footer}`;
+  return `not set: e-mails carry no unsubscribe link (a real send refuses: set unsubscribe.mode)${footer}`;
 }
 
 export const SES_UNSUBSCRIBE_PLACEHOLDER = '{{amazonSESUnsubscribeUrl}}';
