@@ -96,7 +96,9 @@ export async function createPlanWorkspace(creators: number, seed = 2025): Promis
     counts.layouts[layout] += 1;
     const keys = reportKeys(layout, stored, random);
     files.push(...keys);
-    const payout = payoutRow(random() < 0.05 ? id.toLowerCase() : id, random);
+    // Payout rows carry the exact ID asked for: a row spelled otherwise reaches nobody and stops the send as a
+    // payout-warnings finding (issue #11; tested in test/cli/send-gates.test.ts), which a throughput bench must not model.
+    const payout = payoutRow(id, random);
     payouts.push(payout.row);
     counts.contracts += payout.contracts;
     counts.otherPeriodContracts += payout.otherPeriod;

@@ -40,10 +40,13 @@ export function registerSendReport(program: Command, runtime: CommandRuntime): v
     .option('--dry-run', 'plan and render everything, write previews, send nothing', false)
     .option('--yes', 'send without asking (required without a terminal, e.g. in CI)', false)
     .option('--only <ids|emails>', 'comma-separated custom IDs or addresses')
-    .option('--limit <n>', 'only the first n recipients')
+    .option(
+      '--limit <n>',
+      'send to the first n recipients not sent yet (exit 6 while some are left); dry run: the first n',
+    )
     .option(
       '--redirect-to <addr>',
-      'canary: every message to this address, [TEST] in the subject, own ledger rows',
+      'canary: every message to this address, [TEST] in the subject, its own campaign <id>-canary-<n>',
     )
     .option('--rate <n>', 'messages per second at most (also capped by ses.maxRate and the account)')
     .option('--concurrency <n>', `sends in flight (default: ses.concurrency; at most ${MAX_CONCURRENCY})`)

@@ -188,7 +188,7 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
       requiredReportTypes: settings.requiredReportTypes,
       payouts: {
         // Rows Korrect returned for an ID no recipient asked for exactly (`DYLVN` for `dylvn`): nobody's figures.
-        unclaimedIds: [...payouts.byId.keys()].filter((id) => !ids.includes(id)),
+        unclaimedIds: unclaimedPayoutIds(payouts.byId.keys(), ids),
         unattributed: payouts.unattributed,
       },
     }),
@@ -200,4 +200,10 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
       .digest('hex'),
     contractsOf: (customId) => payouts.byId.get(customId), // by the exact ID, like the plan
   };
+}
+
+/** IDs the payout source returned that no recipient asked for exactly (a Set: months have tens of thousands). */
+function unclaimedPayoutIds(returned: Iterable<string>, requested: readonly string[]): string[] {
+  const asked = new Set(requested);
+  return [...returned].filter((id) => !asked.has(id));
 }

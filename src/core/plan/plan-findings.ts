@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../common/errors.js';
 import type { RowProblem } from '../recipients/user-rows.js';
 import { classifyReports, type ReportClassification } from '../reports/classify-reports.js';
 import type { IdResolution } from '../reports/report-paths.js';
-import type { Plan } from './build-plan.js';
+import type { Plan, PlannedMessage } from './build-plan.js';
 
 /**
  * What a plan found that a person must look at before the month goes out. Each gates a real send: it refuses
@@ -131,9 +131,19 @@ export function findPlanFindings(
 /** Payout figures that exist but would reach nobody: a payout-warnings entry each, so the send stops for them. */
 function lostPayouts(plan: Plan, rules: FindingRules): FindingEntry[] {
   const entries: FindingEntry[] = [];
+  const unclaimed = rules.payouts?.unclaimedIds ?? [];
   const loose = (id: string) => id.toUpperCase().replace(/[-_]/g, '');
-  for (const id of rules.payouts?.unclaimedIds ?? []) {
-    const owners = plan.messages.filter((m) => m.customIds.some((c) => loose(c.resolved) === loose(id)));
+  // Messages by loosely spelled ID, built once (a month has tens of thousands of messages).
+  const byLooseId = new Map<string, PlannedMessage[]>();
+  if (unclaimed.length > 0) {
+    for (const message of plan.messages) {
+      for (const id of new Set(message.customIds.map((c) => loose(c.resolved)))) {
+        byLooseId.set(id, [...(byLooseId.get(id) ?? []), message]);
+      }
+    }
+  }
+  for (const id of unclaimed) {
+    const owners = byLooseId.get(loose(id)) ?? [];
     const detail = `payout rows came back as "${id}", which no recipient claims exactly: its figures would not be shown`;
     if (owners.length === 0) entries.push({ email: NO_RECIPIENT, customIds: [id], detail });
     for (const owner of owners)
