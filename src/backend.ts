@@ -100,6 +100,8 @@ export interface LocalFiles {
   writePreviews(dir: string, plan: Plan, manifest: Manifest, envelope: PreviewEnvelope): Promise<void>;
   /** Writes one preview page, creating its folder; returns its absolute path. */
   writePreviewHtml(file: string, html: string): Promise<string>;
+  /** Throws a usage error naming `flag` unless `file` could be written (its folder exists or can be created). */
+  checkWritable(file: string, flag: string): Promise<void>;
   /** Writes an HTML campaign report, creating its folder; returns the absolute path. */
   writeReport(file: string, html: string): Promise<string>;
   openInBrowser(file: string): Promise<void>;

@@ -136,6 +136,7 @@ function memoryFiles(world: MemoryWorld): LocalFiles {
       world.files.set(absolute, html);
       return absolute;
     },
+    async checkWritable() {},
     async writeReport(file, html) {
       const absolute = path.resolve(file);
       world.files.set(absolute, html);

@@ -6,6 +6,7 @@ import { UsageError } from '../../core/common/errors.js';
 import { createUnsubscribeHandler, toNodeListener } from '../http/index.js';
 import { readApprovalFile } from './approval-file.js';
 import { openInBrowser } from './browser.js';
+import { probeWritableDir } from './doctor-probes.js';
 import { checkPreviewFolder, writePreviewHtml, writePreviews } from './previews.js';
 import { writeReportFile } from './report-file.js';
 
@@ -22,6 +23,16 @@ export function createLocalFiles(): LocalFiles {
       return absolute;
     },
     writeReport: writeReportFile,
+    checkWritable: async (file, flag) => {
+      await probeWritableDir(path.dirname(path.resolve(file)), flag).catch((error: unknown) => {
+        throw new UsageError(
+          `${flag}: cannot write ${file}: ${error instanceof Error ? error.message : error}`,
+          {
+            hint: 'choose a file in a folder you can write to',
+          },
+        );
+      });
+    },
     openInBrowser,
     readApproval: readApprovalFile,
   };

@@ -49,6 +49,9 @@ export async function runSend(
   flags: SendFlags,
 ): Promise<ExitCode> {
   const campaign = run.deps.campaign();
+  // An unwritable --report fails now, before anything is sent, not after a good send.
+  if (flags.report !== undefined)
+    await run.deps.files.checkWritable(path.resolve(run.io.cwd, flags.report), '--report');
   const sending = run.deps.sending();
   const interrupts = watchInterrupts(run.io, run.progress.note);
   const onProgress: typeof run.progress.onProgress = (event) => {
