@@ -699,3 +699,15 @@ describe('payout figures that would reach nobody stop the send', () => {
     expectNothingSent(world);
   });
 });
+
+describe('the gate guards what a run would do', () => {
+  it('a rerun with nothing left to send does not ask for the findings again (exit 0, nothing new)', async () => {
+    const world = createMemoryWorld();
+    const first = await sendReport(['--yes', '--accept', 'payout-warnings,ambiguous-reports'], { world });
+    expect(first.code, first.stderr).toBe(ExitCode.ok);
+    const rerun = await sendReport(['--yes'], { world });
+    expect(rerun.code, rerun.stderr).toBe(ExitCode.ok);
+    expect(rerun.stdout).toContain('nothing new to send');
+    expect(world.sent).toHaveLength(7);
+  });
+});

@@ -9,6 +9,7 @@ import type {
 } from '../../ports.js';
 import { maskEmail } from '../common/email-address.js';
 import { BackendError, CancelledError, ConfigError, UsageError } from '../common/errors.js';
+import { isHeldBack } from '../plan/build-plan.js';
 import {
   type CampaignDeps,
   type CampaignPlan,
@@ -113,7 +114,6 @@ export async function sendCampaign(
   checkCanaryId(baseId, redirectTo);
   requireUnsubscribe(await deps.settings.unsubscribe());
   const campaign = await planCampaign(deps, { ...planRequest, unsubscribeAs: redirectTo });
-  gateSend(campaign, request, deps.settings);
   // `--campaign-id …-canary-<n>` continues that canary; otherwise each --redirect-to run starts the next one.
   const campaignId =
     redirectTo && !isCanaryCampaign(baseId) ? await nextCanaryId(deps.ledger, baseId) : baseId;
@@ -125,6 +125,10 @@ export async function sendCampaign(
     rates: [request.rate, request.maxRate],
     limit,
   });
+  // The gate guards what this run would do: a rerun with nothing left to send or record does not re-litigate it.
+  if (prep.toSend.length + prep.gated.length > 0 || campaign.plan.unsent.some(isHeldBack)) {
+    gateSend(campaign, request, deps.settings);
+  }
   const preview: SendPreview = {
     campaignId,
     provider: deps.mailer.provider,
