@@ -25,10 +25,9 @@ export interface PlannedFile {
   secret?: boolean;
 }
 
-/** The commented `.distronationrc.yaml` of an aws workspace, from the operator's answers. */
-export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
-  const a = answers;
-  const config = {
+/** The config of an aws workspace, from the operator's answers (what `init` writes and validates first). */
+export function awsConfig(a: AwsAnswers): Record<string, unknown> {
+  return {
     backend: 'aws',
     users: {
       korrect: { baseUrl: a.korrectBaseUrl, apiKey: { secret: a.korrectKeySecret } },
@@ -53,6 +52,11 @@ export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
       topic: schemaDefault('unsubscribe.topic'),
     },
   };
+}
+
+/** The commented `.distronationrc.yaml` of an aws workspace, from the operator's answers. */
+export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
+  const config = awsConfig(answers);
   const header = [
     `dn-mailer configuration (aws backend), written by \`dn-mailer init\` on ${isoDay(today)}.`,
     'Every key is documented in .distronationrc.example. Secrets are references, never values.',

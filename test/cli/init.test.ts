@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
 import { ExitCode } from '../../src/core/common/errors.js';
 import { freshDir } from '../support/demo.js';
 import { createMemoryWorld, runInProcess } from '../support/memory-backend.js';
@@ -45,6 +46,10 @@ describe('dn-mailer init (in-process)', () => {
     const config = path.join(dir, '.distronationrc.yaml');
     expect(result.stdout).toBe(
       `✔ wrote ${files.length} files into ${dir}\n` +
+        `✔ config: ${config} is valid\n` +
+        '✔ complete: every key a send needs on the local backend is set\n' +
+        `✔ signing key: ${path.join(dir, 'keys/cloudfront-private.pem')} is readable (a private key)\n` +
+        `✔ token key: ${path.join(dir, 'keys/unsubscribe-token.key')} is readable\n` +
         `Next: dn-mailer send-report --month January --year 2025 --dry-run --config ${config}\n`,
     );
     expect(parseYaml(await readFile(config, 'utf8'))).toMatchObject({ backend: 'local' });
@@ -63,12 +68,26 @@ describe('dn-mailer init (in-process)', () => {
     expect(doctor.code, doctor.stdout).toBe(ExitCode.ok);
   });
 
-  it('--json gives { backend, dir, files, next } with absolute file paths', async () => {
+  it('--json gives { backend, dir, files, next, checks, missing } with absolute file paths', async () => {
     const dir = await freshDir('dn-init-');
     const result = await init(['--backend', 'local', '--dir', dir, '--json'], '/');
     expect(result.code, result.stderr).toBe(ExitCode.ok);
-    const report = result.json<{ backend: string; dir: string; files: string[]; next: string }>();
-    expect(Object.keys(report)).toEqual(['backend', 'dir', 'files', 'next']);
+    const report = result.json<{
+      backend: string;
+      dir: string;
+      files: string[];
+      next: string;
+      checks: { name: string; ok: boolean }[];
+      missing: string[];
+    }>();
+    expect(Object.keys(report)).toEqual(['backend', 'dir', 'files', 'next', 'checks', 'missing']);
+    expect(report.checks.map((check) => [check.name, check.ok])).toEqual([
+      ['config', true],
+      ['complete', true],
+      ['signing key', true],
+      ['token key', true],
+    ]);
+    expect(report.missing).toEqual([]);
     expect(report.backend).toBe('local');
     expect(report.dir).toBe(dir);
     expect([...report.files].sort()).toEqual((await listFiles(dir)).map((file) => path.join(dir, file)));
@@ -101,26 +120,125 @@ describe('dn-mailer init (in-process)', () => {
     expect(await listFiles(dir)).toEqual(files);
   });
 
-  it('--backend aws without a terminal refuses (exit 2) with a hint and writes nothing', async () => {
+  it('--backend local refuses the aws answer flags (exit 2) and writes nothing', async () => {
     const dir = await freshDir('dn-init-');
-    const result = await init(['--backend', 'aws', '--dir', dir], dir);
+    const result = await init(['--backend', 'local', '--dir', dir, '--bucket', 'acme-reports'], dir);
     expect(result.code).toBe(ExitCode.usage);
-    expect(result.stderr).toContain('dn-mailer init --backend aws asks questions: run it in a terminal');
-    expect(result.stderr).toContain('hint: or copy .distronationrc.example and edit it');
+    expect(result.stderr).toContain('--bucket is for --backend aws');
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+/** Real-looking answers: none under example.com / example.test, none of the documentation's sample IDs. */
+const AWS_FLAGS: Record<string, string> = {
+  'korrect-url': 'https://api.korrect.io/v1/',
+  'korrect-key-secret': 'acme/korrect-api-key',
+  bucket: 'acme-finance-reports',
+  'cloudfront-url': 'https://d3kq8r2v9xyz01.cloudfront.net',
+  'key-pair-id': 'K3QWERTYUIOP7Z',
+  'private-key-secret': 'acme/cloudfront-private-key',
+  from: 'Acme Finance <reports@acme-finance.io>',
+  'configuration-set': 'acme-reports',
+  'contact-list': 'acme-creators',
+  'ledger-table': 'acme-ledger',
+  'tracking-table': 'acme-tracking',
+  'audit-table': 'acme-audit',
+  'unsubscribe-url': 'https://mail.acme-finance.io/unsubscribe',
+  'token-key-secret': 'acme/unsubscribe-token-key',
+};
+
+const flagArgs = (flags: Record<string, string>) =>
+  Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value]);
+
+describe('dn-mailer init --backend aws (in-process, unattended)', () => {
+  it('every flag given: writes a config the real loader accepts, lists the AWS resources, hints doctor', async () => {
+    const dir = await freshDir('dn-init-');
+    const result = await init(['--backend', 'aws', '--dir', dir, ...flagArgs(AWS_FLAGS)], dir);
+    expect(result.code, result.stderr).toBe(ExitCode.ok);
+    expect(await readdir(dir)).toEqual(['.distronationrc.yaml']);
+    const file = path.join(dir, '.distronationrc.yaml');
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect(config.backend).toBe('aws');
+    expect(config.users.korrect?.baseUrl).toBe('https://api.korrect.io/v1');
+    expect(config.users.korrect?.apiKey).toEqual({ secret: 'acme/korrect-api-key' });
+    expect(config.reports.bucket).toBe('acme-finance-reports');
+    expect(config.links).toMatchObject({
+      baseUrl: 'https://d3kq8r2v9xyz01.cloudfront.net',
+      keyPairId: 'K3QWERTYUIOP7Z',
+      privateKey: { secret: 'acme/cloudfront-private-key' },
+    });
+    expect(config.email?.from).toBe('Acme Finance <reports@acme-finance.io>');
+    expect(config.tracking).toMatchObject({
+      ledgerTable: 'acme-ledger',
+      table: 'acme-tracking',
+      auditTable: 'acme-audit',
+    });
+    expect(config.unsubscribe).toMatchObject({
+      baseUrl: 'https://mail.acme-finance.io/unsubscribe',
+      tokenKey: { secret: 'acme/unsubscribe-token-key' },
+      contactList: 'acme-creators',
+    });
+    expect(result.stdout).toContain(`✔ config: ${file} is valid`);
+    expect(result.stdout).toContain('Still missing (init cannot check these; doctor does):');
+    for (const resource of [
+      'S3 bucket acme-finance-reports',
+      'DynamoDB table acme-ledger (keys campaignId (S), email (S))',
+      'Secrets Manager secret acme/unsubscribe-token-key',
+      'SES contact list acme-creators',
+    ]) {
+      expect(result.stdout).toContain(resource);
+    }
+    expect(result.stdout).toMatch(new RegExp(`Next: dn-mailer doctor --config ${file}\n$`));
+    // The hint runs as printed: doctor finds the config valid, and fails only where AWS must answer (no region here).
+    const doctor = await runInProcess(['doctor', '--config', file], { cwd: dir, now: NOW });
+    expect(doctor.stdout).toContain(`✔ config — ${file} is valid`);
+    expect(doctor.stdout).not.toContain('config invalid');
+    expect(doctor.code).not.toBe(ExitCode.ok);
+  });
+
+  it.each([
+    ['korrect-url', 'https://api.example.com/staging', 'api.example.com is an example host'],
+    ['cloudfront-url', 'https://d111111abcdef8.cloudfront.net', 'd111111abcdef8 is the documentation'],
+    ['key-pair-id', 'K2JCJMDEHXQW5F', 'K2JCJMDEHXQW5F is the documentation'],
+    ['key-pair-id', 'my-key', 'expected a CloudFront public key ID'],
+    ['from', 'Finance <reports@example.test>', 'example.test is an example domain'],
+    ['from', 'reports', 'expected an address'],
+    ['unsubscribe-url', 'http://mail.acme-finance.io/unsubscribe', 'expected an https URL'],
+    ['bucket', 'Not A Bucket', 'expected an S3 bucket name'],
+    ['ledger-table', 'a b', 'expected a DynamoDB table name'],
+    ['token-key-secret', 'has spaces in it', 'expected a Secrets Manager secret name'],
+  ])('--%s %s: exit 2 naming the flag, nothing written', async (flag, value, problem) => {
+    const dir = await freshDir('dn-init-');
+    const args = flagArgs({ ...AWS_FLAGS, [flag]: value });
+    const result = await init(['--backend', 'aws', '--dir', dir, ...args], dir);
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain('cannot go into the config (nothing written)');
+    expect(result.stderr).toContain(`--${flag}: ${problem}`);
+    expect(result.stdout).toBe('');
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('--backend aws --json: the error as JSON on stdout', async () => {
+  it('missing flags without a terminal: exit 2 listing exactly those flags, nothing written', async () => {
     const dir = await freshDir('dn-init-');
-    const result = await init(['--backend', 'aws', '--dir', dir, '--json'], dir);
+    const { bucket: _, 'audit-table': __, from: ___, ...given } = AWS_FLAGS;
+    const result = await init(['--backend', 'aws', '--dir', dir, '--json', ...flagArgs(given)], dir);
     expect(result.code).toBe(ExitCode.usage);
     expect(result.json()).toEqual({
       error: {
-        message: 'dn-mailer init --backend aws asks questions: run it in a terminal',
+        message: 'init --backend aws without a terminal needs every answer as a flag; missing 3:',
         exitCode: ExitCode.usage,
-        hint: 'or copy .distronationrc.example and edit it',
-        details: [],
+        hint: 'give every flag (dn-mailer init --help lists them), or run it in a terminal to be asked',
+        details: ['--bucket', '--from', '--audit-table'],
       },
     });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('no flags at all without a terminal: lists all 14 flags', async () => {
+    const dir = await freshDir('dn-init-');
+    const result = await init(['--backend', 'aws', '--dir', dir], dir);
+    expect(result.code).toBe(ExitCode.usage);
+    for (const flag of Object.keys(AWS_FLAGS)) expect(result.stderr).toContain(`  - --${flag}\n`);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -43,10 +43,62 @@ describe('dn-mailer init (built CLI)', () => {
     expect(again.stderr).toContain('never overwrites');
   });
 
-  it('--backend aws asks questions, so without a terminal it refuses (exit 2)', async () => {
+  it('--backend aws without a terminal and without flags refuses (exit 2), listing the flags', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dn-init-'));
     const result = await runCli(['init', '--backend', 'aws', '--dir', dir]);
     expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--korrect-url');
+    expect(result.stderr).toContain('--token-key-secret');
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it('--backend aws with every flag: doctor finds the config valid; a placeholder is refused', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dn-init-'));
+    const flags = {
+      'korrect-url': 'https://api.korrect.io/v1',
+      'korrect-key-secret': 'acme/korrect-api-key',
+      bucket: 'acme-finance-reports',
+      'cloudfront-url': 'https://d3kq8r2v9xyz01.cloudfront.net',
+      'key-pair-id': 'K3QWERTYUIOP7Z',
+      'private-key-secret': 'acme/cloudfront-private-key',
+      from: 'Acme Finance <reports@acme-finance.io>',
+      'configuration-set': 'acme-reports',
+      'contact-list': 'acme-creators',
+      'ledger-table': 'acme-ledger',
+      'tracking-table': 'acme-tracking',
+      'audit-table': 'acme-audit',
+      'unsubscribe-url': 'https://mail.acme-finance.io/unsubscribe',
+      'token-key-secret': 'acme/unsubscribe-token-key',
+    };
+    const args = (edit: Record<string, string>) =>
+      Object.entries({ ...flags, ...edit }).flatMap(([flag, value]) => [`--${flag}`, value]);
+
+    const placeholder = await runCli(['init', '--backend', 'aws', '--dir', dir, ...args({ bucket: 'x' })]);
+    expect(placeholder.code).toBe(2);
+    expect(placeholder.stderr).toContain('--bucket: expected an S3 bucket name');
+    const sample = await runCli([
+      'init',
+      '--backend',
+      'aws',
+      '--dir',
+      dir,
+      ...args({ 'key-pair-id': 'K2JCJMDEHXQW5F' }),
+    ]);
+    expect(sample.code).toBe(2);
+    expect(sample.stderr).toContain('--key-pair-id: K2JCJMDEHXQW5F is the documentation');
+    expect(await readdir(dir)).toEqual([]);
+
+    const init = await runCli(['init', '--backend', 'aws', '--dir', dir, '--json', ...args({})]);
+    expect(init.code, init.stderr).toBe(0);
+    const written = JSON.parse(init.stdout) as { next: string; missing: string[] };
+    expect(written.missing).toContain(
+      'S3 bucket acme-finance-reports (the reports), listable by this identity',
+    );
+    // The Next: hint runs as printed; without AWS it fails on reaching AWS, never on the config.
+    const [command, ...rest] = written.next.split(' ');
+    expect(command).toBe('dn-mailer');
+    const doctor = await runCli([...rest, '--json'], { cwd: dir });
+    const report = JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean }[] };
+    expect(report.checks[0]).toMatchObject({ name: 'config', ok: true });
+  }, 60_000);
 });

@@ -5,9 +5,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { schemaEntry } from '../../src/config/example.js';
+import {
+  AWS_QUESTIONS,
+  checkAwsAnswer,
+  checkAwsAnswers,
+  missingAwsFlags,
+} from '../../src/config/init-answers.js';
 import { loadConfig } from '../../src/config/load.js';
 import { backendProblems, requireCampaignConfig } from '../../src/config/validate.js';
-import { type AwsAnswers, awsConfigFile, localWorkspaceFiles } from '../../src/config/workspace-files.js';
+import {
+  type AwsAnswers,
+  awsConfig,
+  awsConfigFile,
+  localWorkspaceFiles,
+} from '../../src/config/workspace-files.js';
 
 const TODAY = new Date('2025-03-04T12:00:00Z');
 
@@ -209,5 +220,50 @@ describe('localWorkspaceFiles', () => {
     expect(content).toContain('# your CloudFront distribution on AWS');
     expect(content).toContain('# dn-mailer serve');
     expect(content).toContain('# payout figures shown in the e-mail\npayouts:');
+  });
+});
+
+describe('checkAwsAnswers (init --backend aws)', () => {
+  const REAL: AwsAnswers = {
+    ...ANSWERS,
+    korrectBaseUrl: 'https://api.korrect.io/v1',
+    cloudFrontUrl: 'https://d3kq8r2v9xyz01.cloudfront.net',
+    keyPairId: 'K3QWERTYUIOP7Z',
+  };
+
+  it('accepts real values, and the config they make is the one awsConfigFile writes', () => {
+    expect(checkAwsAnswers(REAL)).toEqual([]);
+    expect(awsConfig(REAL)).toEqual(parse(awsConfigFile(REAL, TODAY).content));
+  });
+
+  it('rejects the samples the questions show, each naming its flag', () => {
+    expect(checkAwsAnswers(ANSWERS)).toEqual([
+      '--korrect-url: api.example.com is an example host, not yours',
+      "--cloudfront-url: d111111abcdef8 is the documentation's sample, not yours",
+      "--key-pair-id: K2JCJMDEHXQW5F is the documentation's sample, not yours",
+    ]);
+  });
+
+  it('has one question per answer, each with a distinct flag, and lists the missing flags in order', () => {
+    expect(AWS_QUESTIONS.map((q) => q.key).sort()).toEqual(Object.keys(ANSWERS).sort());
+    expect(new Set(AWS_QUESTIONS.map((q) => q.flag)).size).toBe(AWS_QUESTIONS.length);
+    expect(missingAwsFlags({ korrectBaseUrl: 'x', bucket: 'y' })).toHaveLength(AWS_QUESTIONS.length - 2);
+    expect(missingAwsFlags({ ...REAL })).toEqual([]);
+  });
+
+  it.each([
+    ['keyPairId', 'APKAEIBAERJR2EXAMPL3', undefined],
+    ['keyPairId', 'k3qwertyuiop7z', 'expected a CloudFront public key ID'],
+    ['from', 'reports@acme-finance.io', undefined],
+    ['from', 'Finance <reports@mail.example.com>', 'mail.example.com is an example domain, not yours'],
+    ['unsubscribeUrl', 'https://localhost/unsubscribe', 'localhost is an example host, not yours'],
+    ['tokenKeySecret', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dn/token-AbCdEf', undefined],
+    ['auditTable', '  ', 'required'],
+  ] as const)('%s %j → %s', (key, value, problem) => {
+    const question = AWS_QUESTIONS.find((q) => q.key === key);
+    if (!question) throw new Error(key);
+    const found = checkAwsAnswer(question, value);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toContain(problem);
   });
 });
