@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createWorkspaceWriter } from '../adapters/backends.js';
 import { registerCampaigns } from './commands/campaigns.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
@@ -39,6 +40,8 @@ export function createProgram(
     .option('--json', 'print one JSON document on stdout (logs stay on stderr)', false)
     .option('--no-color', 'plain output without colours (also NO_COLOR=1)')
     .option('-v, --verbose', 'show full e-mail addresses and stack traces', false)
+    // Set before the commands are added: subcommands copy it, so every `--help` lists the global flags too.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -48,6 +51,8 @@ export function createProgram(
     .addHelpText(
       'after',
       `
+Help: dn-mailer help <command> (or <command> --help) · completion: dn-mailer completion bash|zsh|fish
+
 Examples:
   $ dn-mailer send-report --month January --year 2025 --dry-run
   $ dn-mailer send-report --month January --year 2025
@@ -87,6 +92,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   registerServe(program, runtime, options.serve);
   registerInit(program, runtime);
   registerDoctor(program, runtime);
+  registerCompletion(program, runtime);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -41,6 +41,7 @@ export interface LoadedConfig {
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const explicit = options.configPath ?? options.env.DN_MAILER_CONFIG;
   const file = explicit ? path.resolve(options.cwd, explicit) : await findConfigFile(options.cwd);
+  if (!file && !hasEnvConfig(options.env)) throw noConfigFound(options.cwd);
   const raw = file ? await readConfigFile(file) : {};
   applyEnvOverrides(raw, options.env);
   if (options.overrides?.backend !== undefined) raw.backend = options.overrides.backend;
@@ -61,6 +62,21 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     }
     throw error;
   }
+}
+
+/** Nothing to read at all: say so first, rather than list the schema problems of an empty config. */
+function noConfigFound(cwd: string): ConfigError {
+  return new ConfigError(
+    `no .distronationrc found in ${path.resolve(cwd)} or above; run \`dn-mailer init\`, or pass --config`,
+    { hint: `looked for ${CONFIG_FILE_NAMES.join(' / ')}; DN_MAILER_* variables can also supply every key` },
+  );
+}
+
+/** An env-only config (CI): at least one DN_MAILER_* variable that is a config key. */
+function hasEnvConfig(env: Env): boolean {
+  return Object.entries(env).some(
+    ([name, value]) => name.startsWith(ENV_PREFIX) && !RESERVED_ENV.has(name) && value !== undefined,
+  );
 }
 
 export async function findConfigFile(startDir: string): Promise<string | undefined> {

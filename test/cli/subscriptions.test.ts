@@ -169,13 +169,13 @@ describe('dn-mailer unsubscribe', () => {
   });
 
   it.each([
-    ['both an address and --token', [CREATOR, '--token', 'abc']],
-    ['neither', []],
-  ])('%s → exit 2', async (_case, args) => {
+    ['both an address and --token', [CREATOR, '--token', 'abc'], 'give an address or --token, not both'],
+    ['neither', [], 'give an address or --token\n'],
+  ])('%s → exit 2', async (_case, args, message) => {
     const world = worldWith();
     const result = await run(['unsubscribe', ...args], world);
     expect(result.code).toBe(ExitCode.usage);
-    expect(result.stderr).toContain('give an address or --token, not both');
+    expect(result.stderr).toContain(message);
     expect(world.contacts.writes).toBe(0);
   });
 });

@@ -196,10 +196,25 @@ describe('loadConfig', () => {
     await expect(loadConfig({ cwd: dir, env: {} })).rejects.toThrow(/not valid YAML/);
   });
 
-  it('no config anywhere says where it looked', async () => {
+  it('no config anywhere says where it looked, before any schema problem', async () => {
     await expect(loadConfig({ cwd: dir, env: {} })).rejects.toMatchObject({
-      hint: expect.stringContaining('init'),
+      exitCode: 3,
+      message: `no .distronationrc found in ${dir} or above; run \`dn-mailer init\`, or pass --config`,
+      details: [],
     });
+  });
+
+  it('DN_MAILER_* variables alone still make a config (CI)', async () => {
+    const env = { DN_MAILER_USERS__FILE: 'users.json', DN_MAILER_REPORTS__DIR: 'reports' };
+    const loaded = await loadConfig({ cwd: dir, env });
+    expect(loaded.path).toBeUndefined();
+    expect(loaded.config.users.file).toBe(path.join(dir, 'users.json'));
+  });
+
+  it('DN_MAILER_CONFIG alone is not an env-only config', async () => {
+    await expect(loadConfig({ cwd: dir, env: { DN_MAILER_CONFIG: '' } })).rejects.toThrow(
+      /no \.distronationrc found/,
+    );
   });
 });
 

@@ -34,13 +34,18 @@ export function registerSubscriptionCommands(program: Command, runtime: CommandR
     )
     .action(
       runtime.handle(async (email: string | undefined, options: ChangeOptions, command: Command) => {
-        const run = await runtime.open(command);
-        if ((email === undefined) === (options.token === undefined)) {
+        // Argument errors first: they need no config, and they name exactly what is wrong.
+        if (email === undefined && options.token === undefined) {
+          throw new UsageError('give an address or --token', {
+            hint: 'dn-mailer unsubscribe <email> | --token <data>',
+          });
+        }
+        if (email !== undefined && options.token !== undefined) {
           throw new UsageError('give an address or --token, not both', {
             hint: 'dn-mailer unsubscribe <email> | --token <data>',
           });
         }
-        return change(run, options, 'unsubscribe', email);
+        return change(await runtime.open(command), options, 'unsubscribe', email);
       }),
     );
 
