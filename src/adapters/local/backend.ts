@@ -8,6 +8,7 @@ import { createSharedPorts } from '../shared-ports.js';
 import { fileExists, probeWritableDir, probeWritableFile } from './doctor-probes.js';
 import { createLocalFiles, createLocalListener } from './host.js';
 import { createOutboxMailer, unlimitedAccount } from './outbox.js';
+import { describeSimulation, isSimulating } from './outbox-simulation.js';
 import { createDirectoryReportStore } from './report-dir.js';
 import { openSqliteStore } from './sqlite-store.js';
 
@@ -28,7 +29,10 @@ export const createLocalBackend: CreateBackend = (loaded, options) => {
     sending: () => {
       const store = openStore();
       return {
-        mailer: createOutboxMailer(config.outbox.dir),
+        mailer: createOutboxMailer(config.outbox.dir, {
+          simulate: config.outbox.simulate,
+          clock: options.clock,
+        }),
         account: unlimitedAccount,
         gates: [store.contacts, store.suppressions],
         ledger: store.ledger,
@@ -65,8 +69,11 @@ export const localBackend: BackendEntry = {
 
 function createLocalChecks(loaded: LoadedConfig, backend: () => Backend): BackendDoctorChecks {
   const { config } = loaded;
+  const simulation = isSimulating(config.outbox.simulate)
+    ? ` — ${describeSimulation(config.outbox.simulate)}`
+    : '';
   return {
-    describe: () => 'local (outbox folder and SQLite; no AWS credentials needed)',
+    describe: () => `local (outbox folder and SQLite; no AWS credentials needed)${simulation}`,
     identity: [],
     sending: [
       {
@@ -77,7 +84,7 @@ function createLocalChecks(loaded: LoadedConfig, backend: () => Backend): Backen
           const { exists } = await probeWritableDir(dir, 'outbox.dir');
           return {
             ok: true,
-            detail: `${dir} ${exists ? 'is writable' : 'will be created (its parent is writable)'}`,
+            detail: `${dir} ${exists ? 'is writable' : 'will be created (its parent is writable)'}${simulation}`,
           };
         },
       },

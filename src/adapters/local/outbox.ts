@@ -1,15 +1,29 @@
 import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SendFatalError, SendOutcomeUnknownError } from '../../core/send/send-errors.js';
-import type { Mailer, SendingAccount } from '../../ports.js';
+import type { Clock, Mailer, SendingAccount } from '../../ports.js';
 import { composeMime } from '../mime.js';
+import { isSimulating, type OutboxSimulation, simulateFailures } from './outbox-simulation.js';
+
+/** A rehearsal's `outbox.simulate` and the run's clock (the throttle measures the pace with it). */
+export interface OutboxOptions {
+  simulate?: OutboxSimulation | undefined;
+  clock: Clock;
+}
 
 /**
  * The local backend's Mailer: writes each message as a complete `.eml` (the same MIME a dry run previews) into
  * the outbox folder and returns its Message-ID. The file appears atomically (write, then rename), so a crash
- * never leaves half a message.
+ * never leaves half a message. With `outbox.simulate` (a rehearsal) some sends fail on purpose first.
  */
-export function createOutboxMailer(dir: string): Mailer {
+export function createOutboxMailer(dir: string, options?: OutboxOptions): Mailer {
+  const mailer = createFolderMailer(dir);
+  return options && isSimulating(options.simulate)
+    ? simulateFailures(mailer, options.simulate, options.clock)
+    : mailer;
+}
+
+function createFolderMailer(dir: string): Mailer {
   let ready: Promise<unknown> | undefined;
   return {
     provider: 'outbox',

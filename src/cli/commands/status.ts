@@ -13,8 +13,10 @@ import {
 } from '../../core/send/campaign-progress.js';
 import type { RunContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
+import { writePaged } from '../ui/pager.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
 import { maskRow, renderRecipient, renderStatus, type StatusViewOptions } from '../ui/status-view.js';
+import { parseCount } from './options.js';
 
 interface StatusOptions {
   month?: string;
@@ -25,6 +27,7 @@ interface StatusOptions {
   all: boolean;
   email?: string;
   html?: string;
+  limit?: string;
 }
 
 const VIEWS = ['failed', 'unfinished', 'all', 'email'];
@@ -55,10 +58,12 @@ export function registerStatus(program: Command, runtime: CommandRuntime): void 
         conflicting('email'),
       ),
     )
+    .option('--limit <n>', 'list at most n rows (and say how many more there are)')
     .option('--html <file>', 'also write the HTML campaign report (counts, sends over time, problems)')
     .addHelpText(
       'after',
       `
+On a terminal a long list opens in $PAGER (default: less -FRX); never with --json or when output is piped.
 Exit 0 only when every row is sent or skipped; 6 while any is planned, sending, failed or unknown (the output says
 which command finishes it); 4 when the campaign has no rows (the known ones are listed: dn-mailer campaigns).
 
@@ -66,11 +71,13 @@ Examples:
   $ dn-mailer status --month January --year 2025
   $ dn-mailer status --month October --year 2025 --email artist@example.com
   $ dn-mailer status --campaign-id financial-2025-01 --unfinished --json
-  $ dn-mailer status --month January --year 2025 --all --html report.html`,
+  $ dn-mailer status --month January --year 2025 --all --html report.html
+  $ dn-mailer status --month January --year 2025 --all --limit 50`,
     )
     .action(
       runtime.handle(async (options: StatusOptions, command: Command) => {
         const run = await runtime.open(command);
+        const limit = options.limit === undefined ? undefined : parseCount(options.limit, '--limit');
         const campaignId = options.campaignId ?? campaignFromPeriod(options, run.deps.clock.now());
         const sending = run.deps.sending();
         try {
@@ -82,7 +89,7 @@ Examples:
             reveal: run.globals.verbose,
           };
           if (options.email !== undefined) return showRecipient(run, progress, options.email, view);
-          return showCampaign(run, progress, viewOf(options), view);
+          return await showCampaign(run, progress, { rowView: viewOf(options), limit }, view);
         } finally {
           sending.close();
         }
@@ -96,13 +103,16 @@ function viewOf(options: StatusOptions): RowView {
   return options.failed ? 'failed' : 'attention';
 }
 
-function showCampaign(
+async function showCampaign(
   run: RunContext,
   progress: CampaignProgress,
-  rowView: RowView,
+  request: { rowView: RowView; limit: number | undefined },
   view: StatusViewOptions,
-): ExitCode {
-  const rows = selectRows(progress, rowView);
+): Promise<ExitCode> {
+  const { rowView, limit } = request;
+  const selected = selectRows(progress, rowView);
+  const rows = limit === undefined ? selected : selected.slice(0, limit);
+  const hidden = selected.length - rows.length;
   if (run.globals.json) {
     const { rows: _all, problems, ...rest } = progress;
     const document = {
@@ -111,10 +121,12 @@ function showCampaign(
       view: rowView,
       problems: problems.map((row) => maskRow(row, view.reveal)),
       rows: rows.map((row) => maskRow(row, view.reveal)),
+      ...(limit === undefined ? {} : { limit, rowsNotShown: hidden }),
     };
     run.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    run.io.stdout.write(renderStatus(progress, rows, rowView, view));
+    const text = renderStatus(progress, rows, rowView, view, hidden);
+    await writePaged(run.io, text, { json: false });
   }
   return progress.finished ? ExitCode.ok : ExitCode.partial;
 }

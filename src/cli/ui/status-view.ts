@@ -20,16 +20,28 @@ export function maskRow(row: LedgerRow, reveal: boolean): LedgerRow {
   return { ...row, email: revealEmail(row.email, reveal) };
 }
 
-/** The counts line, the rows of the view, and whether (and how) the campaign is finished. */
+/**
+ * The counts line, the rows of the view, and whether (and how) the campaign is finished. `hidden` rows of the view
+ * were cut by `--limit`: the output says how many and how to see them.
+ */
 export function renderStatus(
   progress: CampaignProgress,
   rows: readonly LedgerRow[],
   view: RowView,
   options: StatusViewOptions,
+  hidden = 0,
 ): string {
   const counts = ORDER.map((status) => `${progress.counts[status]} ${status}`).join(' · ');
   const lines = [`${progress.campaignId} (${options.ledger}): ${progress.total} rows · ${counts}`];
   if (rows.length > 0) lines.push('', renderRows(rows, options.reveal));
+  if (hidden > 0) {
+    const total = rows.length + hidden;
+    lines.push(
+      options.chalk.dim(
+        `… ${hidden} more row${hidden === 1 ? '' : 's'} not shown (--limit ${total} lists all ${total})`,
+      ),
+    );
+  }
   lines.push('', ...renderVerdict(progress, view, options.chalk));
   return `${lines.join('\n')}\n`;
 }

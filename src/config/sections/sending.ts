@@ -41,8 +41,9 @@ export function createSendingSections(resolvePath: ResolvePath) {
         'folder the local backend "sends" into (.eml files)',
         '.dn-mailer/outbox',
       ).default(resolvePath('.dn-mailer/outbox')),
+      simulate: simulateSection(),
     })
-    .default({ dir: resolvePath('.dn-mailer/outbox') })
+    .default({ dir: resolvePath('.dn-mailer/outbox'), simulate: { reject: [], unknown: [], throttle: 0 } })
     .meta({ description: 'the local backend outbox' });
 
   const tracking = z
@@ -113,4 +114,31 @@ export function createSendingSections(resolvePath: ResolvePath) {
     .meta({ description: 'opt-outs: the links in every e-mail, and the lists honoured before every send' });
 
   return { ses, outbox, tracking, unsubscribe };
+}
+
+const simulatedAddresses = (description: string) =>
+  z.array(z.string().trim().toLowerCase().email()).default([]).meta({ description });
+
+/**
+ * Rehearsal only: failures the local outbox fakes so an operator can practise `status --failed`, `--retry-failed`
+ * and `--retry-unknown`. Empty lists and throttle 0 (the defaults) simulate nothing.
+ */
+function simulateSection() {
+  return z
+    .strictObject({
+      reject: simulatedAddresses(
+        'rehearsal: the outbox refuses these recipients (failed; take one out, then --retry-failed)',
+      ),
+      unknown: simulatedAddresses(
+        'rehearsal: the outbox writes nothing for these and answers "outcome unknown" (then --retry-unknown)',
+      ),
+      throttle: z.coerce.number().min(0).default(0).meta({
+        description: 'rehearsal: messages per second above which the outbox throttles (0: never)',
+      }),
+    })
+    .default({ reject: [], unknown: [], throttle: 0 })
+    .meta({
+      description:
+        'local backend, rehearsal only: fake provider failures (the summary and doctor say "simulating failures")',
+    });
 }
