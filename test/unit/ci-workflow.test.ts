@@ -21,6 +21,7 @@ interface Step {
 }
 interface Job {
   needs?: string | string[];
+  permissions?: Record<string, string>;
   if?: string;
   environment?: string | { name: string };
   outputs?: Record<string, string>;
@@ -41,6 +42,7 @@ let text: string;
 let workflow: Workflow;
 let plan: Job;
 let send: Job;
+let notify: Job;
 const DIGEST = 'ab'.repeat(32);
 
 const indexIn = (job: Job, predicate: (step: Step) => boolean) => job.steps.findIndex(predicate);
@@ -55,9 +57,10 @@ const checkOf = (job: Job) => job.steps[0] as Step;
 beforeAll(async () => {
   text = await readFile(WORKFLOW, 'utf8');
   workflow = parse(text, { strict: true, uniqueKeys: true }) as Workflow;
-  expect(Object.keys(workflow.jobs)).toEqual(['plan', 'send']);
+  expect(Object.keys(workflow.jobs)).toEqual(['plan', 'send', 'notify']);
   plan = workflow.jobs.plan as Job;
   send = workflow.jobs.send as Job;
+  notify = workflow.jobs.notify as Job;
 });
 
 describe('examples/github-actions/monthly-financial-report.yml', () => {
@@ -113,6 +116,11 @@ describe('examples/github-actions/monthly-financial-report.yml', () => {
       digest: `\${{ steps.digest.outputs.digest }}`,
       month: `\${{ steps.digest.outputs.month }}`,
       year: `\${{ steps.digest.outputs.year }}`,
+      summary: `\${{ steps.summary.outputs.summary }}`,
+    });
+    expect(send.outputs).toEqual({
+      code: `\${{ steps.send.outputs.code }}`,
+      summary: `\${{ steps.summary.outputs.summary }}`,
     });
   });
 
@@ -143,7 +151,9 @@ describe('examples/github-actions/monthly-financial-report.yml', () => {
     expect(run).not.toMatch(/set \+e/);
     expect(run).not.toMatch(/--yes|--approve|--accept/);
     const summary = plan.steps.find((s) => /ci-summary\.mjs plan\.json/.test(s.run ?? ''));
-    expect(summary?.run).toContain('node scripts/ci-summary.mjs plan.json >> "$GITHUB_STEP_SUMMARY"');
+    expect(summary?.id).toBe('summary');
+    expect(summary?.run).toContain('node scripts/ci-summary.mjs plan.json > ci-summary.md');
+    expect(summary?.run).toContain('cat ci-summary.md >> "$GITHUB_STEP_SUMMARY"');
     expect(summary?.if).toBe(`\${{ !cancelled() && steps.dry-run.outcome != 'skipped' }}`);
   });
 
@@ -201,7 +211,9 @@ describe('examples/github-actions/monthly-financial-report.yml', () => {
 
   it('send: the summary, summary.json and report.html come out of every run that reached the send — success, failure or cancel', () => {
     const summary = send.steps.find((s) => /ci-summary\.mjs summary\.json/.test(s.run ?? ''));
-    expect(summary?.run).toContain('node scripts/ci-summary.mjs summary.json >> "$GITHUB_STEP_SUMMARY"');
+    expect(summary?.id).toBe('summary');
+    expect(summary?.run).toContain('node scripts/ci-summary.mjs summary.json > ci-summary.md');
+    expect(summary?.run).toContain('cat ci-summary.md >> "$GITHUB_STEP_SUMMARY"');
     const [upload, ...more] = usesOf(send, 'actions/upload-artifact');
     expect(more).toEqual([]);
     expect(String(upload?.with?.path).trim().split('\n').sort()).toEqual(['report.html', 'summary.json']);
@@ -240,6 +252,40 @@ describe('examples/github-actions/monthly-financial-report.yml', () => {
     expect(checkOf(plan).env?.DIGEST).toBeUndefined();
     expect(checkOf(send).env?.DIGEST).toBe(`\${{ needs.plan.outputs.digest }}`);
   });
+
+  it('notify: one job after plan and send, only on a failure or a partial send (exit 6), with issues: write alone and no AWS', () => {
+    expect(notify.needs).toEqual(['plan', 'send']);
+    expect(notify.if).toBe(
+      `\${{ always() && vars.DN_MAILER_ISSUES != 'off' && (failure() || needs.plan.result == 'failure' || needs.send.outputs.code == '6') }}`,
+    );
+    // Job permissions replace the workflow's for this job only: plan and send keep id-token write, contents read.
+    expect(notify.permissions).toEqual({ issues: 'write' });
+    expect(plan.permissions).toBeUndefined();
+    expect(send.permissions).toBeUndefined();
+    expect(notify.environment).toBeUndefined();
+    expect(notify.steps).toHaveLength(1);
+    const step = notify.steps[0] as Step;
+    expect(step.uses).toBeUndefined();
+    expect(step.run ?? '').not.toContain(`\${{`);
+    expect(step.env).toEqual({
+      GH_TOKEN: `\${{ github.token }}`,
+      GH_REPO: `\${{ github.repository }}`,
+      RUN_URL: `\${{ github.server_url }}/\${{ github.repository }}/actions/runs/\${{ github.run_id }}`,
+      PLAN_RESULT: `\${{ needs.plan.result }}`,
+      SEND_RESULT: `\${{ needs.send.result }}`,
+      CODE: `\${{ needs.send.outputs.code }}`,
+      MONTH: `\${{ needs.plan.outputs.month }}`,
+      YEAR: `\${{ needs.plan.outputs.year }}`,
+      PLAN_SUMMARY: `\${{ needs.plan.outputs.summary }}`,
+      SEND_SUMMARY: `\${{ needs.send.outputs.summary }}`,
+      LABEL: `\${{ vars.DN_MAILER_ISSUE_LABEL }}`,
+    });
+    // The open issue with exactly this title (the search is by words; the filter compares the whole title).
+    expect(step.run).toContain(`--json number,title --jq '.[] | select(.title == env.TITLE) | .number'`);
+    expect(step.run).toMatch(/gh issue create --title "\$title" --body-file notice\.md/);
+    expect(step.run).toMatch(/gh issue comment "\$number" --body-file notice\.md/);
+    expect(step.run).not.toMatch(/--verbose|secrets\./);
+  });
 });
 
 interface Call {
@@ -270,16 +316,30 @@ async function fakeWorkspace(npxExit = 0) {
   ].join('\n');
   await writeFile(path.join(dir, 'npx'), npx);
   await writeFile(path.join(dir, 'npm'), '#!/bin/sh\nexit 0\n');
+  // `gh` records its arguments (and GH_TOKEN / GH_REPO); `issue list` prints $GH_STUB_OPEN (an open issue's
+  // number), and `issue create --label` fails when $GH_STUB_NO_LABEL is set (a label the repository lacks).
+  const gh = [
+    '#!/bin/sh',
+    `printf '[%s]' "$@" >> "${dir}/gh-calls"`,
+    `echo >> "${dir}/gh-calls"`,
+    `echo "$GH_TOKEN $GH_REPO" >> "${dir}/gh-env"`,
+    'case " $* " in',
+    '  *" issue list "*) [ -n "$GH_STUB_OPEN" ] && echo "$GH_STUB_OPEN" ;;',
+    '  *" issue create "*" --label "*) [ -z "$GH_STUB_NO_LABEL" ] || { echo "label not found" >&2; exit 1; } ;;',
+    'esac',
+    'exit 0',
+    '',
+  ].join('\n');
+  await writeFile(path.join(dir, 'gh'), gh);
+  await chmod(path.join(dir, 'gh'), 0o755);
   await chmod(path.join(dir, 'npx'), 0o755);
   await chmod(path.join(dir, 'npm'), 0o755);
   await symlink(path.join(ROOT, 'scripts'), path.join(dir, 'scripts'));
   return dir;
 }
 
-async function readCalls(dir: string): Promise<string[][]> {
-  const lines = (await readFile(path.join(dir, 'npx-calls'), 'utf8').catch(() => ''))
-    .split('\n')
-    .filter(Boolean);
+async function readCalls(dir: string, file = 'npx-calls'): Promise<string[][]> {
+  const lines = (await readFile(path.join(dir, file), 'utf8').catch(() => '')).split('\n').filter(Boolean);
   return lines.map((line) => [...line.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1] ?? ''));
 }
 
@@ -580,6 +640,150 @@ describe('the workflow steps, run in bash with npx stubbed', () => {
     const none = await runStep(last, { CODE: '' });
     expect(none.status).toBe(1);
     expect(none.stdout).toContain('exit none');
+  });
+});
+
+const FAILED_SEND = {
+  PLAN_RESULT: 'success',
+  SEND_RESULT: 'failure',
+  CODE: '6',
+  MONTH: '1',
+  YEAR: '2025',
+  PLAN_SUMMARY: '## dn-mailer send-report --dry-run — financial-2025-01 (January 2025)',
+  SEND_SUMMARY:
+    '## dn-mailer send-report — financial-2025-01\n\n| failed | c***@example.com | C | MessageRejected |',
+  LABEL: '',
+  GH_TOKEN: 'gh-token-stub',
+  GH_REPO: 'owner/repo',
+  RUN_URL: 'https://github.com/owner/repo/actions/runs/42',
+};
+
+describe('the notify step, run in bash with gh stubbed', () => {
+  const notifyStep = () => notify.steps[0] as Step;
+  const ghCalls = (dir: string) => readCalls(dir, 'gh-calls');
+  const notice = (dir: string) => readFile(path.join(dir, 'notice.md'), 'utf8');
+
+  it('opens an issue on a partial send: the title names the month, the body the run link and the send summary', async () => {
+    const run = await runStep(notifyStep(), FAILED_SEND);
+    expect(run.status, run.stderr).toBe(0);
+    const calls = await ghCalls(run.dir);
+    // (The --jq filter holds brackets, which this recording cannot show; the static test checks it.)
+    expect([calls[0]?.slice(0, 11), calls[1]]).toEqual([
+      [
+        'issue',
+        'list',
+        '--state',
+        'open',
+        '--search',
+        '"dn-mailer: 2025-01 needs attention" in:title',
+        '--limit',
+        '100',
+        '--json',
+        'number,title',
+        '--jq',
+      ],
+      ['issue', 'create', '--title', 'dn-mailer: 2025-01 needs attention', '--body-file', 'notice.md'],
+    ]);
+    expect(await readFile(path.join(run.dir, 'gh-env'), 'utf8')).toBe(
+      'gh-token-stub owner/repo\ngh-token-stub owner/repo\n',
+    );
+    const body = await notice(run.dir);
+    expect(body).toContain('https://github.com/owner/repo/actions/runs/42');
+    expect(body).toContain('| failed | c***@example.com | C | MessageRejected |');
+    expect(body).toContain('exited with 6 (partial');
+    expect(body).not.toContain('--dry-run —'); // the send's summary, not the plan's
+    expect(body).not.toContain('gh-token-stub');
+    expect(run.calls).toEqual([]); // no dn-mailer
+  });
+
+  it('comments on the open issue with the same title instead of opening another', async () => {
+    const run = await runStep(notifyStep(), { ...FAILED_SEND, GH_STUB_OPEN: '17' });
+    expect(run.status, run.stderr).toBe(0);
+    const calls = await ghCalls(run.dir);
+    expect(calls.map((c) => c.slice(0, 2))).toEqual([
+      ['issue', 'list'],
+      ['issue', 'comment'],
+    ]);
+    expect(calls[1]).toEqual(['issue', 'comment', '17', '--body-file', 'notice.md']);
+    expect(await notice(run.dir)).toContain('https://github.com/owner/repo/actions/runs/42');
+  });
+
+  it('does nothing after a successful or cancelled run, or a dry run', async () => {
+    for (const env of [
+      { ...FAILED_SEND, SEND_RESULT: 'success', CODE: '0' },
+      { ...FAILED_SEND, SEND_RESULT: 'skipped', CODE: '' },
+      { ...FAILED_SEND, SEND_RESULT: 'cancelled', CODE: '130' },
+    ]) {
+      const run = await runStep(notifyStep(), env);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toContain('nothing needs attention');
+      expect(await ghCalls(run.dir)).toEqual([]);
+    }
+  });
+
+  it('a failed plan: the plan summary (or a pointer to the log) and a title without a month when the plan had none', async () => {
+    const failedPlan = {
+      ...FAILED_SEND,
+      PLAN_RESULT: 'failure',
+      SEND_RESULT: 'skipped',
+      CODE: '',
+      SEND_SUMMARY: '',
+    };
+    const withSummary = await runStep(notifyStep(), failedPlan);
+    expect(withSummary.status, withSummary.stderr).toBe(0);
+    expect(await notice(withSummary.dir)).toContain('--dry-run — financial-2025-01');
+
+    const early = await runStep(notifyStep(), { ...failedPlan, MONTH: '', YEAR: '', PLAN_SUMMARY: '' });
+    expect(early.status, early.stderr).toBe(0);
+    expect((await ghCalls(early.dir))[1]?.slice(0, 4)).toEqual([
+      'issue',
+      'create',
+      '--title',
+      'dn-mailer: monthly financial report needs attention',
+    ]);
+    const body = await notice(early.dir);
+    expect(body).toContain('the run stopped before dn-mailer printed one');
+    expect(body).toContain('https://github.com/owner/repo/actions/runs/42');
+  });
+
+  it('adds the label when one is set, and opens the issue without it when the label does not exist', async () => {
+    const labelled = await runStep(notifyStep(), { ...FAILED_SEND, LABEL: 'dn-mailer' });
+    expect(labelled.status, labelled.stderr).toBe(0);
+    expect((await ghCalls(labelled.dir)).slice(1)).toEqual([
+      [
+        'issue',
+        'create',
+        '--title',
+        'dn-mailer: 2025-01 needs attention',
+        '--body-file',
+        'notice.md',
+        '--label',
+        'dn-mailer',
+      ],
+    ]);
+    const missing = await runStep(notifyStep(), {
+      ...FAILED_SEND,
+      LABEL: 'dn-mailer',
+      GH_STUB_NO_LABEL: '1',
+    });
+    expect(missing.status, missing.stderr).toBe(0);
+    expect((await ghCalls(missing.dir)).slice(1).map((c) => c.includes('--label'))).toEqual([true, false]);
+  });
+
+  it('the summary steps pass their Markdown on as the output `summary`, behind a delimiter it cannot forge', async () => {
+    const step = send.steps.find((s) => s.id === 'summary') as Step;
+    const dir = await fakeWorkspace();
+    await writeFile(path.join(dir, 'summary.json'), JSON.stringify(SAMPLE));
+    const run = await runStep(step, {}, { dir });
+    expect(run.status, run.stderr).toBe(0);
+    const match = /^summary<<(SUMMARY_[0-9a-f]{32})\n([\s\S]*)\n\1\n$/.exec(run.output);
+    expect(match, run.output).not.toBeNull();
+    expect(match?.[2]).toContain('| failed | c***@example.com | C | MessageRejected: bad \\| address |');
+    expect(await readFile(path.join(dir, 'step-summary.md'), 'utf8')).toContain('## dn-mailer send-report');
+    const planSummary = plan.steps.find((s) => s.id === 'summary') as Step;
+    const planned = await runStep(planSummary, {});
+    expect(planned.status, planned.stderr).toBe(0);
+    expect(planned.output).toMatch(/^summary<<SUMMARY_[0-9a-f]{32}\n/);
   });
 });
 
