@@ -105,6 +105,8 @@ export function localWorkspaceFiles(
       mailto: 'unsubscribe@example.test',
       tokenKey: { file: 'keys/unsubscribe-token.key' },
     },
+    // The switch for rehearsing failures (README: Rehearse step 5): off until an address is listed.
+    outbox: { simulate: { reject: [], unknown: [], throttle: 0 } },
   };
   const header = [
     `dn-mailer configuration (local backend), written by \`dn-mailer init\` on ${isoDay(today)}.`,
@@ -118,6 +120,7 @@ export function localWorkspaceFiles(
     'reports.dir': 'laid out like the bucket',
     'links.baseUrl': 'your CloudFront distribution on AWS',
     'unsubscribe.baseUrl': 'dn-mailer serve',
+    'outbox.simulate': 'rehearse: list an address in reject or unknown, or set throttle (sends a second)',
   });
   const users = {
     statusCode: 200,

@@ -201,9 +201,11 @@ describe('localWorkspaceFiles', () => {
         mailto: 'unsubscribe@example.test',
         tokenKey: { file: 'keys/unsubscribe-token.key' },
       },
+      outbox: { simulate: { reject: [], unknown: [], throttle: 0 } },
     });
     const config = await load(content);
     expect(config.backend).toBe('local');
+    expect(config.outbox.simulate).toEqual({ reject: [], unknown: [], throttle: 0 });
     expect(() => requireCampaignConfig(config)).not.toThrow();
     expect(backendProblems(config, 'reports')).toEqual([]);
   });
