@@ -1,12 +1,8 @@
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { normalizeEmail } from '../../core/common/email-address.js';
 import { ConfigError } from '../../core/common/errors.js';
 import type { AuditEntry, AuditLog, Random } from '../../ports.js';
+import { readAllPages } from './dynamo-pages.js';
 import { translateAwsError } from './errors.js';
 
 export interface DynamoAuditOptions {
@@ -50,12 +46,9 @@ export function createDynamoAuditLog(
       }
     },
     async history(address) {
-      const entries: AuditEntry[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        let page: QueryCommandOutput;
+      const items = await readAllPages(async (start) => {
         try {
-          page = await doc.send(
+          return await doc.send(
             new QueryCommand({
               TableName: table,
               KeyConditionExpression: '#email = :email',
@@ -68,9 +61,8 @@ export function createDynamoAuditLog(
         } catch (error) {
           throw translate(error, table, 'reading the audit trail');
         }
-        for (const item of page.Items ?? []) entries.push(toEntry(item));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      });
+      const entries = items.map(toEntry);
       return entries;
     },
   };

@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk
 import { BackendError } from '../../core/common/errors.js';
 import { summariseCampaigns } from '../../core/send/campaigns.js';
 import type { CampaignSummary, LedgerRow, LedgerStatus } from '../../ports.js';
+import { readAllPages } from './dynamo-pages.js';
 
 /** The reads of the DynamoDB ledger (`createDynamoLedger`): a campaign's rows, every campaign, items as rows. */
 export interface LedgerTable {
@@ -19,16 +20,18 @@ export function queryCampaignItems(
   campaignId: string,
   projection?: string,
 ): Promise<Record<string, unknown>[]> {
-  return readAllPages(call, 'reading rows', (start) =>
-    doc.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'campaignId = :campaignId',
-        ExpressionAttributeValues: { ':campaignId': campaignId },
-        ProjectionExpression: projection,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
+  return readAllPages((start) =>
+    call('reading rows', () =>
+      doc.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'campaignId = :campaignId',
+          ExpressionAttributeValues: { ':campaignId': campaignId },
+          ProjectionExpression: projection,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      ),
     ),
   );
 }
@@ -50,37 +53,19 @@ export async function listLedgerCampaigns(ledger: LedgerTable): Promise<Campaign
  * the operator's `dn-mailer campaigns` / `status`, never for the send path.
  */
 function scanAll({ doc, table, call }: LedgerTable): Promise<Record<string, unknown>[]> {
-  return readAllPages(call, 'listing campaigns', (start) =>
-    doc.send(
-      new ScanCommand({
-        TableName: table,
-        ProjectionExpression: 'campaignId, #status, #updatedAt',
-        ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
+  return readAllPages((start) =>
+    call('listing campaigns', () =>
+      doc.send(
+        new ScanCommand({
+          TableName: table,
+          ProjectionExpression: 'campaignId, #status, #updatedAt',
+          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      ),
     ),
   );
-}
-
-type Key = Record<string, unknown>;
-
-/** Follows `LastEvaluatedKey` from page to page, one request at a time. */
-async function readAllPages(
-  call: LedgerTable['call'],
-  doing: string,
-  readPage: (
-    start: Key | undefined,
-  ) => Promise<{ Items?: Key[] | undefined; LastEvaluatedKey?: Key | undefined }>,
-): Promise<Key[]> {
-  const items: Key[] = [];
-  let start: Key | undefined;
-  do {
-    const page = await call(doing, () => readPage(start));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 function checkStatus(item: Record<string, unknown>, table: string): LedgerStatus {

@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { GateList } from '../../ports.js';
+import { readAllPages } from './dynamo-pages.js';
 import { translateAwsError } from './errors.js';
 
 /**
@@ -11,12 +12,9 @@ export function createDynamoSuppressionGate(doc: DynamoDBDocumentClient, table: 
   return {
     name: `DynamoDB ${table}`,
     async loadBlocked() {
-      const blocked = new Map<string, string>();
-      let start: Record<string, unknown> | undefined;
-      do {
-        let page: ScanCommandOutput;
+      const items = await readAllPages(async (start) => {
         try {
-          page = await doc.send(
+          return await doc.send(
             new ScanCommand({
               TableName: table,
               ProjectionExpression: '#email, #reason',
@@ -27,14 +25,14 @@ export function createDynamoSuppressionGate(doc: DynamoDBDocumentClient, table: 
         } catch (error) {
           throw translateAwsError(error, `reading the suppression table ${table}`);
         }
-        for (const item of page.Items ?? []) {
-          if (typeof item.email !== 'string') continue;
-          const reason =
-            typeof item.reason === 'string' && item.reason !== '' ? item.reason : 'no reason given';
-          blocked.set(item.email.toLowerCase(), `suppressed (${reason})`);
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      });
+      const blocked = new Map<string, string>();
+      for (const item of items) {
+        if (typeof item.email !== 'string') continue;
+        const reason =
+          typeof item.reason === 'string' && item.reason !== '' ? item.reason : 'no reason given';
+        blocked.set(item.email.toLowerCase(), `suppressed (${reason})`);
+      }
       return blocked;
     },
   };

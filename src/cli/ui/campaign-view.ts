@@ -1,5 +1,5 @@
 import { maskEmail } from '../../core/common/email-address.js';
-import { formatExpiry } from '../../core/plan/build-plan.js';
+import { formatExpiry, isHeldBack } from '../../core/plan/build-plan.js';
 import type { Manifest } from '../../core/plan/manifest.js';
 import { showRecipient } from '../../core/plan/plan-findings.js';
 import { describeReportStatusCounts } from '../../core/reports/classify-reports.js';
@@ -91,7 +91,7 @@ export function renderCampaignNotes(manifest: Manifest, options: ViewOptions): s
   const { chalk } = options;
   const lines: string[] = [];
   for (const unsent of manifest.unsent) {
-    const paint = unsent.reason === 'nothing-to-send' ? chalk.dim : chalk.red;
+    const paint = isHeldBack(unsent) ? chalk.red : chalk.dim;
     lines.push(paint(`  not mailed: ${masked(unsent.email, options)} — ${unsent.reason}: ${unsent.detail}`));
   }
   for (const w of manifest.payoutWarnings) lines.push(chalk.yellow(`  payout warning: ${w.message}`));

@@ -2,7 +2,7 @@ import type { LedgerRow } from '../../ports.js';
 import { maskEmail } from '../common/email-address.js';
 import { toCents } from '../common/money.js';
 import type { PayoutWarning } from '../payouts/payout-statements.js';
-import type { MissingReport } from '../plan/build-plan.js';
+import { isHeldBack, type MissingReport } from '../plan/build-plan.js';
 import type { CampaignTotals } from '../plan/campaign-totals.js';
 import type { Manifest } from '../plan/manifest.js';
 import { type Finding, showRecipient } from '../plan/plan-findings.js';
@@ -157,7 +157,7 @@ export function buildReportFromManifest(manifest: Manifest, options: ReportOptio
       { state: 'payout-warnings', label: 'payout warnings', count: c.payoutWarnings },
     ],
     attention: manifest.unsent.map((u) =>
-      u.reason === 'nothing-to-send'
+      !isHeldBack(u)
         ? { email: mask(u.email), customIds: u.customIds, state: u.reason, reason: u.detail }
         : {
             email: mask(u.email),

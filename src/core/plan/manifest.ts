@@ -1,6 +1,6 @@
 import { centsToDecimal } from '../common/money.js';
 import { monthName } from '../common/months.js';
-import type { PlannedMessage } from './build-plan.js';
+import { isHeldBack, type PlannedMessage } from './build-plan.js';
 import { sumCampaignTotals } from './campaign-totals.js';
 import type { CampaignPlan } from './plan-campaign.js';
 import { type CanonicalPlan, planDigest } from './plan-digest.js';
@@ -28,9 +28,9 @@ export function buildManifest(campaign: CampaignPlan, generatedAt: Date, reviewe
       recipients: users.recipients,
       messages: total,
       links: plan.messages.reduce((sum, m) => sum + m.links.length, 0),
-      nothingToSend: plan.unsent.filter((u) => u.reason === 'nothing-to-send').length,
+      nothingToSend: plan.unsent.filter((u) => !isHeldBack(u)).length,
       // Held back: payout data malformed, or a custom ID another address claims too (`sharedCustomIds`).
-      heldBack: plan.unsent.filter((u) => u.reason !== 'nothing-to-send').length,
+      heldBack: plan.unsent.filter(isHeldBack).length,
       sharedCustomIds: plan.unsent.filter((u) => u.reason === 'shared-custom-id').length,
       skippedUsers: users.skipped.length,
       rejectedIds: users.rejectedIds.length,

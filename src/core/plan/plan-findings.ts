@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../common/errors.js';
 import type { RowProblem } from '../recipients/user-rows.js';
 import { classifyReports, type ReportClassification } from '../reports/classify-reports.js';
 import type { IdResolution } from '../reports/report-paths.js';
-import type { Plan, PlannedMessage } from './build-plan.js';
+import { isHeldBack, type Plan, type PlannedMessage } from './build-plan.js';
 
 /**
  * What a plan found that a person must look at before the month goes out. Each gates a real send: it refuses
@@ -116,7 +116,7 @@ export function findPlanFindings(
   const notMailed: FindingEntry[] = [];
   for (const unsent of plan.unsent) {
     const entry = { email: unsent.email, customIds: unsent.customIds, detail: unsent.detail };
-    if (unsent.reason === 'nothing-to-send') notMailed.push(entry);
+    if (!isHeldBack(unsent)) notMailed.push(entry);
     else if (unsent.reason === 'payout-data-invalid') found['held-back'].push(entry);
     else found['shared-custom-ids'].push(entry);
   }

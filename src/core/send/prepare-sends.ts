@@ -40,6 +40,8 @@ export interface PrepareOptions {
   rates: readonly (number | undefined)[];
   /** `--limit n`: send to the first n recipients not handled yet (so reruns continue where the last one stopped). */
   limit?: number | undefined;
+  /** A canary: a sample, so what `--limit` leaves out of it is owed to nobody (`deferred` stays 0). */
+  sample?: boolean | undefined;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function prepareSend(
     else prep.toSend.push(candidate);
   }
   if (options.limit !== undefined) {
-    prep.deferred = Math.max(0, prep.toSend.length - options.limit);
+    prep.deferred = options.sample ? 0 : Math.max(0, prep.toSend.length - options.limit);
     prep.toSend = prep.toSend.slice(0, options.limit);
   }
   prep.quota = await deps.account.getQuota();

@@ -124,6 +124,7 @@ export async function sendCampaign(
     retryUnknown: request.retryUnknown,
     rates: [request.rate, request.maxRate],
     limit,
+    sample,
   });
   // The gate guards what this run would do: a rerun with nothing left to send or record does not re-litigate it.
   if (prep.toSend.length + prep.gated.length > 0 || campaign.plan.unsent.some(isHeldBack)) {

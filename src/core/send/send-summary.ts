@@ -3,7 +3,6 @@ import { monthName } from '../common/months.js';
 import { isHeldBack, type Plan, type UnsentRecipient } from '../plan/build-plan.js';
 import { sumRunTotals } from '../plan/campaign-totals.js';
 import type { CampaignPlan } from '../plan/plan-campaign.js';
-import { isCanaryCampaign } from './campaigns.js';
 import type { ExecuteResult, SendOutcome } from './execute-sends.js';
 import type { SendPreparation } from './prepare-sends.js';
 
@@ -58,7 +57,7 @@ export function buildSendSummary(input: SummaryInput) {
     unknown: by('unknown'),
     skipped: by('skipped'),
     heldBack: input.campaign.plan.unsent.filter(isHeldBack),
-    deferred: isCanaryCampaign(prep.campaignId) ? 0 : prep.deferred,
+    deferred: prep.deferred,
   };
   const { sent, failed, unknown, skipped, heldBack, deferred } = outcomes;
   // A row an earlier run left failed or unknown, not retried now, still leaves the campaign incomplete.
@@ -139,7 +138,7 @@ function buildSummaryResults(plan: Plan, prep: SendPreparation, outcomes: RunOut
       reason: `${u.reason}: ${u.detail}`,
     })),
     nothingToSend: plan.unsent
-      .filter((u) => u.reason === 'nothing-to-send')
+      .filter((u) => !isHeldBack(u))
       .map((u) => ({ email: u.email, customIds: u.customIds, reason: u.detail })),
   };
 }
