@@ -711,3 +711,32 @@ describe('the gate guards what a run would do', () => {
     expect(world.sent).toHaveLength(7);
   });
 });
+
+describe('a ✔ for part of the month says it is part of the month', () => {
+  it('--only and --shard runs say which part they covered (addresses masked); status says what finished rests on', async () => {
+    const world = createMemoryWorld();
+    const only = await sendReport(
+      ['--yes', '--accept', 'payout-warnings,ambiguous-reports', '--only', 'DYLVN,mollie@example.com'],
+      { world },
+    );
+    expect(only.code, only.stderr).toBe(ExitCode.ok);
+    expect(only.stderr).toContain(
+      'part of the month only (--only DYLVN,m***@example.com): recipients outside it were neither planned nor sent',
+    );
+    const shard = await sendReport(
+      ['--yes', '--accept', 'payout-warnings,ambiguous-reports', '--shard', '1/2'],
+      {
+        world,
+      },
+    );
+    expect(shard.stderr).toContain('part of the month only (--shard 1/2)');
+    const status = await runInProcess(['status', '--config', DEMO_CONFIG, ...JANUARY], {
+      world,
+      cwd,
+      now: NOW,
+    });
+    expect(status.code).toBe(ExitCode.ok);
+    expect(status.stderr).toContain('Rows exist for the recipients a send planned: a month sent in parts');
+    expect(status.stderr).toContain('sent = accepted by the provider; bounces are not read.');
+  });
+});

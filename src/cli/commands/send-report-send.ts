@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CampaignPorts } from '../../backend.js';
 import { envelopeOf } from '../../config/envelope.js';
 import { buildReportFromSummary } from '../../core/campaign-report/campaign-report.js';
+import { maskEmail } from '../../core/common/email-address.js';
 import { ExitCode, UsageError } from '../../core/common/errors.js';
 import { type CampaignRequest, defaultCampaignId } from '../../core/plan/plan-campaign.js';
 import type { Approval } from '../../core/plan/plan-digest.js';
@@ -66,6 +67,11 @@ export async function runSend(
       (preview) => confirmSend(run, preview, flags.yes),
     ).finally(() => run.progress.stop());
     writeSummary(run, result.summary);
+    // A ✔ for part of the month must not read as the month: say which part this run covered.
+    const part = partOfMonth(request, (item) =>
+      item.includes('@') && !run.globals.verbose ? maskEmail(item) : item,
+    );
+    if (part) run.progress.note(run.chalk.yellow(part));
     await writeRunReport(run, sending.ledger, result, flags.report);
     return decideExitCode(run, result.summary);
   } finally {
@@ -107,6 +113,16 @@ async function confirmSend(run: RunContext, preview: SendPreview, yes: boolean):
   return askToConfirm(run.io, `Send ${preview.toSend} e-mails now?`, yes, {
     cancelled: 'cancelled: nothing was sent',
   });
+}
+
+/** When this run covered only part of the month (`--only`, `--shard`), the sentence that says so. */
+function partOfMonth(request: CampaignRequest, mask: (item: string) => string): string | undefined {
+  const parts = [
+    request.only && request.only.length > 0 ? `--only ${request.only.map(mask).join(',')}` : undefined,
+    request.shard ? `--shard ${request.shard.index}/${request.shard.count}` : undefined,
+  ].filter((part): part is string => part !== undefined);
+  if (parts.length === 0) return undefined;
+  return `  part of the month only (${parts.join(' ')}): recipients outside it were neither planned nor sent; the month is done when every part has run (dn-mailer status)`;
 }
 
 function writeSummary(run: RunContext, summary: SendSummary): void {

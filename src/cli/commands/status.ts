@@ -97,6 +97,14 @@ Examples:
     );
 }
 
+/**
+ * What "finished" rests on, said next to every ✔: the ledger only holds rows a send planned, and `sent` means the
+ * provider accepted the message.
+ */
+const LEDGER_LIMITS =
+  'finished = every ledger row is sent or skipped. Rows exist for the recipients a send planned: a month sent in ' +
+  'parts (--only, --shard) is done when every part has run. sent = accepted by the provider; bounces are not read.';
+
 function viewOf(options: StatusOptions): RowView {
   if (options.all) return 'all';
   if (options.unfinished) return 'unfinished';
@@ -128,6 +136,7 @@ async function showCampaign(
     const text = renderStatus(progress, rows, rowView, view, hidden);
     await writePaged(run.io, text, { json: false });
   }
+  if (progress.finished) run.progress.note(run.chalk.dim(LEDGER_LIMITS));
   return progress.finished ? ExitCode.ok : ExitCode.partial;
 }
 
