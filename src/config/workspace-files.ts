@@ -19,10 +19,10 @@ export interface AwsAnswers {
   tokenKeySecret: string;
 }
 
+/** A file `init` writes (every one 0600: the workspace holds keys and addresses). */
 export interface PlannedFile {
   path: string;
   content: string;
-  secret?: boolean;
 }
 
 /** The config of an aws workspace, from the operator's answers (what `init` writes and validates first). */
@@ -175,9 +175,9 @@ export function localWorkspaceFiles(
     report('SAMPLE1', 'youtube'),
     report('SAMPLE2', 'distro'),
     report('SAMPLE3', 'youtube'),
-    { path: 'keys/cloudfront-private.pem', content: keys.privateKey, secret: true },
+    { path: 'keys/cloudfront-private.pem', content: keys.privateKey },
     { path: 'keys/cloudfront-public.pem', content: keys.publicKey },
-    { path: 'keys/unsubscribe-token.key', content: keys.tokenKey, secret: true },
+    { path: 'keys/unsubscribe-token.key', content: keys.tokenKey },
     { path: '.gitignore', content: '.dn-mailer/\npreviews/\nkeys/*private*\nkeys/*.key\n' },
   ];
 }

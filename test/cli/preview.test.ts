@@ -87,11 +87,11 @@ describe('dn-mailer preview (in-process, demo workspace)', () => {
     expect([...new Set(ids)]).toEqual(['DYLVN', 'DYLVN-2']);
   });
 
-  it('without --out writes dn-mailer-preview-<campaign>-<id>.html in the temp folder', async () => {
+  it('without --out writes <campaign>-<id>.html in a new private folder of the temp folder', async () => {
     const world = createMemoryWorld();
     const result = await preview(['--custom-id', 'MOLS'], world);
     expect(result.code, result.stderr).toBe(0);
-    const file = path.join(cwd, 'tmp', 'dn-mailer-preview-financial-2025-01-MOLS.html');
+    const file = path.join(cwd, 'tmp', 'dn-mailer-preview-XXXXXX', 'financial-2025-01-MOLS.html');
     expect(result.stdout).toBe(`${file}\n`);
     expect(world.files.has(file)).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CONFIG, runCli } from '../support/cli.js';
@@ -64,13 +64,47 @@ describe('dn-mailer preview (built CLI, demo workspace)', () => {
     expect(existsSync(file)).toBe(true);
   });
 
-  it('without --out writes into the temp folder', async () => {
+  it('without --out writes into a new private folder (0700) of the temp folder, the file 0600', async () => {
     const tmp = await freshDir();
     const result = await preview(['--custom-id', 'MOLS'], { TMPDIR: tmp });
     expect(result.code, result.stderr).toBe(0);
     const file = result.stdout.trim();
-    expect(path.dirname(file)).toBe(tmp);
-    expect(await readdir(tmp)).toEqual([path.basename(file)]);
+    const folder = path.dirname(file);
+    expect(path.dirname(folder)).toBe(tmp);
+    expect(path.basename(folder)).toMatch(/^dn-mailer-preview-\w{6}$/);
+    expect(path.basename(file)).toBe('financial-2025-01-MOLS.html');
+    expect(await readdir(tmp)).toEqual([path.basename(folder)]);
+    expect(await readdir(folder)).toEqual([path.basename(file)]);
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    // A second run never reuses the folder of the first (nothing there to guess or plant a symlink at).
+    const again = await preview(['--custom-id', 'MOLS'], { TMPDIR: tmp });
+    expect(again.code, again.stderr).toBe(0);
+    expect(path.dirname(again.stdout.trim())).not.toBe(folder);
+  });
+
+  it('without --out ignores a symlink planted at the old predictable path', async () => {
+    const tmp = await freshDir();
+    const victim = path.join(await freshDir(), 'victim.txt');
+    await writeFile(victim, 'precious\n', { mode: 0o600 });
+    await symlink(victim, path.join(tmp, 'dn-mailer-preview-financial-2025-01-MOLS.html'));
+    const result = await preview(['--custom-id', 'MOLS'], { TMPDIR: tmp });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(victim, 'utf8')).toBe('precious\n');
+    expect(await readFile(result.stdout.trim(), 'utf8')).toContain('<html');
+  });
+
+  it('--out through a symlink is refused (exit 3, naming it); its target is untouched', async () => {
+    const dir = await freshDir();
+    const victim = path.join(await freshDir(), 'victim.txt');
+    await writeFile(victim, 'precious\n', { mode: 0o600 });
+    const out = path.join(dir, 'p.html');
+    await symlink(victim, out);
+    const result = await preview(['--custom-id', 'MOLS', '--out', out]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`${out} is a symlink; dn-mailer never writes through a symlink`);
+    expect(await readFile(victim, 'utf8')).toBe('precious\n');
   });
 
   it('--custom-id NOREP (no report, no payouts) exits 4: nothing to preview', async () => {

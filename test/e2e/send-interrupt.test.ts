@@ -64,7 +64,7 @@ const statusOf = (ws: Workspace, email: string) => ledger(ws).find((r) => r.emai
 async function hangSendTo(ws: Workspace, email: string) {
   await mkdir(ws.outbox, { recursive: true });
   const base = messageIdFor(CAMPAIGN, email, from).replace(/[^A-Za-z0-9._@-]/g, '_');
-  const fifo = path.join(ws.outbox, `${base}.tmp`);
+  const fifo = path.join(ws.outbox, `${base}.eml.tmp`);
   const made = spawnSync('mkfifo', [fifo]);
   if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}`);
   let fd: number | undefined;

@@ -136,6 +136,12 @@ function memoryFiles(world: MemoryWorld): LocalFiles {
       world.files.set(absolute, html);
       return absolute;
     },
+    // The real one makes a new folder with mkdtemp; here its random part is a fixed XXXXXX.
+    async writeTempPreviewHtml(tmpdir, name, html) {
+      const file = path.join(tmpdir, 'dn-mailer-preview-XXXXXX', name);
+      world.files.set(file, html);
+      return file;
+    },
     async checkWritable() {},
     async writeReport(file, html) {
       const absolute = path.resolve(file);

@@ -1,36 +1,46 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { HttpListener, LocalFiles } from '../../backend.js';
 import { UsageError } from '../../core/common/errors.js';
-import { createUnsubscribeHandler, toNodeListener } from '../http/index.js';
+import {
+  createEndpointServer,
+  createUnsubscribeHandler,
+  type EndpointServerLimits,
+  toNodeListener,
+} from '../http/index.js';
 import { readApprovalFile } from './approval-file.js';
 import { openInBrowser } from './browser.js';
 import { probeWritableDir } from './doctor-probes.js';
-import { checkPreviewFolder, writePreviewHtml, writePreviews } from './previews.js';
+import { checkPreviewFolder, writePreviewHtml, writePreviews, writeTempPreviewHtml } from './previews.js';
 import { writeReportFile } from './report-file.js';
 
-/** Previews, reports and the browser: on this machine's disk, whatever the backend sends through. */
-export function createLocalFiles(): LocalFiles {
+/**
+ * Previews, reports and the browser: on this machine's disk, whatever the backend sends through. Every file is
+ * written by `private-files.ts` (0600, new folders 0700, never through a symlink), its text scrubbed of the run's
+ * secrets by `scrub`.
+ */
+export function createLocalFiles(scrub: (text: string) => string = (text) => text): LocalFiles {
   return {
     checkPreviewFolder: async (dir) => {
       await checkPreviewFolder(dir);
     },
-    writePreviews,
+    writePreviews: (dir, plan, manifest, options) =>
+      writePreviews(dir, plan, manifest, { ...options, scrub }),
     writePreviewHtml: async (file, html) => {
       const absolute = path.resolve(file);
-      await writePreviewHtml(absolute, html);
+      await writePreviewHtml(absolute, scrub(html));
       return absolute;
     },
-    writeReport: writeReportFile,
+    writeTempPreviewHtml: (tmpdir, name, html) => writeTempPreviewHtml(tmpdir, name, scrub(html)),
+    writeReport: (file, html) => writeReportFile(file, scrub(html)),
     checkWritable: async (file, flag) => {
       await probeWritableDir(path.dirname(path.resolve(file)), flag).catch((error: unknown) => {
-        throw new UsageError(
-          `${flag}: cannot write ${file}: ${error instanceof Error ? error.message : error}`,
-          {
-            hint: 'choose a file in a folder you can write to',
-          },
-        );
+        // A path the operator typed (a flag) is a usage error; a default path is the workspace's (config).
+        if (!flag.startsWith('--')) throw error;
+        throw new UsageError(error instanceof Error ? error.message : String(error), {
+          hint: 'choose a file in a folder you can write to',
+        });
       });
     },
     openInBrowser,
@@ -38,13 +48,17 @@ export function createLocalFiles(): LocalFiles {
   };
 }
 
-/** node:http on this machine, for `dn-mailer serve`. */
-export function createLocalListener(): HttpListener {
+/**
+ * node:http on this machine, for `dn-mailer serve`, with the endpoint's timeouts and caps (DEFAULT_SERVER_LIMITS;
+ * tests pass smaller `limits`).
+ */
+export function createLocalListener(limits: Partial<EndpointServerLimits> = {}): HttpListener {
   return {
     async serveUnsubscribe(endpoint, options) {
       const handler = createUnsubscribeHandler({ ...endpoint, onError: options.onError });
-      const server = createServer(
+      const server = createEndpointServer(
         toNodeListener(handler, { trustProxy: options.trustProxy, onError: options.onError }),
+        limits,
       );
       const url = await listen(server, options.port, options.host);
       return { url, close: () => closeServer(server) };

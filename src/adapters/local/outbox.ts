@@ -1,9 +1,9 @@
-import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SendFatalError, SendOutcomeUnknownError } from '../../core/send/send-errors.js';
 import type { Clock, Mailer, SendingAccount } from '../../ports.js';
 import { composeMime } from '../mime.js';
 import { isSimulating, type OutboxSimulation, simulateFailures } from './outbox-simulation.js';
+import { makePrivateDir, PlacementError, writePrivateFile } from './private-files.js';
 
 /** A rehearsal's `outbox.simulate` and the run's clock (the throttle measures the pace with it). */
 export interface OutboxOptions {
@@ -13,8 +13,10 @@ export interface OutboxOptions {
 
 /**
  * The local backend's Mailer: writes each message as a complete `.eml` (the same MIME a dry run previews) into
- * the outbox folder and returns its Message-ID. The file appears atomically (write, then rename), so a crash
- * never leaves half a message. With `outbox.simulate` (a rehearsal) some sends fail on purpose first.
+ * the outbox folder (0600; the folder 0700 when it creates it: each file holds a working signed link and
+ * unsubscribe token) and returns its Message-ID. The file appears atomically (write, then link), so a crash
+ * never leaves half a message; a second copy of the same message (e.g. after `--retry-unknown`) appears as
+ * `<id>.2.eml`, so the outbox shows every delivery, as a real inbox would. With `outbox.simulate` (a rehearsal) some sends fail on purpose first.
  */
 export function createOutboxMailer(dir: string, options?: OutboxOptions): Mailer {
   const mailer = createFolderMailer(dir);
@@ -28,7 +30,7 @@ function createFolderMailer(dir: string): Mailer {
   return {
     provider: 'outbox',
     async send(message) {
-      ready ??= mkdir(dir, { recursive: true });
+      ready ??= makePrivateDir(dir);
       try {
         await ready;
       } catch (error) {
@@ -48,23 +50,15 @@ function createFolderMailer(dir: string): Mailer {
         date: message.date,
         messageId: message.messageId,
       });
-      const base = path.join(dir, message.messageId.replace(/[^A-Za-z0-9._@-]/g, '_'));
+      const file = `${path.join(dir, message.messageId.replace(/[^A-Za-z0-9._@-]/g, '_'))}.eml`;
       try {
-        await writeFile(`${base}.tmp`, bytes);
+        await writePrivateFile(file, bytes, 'number');
       } catch (error) {
-        throw new SendFatalError(
-          `cannot write into the outbox ${dir}: ${error instanceof Error ? error.message : error}`,
-          {
-            hint: 'check outbox.dir (free space, permissions); nothing was delivered',
-          },
-        );
-      }
-      try {
-        await publish(`${base}.tmp`, base);
-      } catch (error) {
-        // The file may or may not be complete: treat like a provider that did not answer.
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new SendOutcomeUnknownError(`could not write ${base}.eml: ${reason}`);
+        // The file may or may not be in place: treat like a provider that did not answer.
+        if (error instanceof PlacementError) throw new SendOutcomeUnknownError(error.message);
+        throw new SendFatalError(`cannot write into the outbox ${dir}: ${reasonOf(error)}`, {
+          hint: 'check outbox.dir (free space, permissions); nothing was delivered',
+        });
       }
       return { messageId: message.messageId };
     },
@@ -81,18 +75,6 @@ export const unlimitedAccount: SendingAccount = {
   }),
 };
 
-/**
- * Links the finished file into place without ever replacing one: a second copy of the same message (e.g. after
- * `--retry-unknown`) appears as `<id>.2.eml`, so the outbox shows every delivery, as a real inbox would.
- */
-async function publish(tmp: string, base: string): Promise<void> {
-  for (let n = 1; ; n += 1) {
-    try {
-      await link(tmp, n === 1 ? `${base}.eml` : `${base}.${n}.eml`);
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
-    }
-  }
-  await unlink(tmp);
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,10 +1,11 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../core/common/errors.js';
 import type { Plan } from '../../core/plan/build-plan.js';
 import { type Manifest, previewBaseName } from '../../core/plan/manifest.js';
 import { messageIdFor } from '../../core/send/message-id.js';
 import { composeMime, type MimeEnvelope } from '../mime.js';
+import { isPrivateTempName, makePrivateDir, makePrivateTempDir, writePrivateFile } from './private-files.js';
 
 const PREVIEW_FILE = /^(\d+-[A-Za-z0-9_-]+\.(html|txt|eml)|report\.html|plan-digest\.txt)$/;
 /** The approved-plan digest, beside the manifest (`send-report --approve $(cat plan-digest.txt)`). */
@@ -15,11 +16,14 @@ export interface PreviewOptions {
   replyTo?: string | undefined;
   bcc: readonly string[];
   date: Date;
+  /** Applied to every text written (the run's secrets scrubbed out); default: unchanged. */
+  scrub?: (text: string) => string;
 }
 
 /**
- * Writes a dry run's previews: per message `<n>-<id>.html`, `.txt` and the complete `.eml`, plus manifest.json.
- * A folder that holds something other than an earlier preview is refused rather than overwritten.
+ * Writes a dry run's previews: per message `<n>-<id>.html`, `.txt` and the complete `.eml`, plus manifest.json
+ * (all 0600, the folders it creates 0700: they hold addresses and working links). A folder that holds something
+ * other than an earlier preview is refused rather than overwritten.
  */
 export async function writePreviews(
   dir: string,
@@ -29,6 +33,7 @@ export async function writePreviews(
 ): Promise<void> {
   await prepareFolder(dir);
   const total = plan.messages.length;
+  const scrub = options.scrub ?? ((text: string) => text);
   for (const message of plan.messages) {
     const base = path.join(dir, previewBaseName(message, total));
     const envelope: MimeEnvelope = {
@@ -39,12 +44,14 @@ export async function writePreviews(
       date: options.date,
       messageId: messageIdFor(plan.campaignId, message.to, options.from),
     };
-    await writeFile(`${base}.html`, message.html);
-    await writeFile(`${base}.txt`, message.text);
-    await writeFile(`${base}.eml`, await composeMime(message, envelope));
+    await writePrivateFile(`${base}.html`, scrub(message.html));
+    await writePrivateFile(`${base}.txt`, scrub(message.text));
+    await writePrivateFile(`${base}.eml`, scrub((await composeMime(message, envelope)).toString('utf8')));
   }
-  await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  if (manifest.approval) await writeFile(path.join(dir, PLAN_DIGEST_FILE), `${manifest.approval.digest}\n`);
+  await writePrivateFile(path.join(dir, 'manifest.json'), scrub(`${JSON.stringify(manifest, null, 2)}\n`));
+  if (manifest.approval) {
+    await writePrivateFile(path.join(dir, PLAN_DIGEST_FILE), `${manifest.approval.digest}\n`);
+  }
 }
 
 /**
@@ -61,7 +68,7 @@ export async function checkPreviewFolder(dir: string): Promise<string[]> {
     if (code === 'ENOTDIR') throw new UsageError(`--out ${dir} is a file, not a folder`);
     throw error;
   }
-  const foreign = entries.filter((name) => name !== 'manifest.json' && !PREVIEW_FILE.test(name));
+  const foreign = entries.filter((name) => !isPreviewFile(name));
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ', …' : '');
     throw new UsageError(`--out ${dir} holds other files (${shown})`, {
@@ -71,14 +78,34 @@ export async function checkPreviewFolder(dir: string): Promise<string[]> {
   return entries;
 }
 
+/** A file an earlier preview wrote, or the temp file of one it did not finish. */
+function isPreviewFile(name: string): boolean {
+  const file = isPrivateTempName(name) ? name.slice(0, -'.tmp'.length) : name;
+  return file === 'manifest.json' || PREVIEW_FILE.test(file);
+}
+
 async function prepareFolder(dir: string): Promise<void> {
   const entries = await checkPreviewFolder(dir);
-  await mkdir(dir, { recursive: true });
+  await makePrivateDir(dir);
   await Promise.all(entries.map((name) => rm(path.join(dir, name))));
 }
 
-/** `dn-mailer preview`: one rendered e-mail as an HTML file. */
+/** `dn-mailer preview --out`: one rendered e-mail as an HTML file (0600), creating its folders (0700). */
 export async function writePreviewHtml(file: string, html: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, html);
+  await makePrivateDir(path.dirname(file));
+  await writePrivateFile(file, html);
+}
+
+/**
+ * `dn-mailer preview` without `--out`: the page goes into a new folder of its own in the temp folder (mkdtemp:
+ * 0700, an unpredictable name), never to a guessable path another user could plant a symlink at.
+ */
+export async function writeTempPreviewHtml(tmpdir: string, name: string, html: string): Promise<string> {
+  const dir = await makePrivateTempDir(tmpdir, 'dn-mailer-preview-');
+  return writePrivateFile(path.join(dir, safeFileName(name)), html, 'fail');
+}
+
+/** A name typed by the operator (a custom ID) as one file name: no folders, no dot files. */
+function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_');
 }

@@ -1,10 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makePrivateDir, writePrivateFile } from './private-files.js';
 
-/** Writes a campaign report (report.html) to `file`, creating its folders; returns the absolute path. */
+/**
+ * Writes a campaign report (report.html, 0600: it lists recipients) to `file`, creating its folders (0700);
+ * returns the absolute path.
+ */
 export async function writeReportFile(file: string, html: string): Promise<string> {
   const absolute = path.resolve(file);
-  await mkdir(path.dirname(absolute), { recursive: true });
-  await writeFile(absolute, html);
-  return absolute;
+  await makePrivateDir(path.dirname(absolute));
+  return writePrivateFile(absolute, html);
 }

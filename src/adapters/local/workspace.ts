@@ -1,35 +1,43 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkspaceFile, WorkspaceWriter } from '../../backend.js';
 import { UsageError } from '../../core/common/errors.js';
+import { findSymlink, makePrivateDir, symlinkRefused, writePrivateFile } from './private-files.js';
 
-/** Writes a new workspace; refuses to overwrite anything that already exists. */
+/**
+ * Writes a new workspace (files 0600, the folders it creates 0700); refuses, before writing anything, a file that
+ * already exists or a symlink on the way to one (dangling or not: it would send a key outside the workspace). Each
+ * file is created exclusively without following a symlink, so one planted meanwhile is refused too.
+ */
 export async function writeWorkspace(dir: string, files: readonly WorkspaceFile[]): Promise<string[]> {
-  for (const file of files) {
-    const target = path.join(dir, file.path);
-    if (await exists(target)) {
-      throw new UsageError(`${target} already exists; dn-mailer init never overwrites a file`, {
-        hint: 'choose an empty folder with --dir, or remove the file',
-      });
-    }
-  }
+  for (const file of files) await refuseTarget(dir, path.join(dir, file.path));
   const written: string[] = [];
   for (const file of files) {
     const target = path.join(dir, file.path);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, file.content, { mode: file.secret ? 0o600 : 0o644 });
-    written.push(target);
+    await makePrivateDir(path.dirname(target));
+    const symlink = await findSymlink(dir, target);
+    if (symlink) throw symlinkRefused(symlink, INIT_HINT);
+    try {
+      written.push(await writePrivateFile(target, file.content, 'fail'));
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      await refuseTarget(dir, target);
+      throw error;
+    }
   }
   return written;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
+const INIT_HINT = 'init writes only new files: remove the symlink, or choose another folder with --dir';
+
+async function refuseTarget(dir: string, target: string): Promise<void> {
+  const symlink = await findSymlink(dir, target);
+  if (symlink) throw symlinkRefused(symlink, INIT_HINT);
+  if (await lstat(target).catch(() => undefined)) {
+    throw new UsageError(`${target} already exists; dn-mailer init never overwrites a file`, {
+      hint: 'choose an empty folder with --dir, or remove the file',
+    });
   }
 }
 

@@ -28,7 +28,10 @@ export function registerInit(program: Command, runtime: CommandRuntime): void {
     .description(
       'write a commented .distronationrc (asks, or takes flags); --backend local makes a ready workspace',
     )
-    .option('--dir <folder>', 'where to write (default: the current folder); nothing is ever overwritten');
+    .option(
+      '--dir <folder>',
+      'where to write (default: the current folder); nothing is ever overwritten or written through a symlink',
+    );
   for (const question of AWS_QUESTIONS) {
     command.option(`--${question.flag} <value>`, `aws: ${question.message} (e.g. ${question.example})`);
   }

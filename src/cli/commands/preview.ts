@@ -4,6 +4,7 @@ import { ExitCode, InputError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import { planCampaign } from '../../core/plan/plan-campaign.js';
 import type { CommandRuntime } from '../runtime.js';
+import { printable } from '../ui/printable.js';
 
 interface PreviewOptions {
   month?: string;
@@ -20,7 +21,7 @@ export function registerPreview(program: Command, runtime: CommandRuntime): void
     .requiredOption('-m, --month <month>', 'January, jan, 1, 01 or previous')
     .option('-y, --year <year>', 'four-digit year (inferred with --month previous)')
     .requiredOption('--custom-id <id>', 'the creator (custom ID, before or after its alias)')
-    .option('--out <file>', 'where to write the HTML (default: a file in the temp folder)')
+    .option('--out <file>', 'where to write the HTML (default: a new private folder in the temp folder)')
     .option('--open', 'open it in the default browser', false)
     .addHelpText(
       'after',
@@ -47,18 +48,19 @@ Examples:
             },
           );
         }
-        const file = await run.deps.files.writePreviewHtml(
-          path.resolve(
-            run.io.cwd,
-            options.out ??
-              path.join(run.io.tmpdir, `dn-mailer-preview-${plan.campaignId}-${options.customId}.html`),
-          ),
-          message.html,
-        );
+        const { files } = run.deps;
+        // Without --out: a new private folder in the temp folder, never a guessable path there.
+        const file = options.out
+          ? await files.writePreviewHtml(path.resolve(run.io.cwd, options.out), message.html)
+          : await files.writeTempPreviewHtml(
+              run.io.tmpdir,
+              `${plan.campaignId}-${options.customId}.html`,
+              message.html,
+            );
         run.io.stdout.write(
           run.globals.json ? `${JSON.stringify({ file, subject: message.subject })}\n` : `${file}\n`,
         );
-        run.progress.note(`Subject: ${message.subject}`);
+        run.progress.note(`Subject: ${printable(message.subject)}`);
         if (options.open) await run.deps.files.openInBrowser(file);
         return ExitCode.ok;
       }),
