@@ -27,6 +27,7 @@ const CHECKS = [
   'ledger/tracking',
   'templates',
   'unsubscribe',
+  'run reports',
   'month plan',
 ];
 
@@ -92,6 +93,7 @@ describe('dn-mailer doctor (in-process, memory backend)', () => {
         'ledger/tracking',
         'templates',
         'unsubscribe',
+        'run reports',
         'month plan',
       ].map((name) => `✘ ${name} — skipped: config invalid`),
     );

@@ -8,6 +8,7 @@ import type { CliIO } from '../../src/cli/io.js';
 import { createProgram } from '../../src/cli/program.js';
 import type { ProgramState } from '../../src/cli/runtime.js';
 import { ExitCode, isDnMailerError } from '../../src/core/common/errors.js';
+import { createSecretRegistry } from '../../src/core/common/secret-registry.js';
 import { type AwsWorld, CONTACT_LIST, startAwsWorld } from '../support/aws-world.js';
 import { freePort } from '../support/cli.js';
 import { DEMO_DIR, freshDir } from '../support/demo.js';
@@ -34,7 +35,7 @@ async function doctor(args: readonly string[], cwd: string) {
     interactive: false,
     now: () => new Date(),
   };
-  const state: ProgramState = { exitCode: ExitCode.ok };
+  const state: ProgramState = { exitCode: ExitCode.ok, secrets: createSecretRegistry() };
   const program = createProgram(io, state);
   let code: number = ExitCode.ok;
   try {
@@ -72,6 +73,7 @@ describe('dn-mailer doctor on the local backend (demo workspace copy)', () => {
       '✔ ledger/tracking',
       '✔ templates',
       '✔ unsubscribe',
+      '✔ run reports',
       '✔ month plan',
     ]);
     expect(lineOf(result.stdout, 'signing key')).toContain('KDEMO0000000000');
@@ -83,7 +85,7 @@ describe('dn-mailer doctor on the local backend (demo workspace copy)', () => {
     expect(result.code).toBe(0);
     const report = result.json();
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(10);
+    expect(report.checks).toHaveLength(11);
     expect(report.checks[0]).toEqual({
       name: 'config',
       ok: true,
@@ -176,6 +178,7 @@ describe('dn-mailer doctor --backend aws (aws-world peers + an STS fake)', () =>
       '✔ ledger/tracking',
       '✔ templates',
       '✔ unsubscribe',
+      '✔ run reports',
       '✔ month plan',
     ]);
     expect(lineOf(result.stdout, 'AWS identity')).toContain(FAKE_ARN);

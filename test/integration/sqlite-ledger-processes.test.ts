@@ -12,11 +12,15 @@ const ROWS = 200;
 let dir: string;
 
 /** Starts a claim worker; `ready` resolves once it has opened the store, `result` with the rows it won. */
-function startWorker(file: string, runId: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, file, 'race', runId, String(ROWS)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
+function startWorker(file: string, runId: string, order: 'up' | 'down') {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', WORKER, file, 'race', runId, String(ROWS), order],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -53,7 +57,7 @@ describe('SQLite ledger shared by two OS processes', () => {
       customIds: [`ID${i}`],
     }));
     await store.ledger.ensurePlanned('race', rows, new Date());
-    const workers = [startWorker(file, 'run-a'), startWorker(file, 'run-b')];
+    const workers = [startWorker(file, 'run-a', 'up'), startWorker(file, 'run-b', 'down')];
     try {
       await Promise.all(workers.map((worker) => worker.ready));
       for (const worker of workers) worker.go();

@@ -285,7 +285,7 @@ describe('sending a plan', () => {
     expect(w.mail.calls()).toBe(5);
   });
 
-  it('a ledger failure stops the run: no new sends start and the tracking rows are still written', async () => {
+  it('a ledger failure stops the run: no new sends start, the tracking rows are still written, the unrecorded send reported', async () => {
     const w = world();
     const finish = w.ledger.finish.bind(w.ledger);
     let finishes = 0;
@@ -297,7 +297,24 @@ describe('sending a plan', () => {
     const { result } = await run(w, plan(10), prepOptions, options({ concurrency: 1 }));
     expect(result.stopped?.reason).toContain('the ledger failed: database is locked');
     expect(w.mail.calls()).toBe(2);
-    expect(w.tracking.rows).toHaveLength(1);
+    // The second message went out but the ledger could not record it: it is reported (and tracked) as sent,
+    // saying so, not left out as if it had never been started.
+    expect(w.tracking.rows).toHaveLength(2);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['sent', 'sent']);
+    expect(result.outcomes[1]?.reason).toMatch(/the ledger could not record this \(database is locked\)/);
+  });
+
+  it('a ledger failure after the sends (settling other runs) stops the run and keeps what was sent', async () => {
+    const w = world();
+    const listRows = w.ledger.listRows.bind(w.ledger);
+    w.ledger.listRows = async (...args) => {
+      if (w.mail.calls() > 0) throw new Error('database is locked');
+      return listRows(...args);
+    };
+    const { result } = await run(w, plan(3), prepOptions, options({ concurrency: 1 }));
+    expect(result.stopped?.reason).toBe('the ledger failed: database is locked');
+    expect(result.outcomes.map((o) => o.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(w.tracking.rows).toHaveLength(3);
   });
 
   it('a send whose claim another run gave up on (recorded unknown) is corrected to sent', async () => {

@@ -9,7 +9,7 @@ import type {
   ContactPreferences,
   TopicStatus,
 } from '../../ports.js';
-import { runSqlite } from './sqlite-schema.js';
+import { runSqlite } from './sqlite-errors.js';
 
 export interface SqliteContactListOptions {
   /** Preferences a contact starts with when its first change creates it (the changed topic then applies). */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { GateList, TrackingStore } from '../../ports.js';
-import { runSqlite } from './sqlite-schema.js';
+import { runSqlite } from './sqlite-errors.js';
 
 /** Tracking rows in SQLite: each `record` call is one transaction (all rows land, or none). */
 export function createSqliteTracking(db: Database.Database, file: string): TrackingStore {

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
+import { BackendError } from '../../core/common/errors.js';
 import { type StatusGroup, summariseCampaigns } from '../../core/send/campaigns.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
-import { runSqlite } from './sqlite-schema.js';
+import { runSqlite } from './sqlite-errors.js';
 
 interface LedgerRecord {
   campaign_id: string;
@@ -58,7 +59,7 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
     location: file,
     async listRows(campaignId) {
       const records = runSqlite(file, 'reading the ledger', () => select.all(campaignId) as LedgerRecord[]);
-      return records.map(toLedgerRow);
+      return records.map((record) => toLedgerRow(record, file));
     },
     async listCampaigns() {
       return summariseCampaigns(runSqlite(file, 'listing campaigns', () => summarise.all() as StatusGroup[]));
@@ -92,16 +93,30 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
   };
 }
 
-function toLedgerRow(record: LedgerRecord): LedgerRow {
+function toLedgerRow(record: LedgerRecord, file: string): LedgerRow {
   return {
     campaignId: record.campaign_id,
     email: record.email,
     status: record.status,
-    customIds: JSON.parse(record.custom_ids) as string[],
+    customIds: parseCustomIds(record, file),
     messageId: record.message_id ?? undefined,
     reason: record.reason ?? undefined,
     attempts: record.attempts,
     runId: record.run_id ?? undefined,
     updatedAt: record.updated_at,
   };
+}
+
+/** A row whose custom IDs are not a JSON list was edited by hand or damaged: say which, never crash as a bug. */
+function parseCustomIds(record: LedgerRecord, file: string): string[] {
+  try {
+    const ids: unknown = JSON.parse(record.custom_ids);
+    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids;
+  } catch {
+    // reported below
+  }
+  throw new BackendError(
+    `the ledger row ${record.campaign_id} / ${record.email} in ${file} has unreadable custom_ids: ${record.custom_ids}`,
+    { hint: "restore tracking.file from a backup, or set that row's custom_ids to a JSON list (sqlite3)" },
+  );
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { BackendError, ConfigError } from '../../core/common/errors.js';
+import { ConfigError } from '../../core/common/errors.js';
 
 /** Bump with a migration step in `migrateSqlite` whenever a table changes. */
 export const SQLITE_SCHEMA_VERSION = 2;
@@ -71,7 +71,7 @@ CREATE INDEX IF NOT EXISTS audit_by_email ON audit (email, at);
 /**
  * Creates the tables when missing and records each version step (one row per step), in one IMMEDIATE transaction
  * so two processes opening a fresh file at once do not both initialise it. A version-1 file gains the audit table; a
- * file from a newer dn-mailer is refused, not guessed at.
+ * file from a newer dn-mailer is refused, not guessed at; a file this user may not write is refused here, at once.
  */
 export function migrateSqlite(db: Database.Database, file: string): void {
   db.transaction(() => {
@@ -94,21 +94,21 @@ export function migrateSqlite(db: Database.Database, file: string): void {
       db.exec(SCHEMA_V2);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(2);
     }
+    probeWrite(db);
   }).immediate();
 }
 
-/** Runs one SQLite call, turning a lock that outlasted busy_timeout into a backend error (retry later). */
-export function runSqlite<T>(file: string, doing: string, call: () => T): T {
+/**
+ * Writes a row and takes it back. SQLite opens a file this user may not write read-only without a word, and
+ * BEGIN IMMEDIATE still succeeds on it: without this, a read-only ledger would pass the opening (and doctor) and
+ * fail the send at its first write.
+ */
+function probeWrite(db: Database.Database): void {
+  db.exec('SAVEPOINT dn_mailer_write_probe');
   try {
-    return call();
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
-      throw new BackendError(`the SQLite store ${file} stayed locked while ${doing}`, {
-        cause: error,
-        hint: 'another dn-mailer process holds the file; wait for it or run again',
-      });
-    }
-    throw error;
+    db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+  } finally {
+    db.exec('ROLLBACK TO dn_mailer_write_probe');
+    db.exec('RELEASE dn_mailer_write_probe');
   }
 }

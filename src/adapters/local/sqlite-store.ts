@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConfigError, isDnMailerError } from '../../core/common/errors.js';
 import type { AuditLog, Clock, ContactList, GateList, SendLedger, TrackingStore } from '../../ports.js';
 import { createSqliteAuditLog, createSqliteContactList } from './sqlite-contacts.js';
+import { runSqlite, translateSqliteError } from './sqlite-errors.js';
 import {
   createSqliteContactGate,
   createSqliteSuppressionGate,
@@ -21,13 +21,21 @@ export interface SqliteStore {
   contactList: ContactList;
   /** The audit trail of contact changes. */
   audit: AuditLog;
+  /** Reads every page (`PRAGMA quick_check`): what is wrong with the file, empty when it is intact (doctor). */
+  verify(): string[];
   close(): void;
 }
 
 export interface SqliteStoreOptions {
   /** The unsubscribe topic (`unsubscribe.topic`): contacts who opted out of it are blocked. */
   topic?: string | undefined;
-  /** How long a statement waits for another process's write lock (default 10 s). */
+  /**
+   * How long opening the file (WAL switch, migration, write probe) waits for a lock another process holds before
+   * it gives up with `StoreBusyError` (default 5 s). Nobody holds the file that long in normal use: a run that
+   * shares it takes the lock for a moment per row, so a lock outlasting this is a stuck process or a sqlite3 session.
+   */
+  openTimeoutMs?: number | undefined;
+  /** How long each later statement waits its turn behind another process's write (default 10 s). */
   busyTimeoutMs?: number | undefined;
   /** Stamps `contacts.updated_at` (default: the system clock). */
   clock?: Clock | undefined;
@@ -36,30 +44,43 @@ export interface SqliteStoreOptions {
 /**
  * The local backend's ledger, tracking rows, gate lists, contacts and audit trail in one SQLite file
  * (`tracking.file`), shareable by several processes: WAL lets readers and one writer work side by side,
- * busy_timeout makes a writer wait its turn.
+ * busy_timeout makes a writer wait its turn. A new file is created 0600 (it holds addresses and opt-outs), a new
+ * folder 0700. Every failure comes out translated (`sqlite-errors.ts`).
  */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
-  const db = openDatabase(file, options.busyTimeoutMs ?? 10_000);
-  return {
-    ledger: createSqliteLedger(db, file),
-    tracking: createSqliteTracking(db, file),
-    suppressions: createSqliteSuppressionGate(db, file),
-    contacts: createSqliteContactGate(db, file, options.topic),
-    contactList: createSqliteContactList(db, file, { clock: options.clock }),
-    audit: createSqliteAuditLog(db, file),
-    close: () => {
-      if (db.open) db.close();
-    },
-  };
+  const db = openDatabase(file, options.openTimeoutMs ?? 5_000);
+  try {
+    return runSqlite(file, 'opening the store', () => {
+      db.pragma(`busy_timeout = ${toMs(options.busyTimeoutMs ?? 10_000)}`);
+      return {
+        ledger: createSqliteLedger(db, file),
+        tracking: createSqliteTracking(db, file),
+        suppressions: createSqliteSuppressionGate(db, file),
+        contacts: createSqliteContactGate(db, file, options.topic),
+        contactList: createSqliteContactList(db, file, { clock: options.clock }),
+        audit: createSqliteAuditLog(db, file),
+        verify: () =>
+          runSqlite(file, 'checking the file', () => db.prepare('PRAGMA quick_check(20)').pluck().all())
+            .map(String)
+            .filter((line) => line !== 'ok'),
+        close: () => {
+          if (db.open) runSqlite(file, 'closing the store', () => db.close());
+        },
+      };
+    });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
-function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
+function openDatabase(file: string, openTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    createPrivately(file);
     db = new Database(file);
     // busy_timeout first: switching to WAL and migrating already need the lock another process may hold.
-    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+    db.pragma(`busy_timeout = ${toMs(openTimeoutMs)}`);
     db.pragma('journal_mode = WAL');
     // FULL, not NORMAL: a `sending` row lost to a power cut after the provider accepted the mail means a resend.
     db.pragma('synchronous = FULL');
@@ -67,10 +88,22 @@ function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
     return db;
   } catch (error) {
     db?.close();
-    if (isDnMailerError(error)) throw error;
-    throw new ConfigError(`cannot open the SQLite store ${file}: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'check tracking.file: its folder must be writable',
-    });
+    throw translateSqliteError(error, file, 'opening the store');
   }
 }
+
+/**
+ * Creates the folder (0700) and an empty file (0600) when missing, before SQLite would create the file 0644: the
+ * store holds every recipient's address and opt-outs. SQLite gives its -wal and -shm files the file's mode. An
+ * existing file keeps its mode (doctor warns when others may read it).
+ */
+function createPrivately(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+  }
+}
+
+const toMs = (ms: number) => Math.max(0, Math.trunc(ms));

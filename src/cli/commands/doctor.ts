@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { ConfigError, UsageError } from '../../core/common/errors.js';
@@ -28,7 +29,8 @@ export function registerDoctor(program: Command, runtime: CommandRuntime): void 
       `
 Checks: config · backend · AWS identity (aws) · users (Korrect or file) · reports (bucket or folder) ·
 signing key · SES account and contact list (aws) · outbox (local) · ledger/tracking (readable and writable) ·
-templates · unsubscribe (the mode in force; the token key loads) · month plan (the month planned as a send plans
+templates · unsubscribe (the mode in force; the token key loads) · run reports (the folder a send writes its
+report.html to is writable) · month plan (the month planned as a send plans
 it — users, payouts, reports, links, e-mails — and its findings). Nothing is written or sent.
 A check that needs a valid config is skipped when the config is invalid.
 
@@ -97,6 +99,11 @@ function toDoctorDeps(deps: Deps, period: Period): DoctorDeps {
     keyPairId: deps.config.links?.keyPairId ?? '',
     campaign: deps.campaign,
     clock: deps.clock,
+    async checkReportFolder() {
+      const file = deps.reportFile('campaign', 'batch');
+      await deps.files.checkWritable(file, 'the run report folder');
+      return path.dirname(file);
+    },
   };
 }
 

@@ -19,6 +19,7 @@ import type { SendSummary } from '../../core/send/send-summary.js';
 import type { SendLedger } from '../../ports.js';
 import type { RunContext } from '../context.js';
 import { watchInterrupts } from '../interrupts.js';
+import { printable } from '../ui/printable.js';
 import { askToConfirm } from '../ui/prompt.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
 import { renderConfirmation, renderSendJson, renderSendSummary } from '../ui/send-view.js';
@@ -50,9 +51,11 @@ export async function runSend(
   flags: SendFlags,
 ): Promise<ExitCode> {
   const campaign = run.deps.campaign();
-  // An unwritable --report fails now, before anything is sent, not after a good send.
+  // An unwritable report (--report, or the default beside the config) fails now, before anything is sent, not
+  // after a good send.
   if (flags.report !== undefined)
     await run.deps.files.checkWritable(path.resolve(run.io.cwd, flags.report), '--report');
+  else await run.deps.files.checkWritable(run.deps.reportFile('campaign', 'batch'), 'the run report folder');
   const sending = run.deps.sending();
   const interrupts = watchInterrupts(run.io, run.progress.note);
   const onProgress: typeof run.progress.onProgress = (event) => {
@@ -156,8 +159,8 @@ function decideExitCode(run: RunContext, summary: SendSummary): ExitCode {
   // The summary is the one stdout document even for a stopped run; the reason goes to stderr (exit 5 or 130).
   const stopped = stoppedError(summary);
   if (stopped) {
-    run.progress.note(run.chalk.red(`✘ ${stopped.message}`));
-    if (stopped.hint) run.progress.note(run.chalk.dim(`hint: ${stopped.hint}`));
+    run.progress.note(run.chalk.red(`✘ ${printable(stopped.message)}`));
+    if (stopped.hint) run.progress.note(run.chalk.dim(`hint: ${printable(stopped.hint)}`));
     return stopped.exitCode;
   }
   return summary.success ? ExitCode.ok : ExitCode.partial;

@@ -54,6 +54,12 @@ export class BackendError extends DnMailerError {
   override readonly exitCode = ExitCode.backend;
 }
 
+/**
+ * A local store (the SQLite file) is locked by another process and stayed locked for the short wait allowed (exit 5).
+ * Distinct so the unsubscribe endpoint can answer 503 + Retry-After instead of freezing.
+ */
+export class StoreBusyError extends BackendError {}
+
 /** The operator cancelled at a prompt (exit 130). */
 export class CancelledError extends DnMailerError {
   override readonly exitCode = ExitCode.cancelled;

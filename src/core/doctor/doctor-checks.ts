@@ -38,6 +38,8 @@ export interface DoctorDeps {
   period: Period;
   /** Plans that month exactly as a send would (nothing written, nothing sent). */
   planMonth(): Promise<CampaignPlan>;
+  /** Throws unless a send could write its run report (the folder it goes to by default); returns that folder. */
+  checkReportFolder(): Promise<string>;
 }
 
 export const CONFIG_CHECK = 'config';
@@ -79,6 +81,10 @@ export function createDoctorChecks(
     own(backend.ledger),
     after('templates', 'config', checkTemplates),
     after('unsubscribe', 'config', checkUnsubscribe),
+    after('run reports', 'config', async (deps) => ({
+      ok: true,
+      detail: `a send can write its report.html into ${await deps.checkReportFolder()}`,
+    })),
     // Planning a month reads every user, payout and report and renders every e-mail: it gets ten times the limit.
     { ...after('month plan', 'config', checkMonthPlan), timeScale: 10 },
   ];

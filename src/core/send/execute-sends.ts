@@ -44,7 +44,15 @@ export async function executeSend(
   run.onProgress({ type: 'send-started', total: run.total, rate: prep.rate });
   try {
     await Promise.all(prep.toSend.map((candidate) => limit(() => sendOne(run, candidate))));
-    if (!isHalted(run)) await settleOtherRuns(run);
+    // After this run's sends, a failing ledger stops the run like one failing mid-send: the summary of what was
+    // sent is still printed.
+    if (!isHalted(run)) {
+      await settleOtherRuns(run).catch((error: unknown) => {
+        run.result.stopped ??= {
+          reason: `the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
+        };
+      });
+    }
   } finally {
     await run.tracking.flush();
   }
@@ -80,13 +88,14 @@ async function sendOne(run: SendRun, candidate: SendCandidate): Promise<void> {
   if (isHalted(run)) return;
   const { result, options } = run;
   const email = candidate.message.to;
+  let outcome: SendOutcome | undefined;
   try {
     if (!(await run.deps.ledger.claim(run.campaignId, email, candidate.from, options.runId, run.now()))) {
       result.claimedElsewhere.push(email);
       return;
     }
     // Stopped while claiming: the provider was not called, so the row goes back to planned.
-    const outcome = isHalted(run) ? released(run, candidate.message) : await attempt(run, candidate.message);
+    outcome = isHalted(run) ? released(run, candidate.message) : await attempt(run, candidate.message);
     if (!(await finishClaim(run, email, outcome))) return;
     run.consecutiveFailures = outcome.status === 'sent' ? 0 : run.consecutiveFailures + 1;
     if (run.consecutiveFailures >= options.circuitBreaker && !result.stopped) {
@@ -95,9 +104,13 @@ async function sendOne(run: SendRun, candidate: SendCandidate): Promise<void> {
   } catch (error) {
     // The ledger itself failed: queued sends see `stopped` and return; a claimed row stays `sending` and
     // resolves to unknown after its lease.
-    result.stopped ??= {
-      reason: `the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
-    };
+    const reason = error instanceof Error ? error.message : String(error);
+    result.stopped ??= { reason: `the ledger failed: ${reason}` };
+    // The provider already answered for this one: the summary says what happened to it, not "not started".
+    if (outcome && outcome.status !== 'planned') {
+      const note = `the ledger could not record this (${reason}): its row stays sending and a later run marks it unknown, never resending it`;
+      countOutcome(run, { ...outcome, reason: outcome.reason ? `${outcome.reason}; ${note}` : note });
+    }
   }
 }
 
