@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createResubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
 import {
   checkA11y,
   chromiumAvailable,
@@ -7,10 +8,13 @@ import {
   launchChromium,
 } from '../support/browser.js';
 import {
+  ADDRESS,
   DAY_MS,
   type Endpoint,
   OTHER_KEY,
   startEndpoint,
+  TOKEN_KEY,
+  TOPIC,
   tokenFor,
 } from '../support/unsubscribe-endpoint.js';
 
@@ -27,7 +31,7 @@ describe.skipIf(!chromiumAvailable())('the unsubscribe error pages in Chromium',
     await endpoint?.close();
   });
 
-  it('expired, altered and foreign links each explain what to do next, change nothing, and pass axe', async () => {
+  it('expired, altered, foreign and button-token links each explain what to do next, change nothing, and pass axe', async () => {
     if (!chromium) throw new Error('Chromium did not start');
     const screens = await createScreenshots('unsubscribe-errors');
     const valid = tokenFor();
@@ -36,6 +40,8 @@ describe.skipIf(!chromiumAvailable())('the unsubscribe error pages in Chromium',
       expired: tokenFor(undefined, new Date(Date.now() - 40 * DAY_MS)),
       altered,
       foreign: tokenFor(undefined, new Date(), OTHER_KEY),
+      // The token of an earlier page's resubscribe button, pasted as a link.
+      button: createResubscribeToken(TOKEN_KEY, { email: ADDRESS, topic: TOPIC }, new Date()),
     };
     for (const [name, token] of Object.entries(cases)) {
       const page = await chromium.newPage({ width: 375, height: 800 });

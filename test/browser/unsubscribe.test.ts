@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   launchChromium,
 } from '../support/browser.js';
 import { freePort, runCli } from '../support/cli.js';
+import { listenOnLoopback } from '../support/loopback.js';
 import {
   demoWorkspace,
   type RunningCli,
@@ -90,6 +92,42 @@ describe.skipIf(!chromiumAvailable())('the unsubscribe pages in Chromium (dn-mai
     expect(await page.locator('h1').textContent()).toBe('You are subscribed again');
     await audit(page, '3-resubscribed');
     expect(await topicOf(MOLLIE)).toBe('OPT_IN');
+
+    // A page on another origin that auto-submits the resubscribe form, with a valid button token: refused.
+    await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Unsubscribe again' }).click(),
+    ]);
+    expect(await page.locator('h1').textContent()).toBe('You are unsubscribed');
+    const fields = await page
+      .locator('form input[type=hidden]')
+      .evaluateAll((inputs) =>
+        inputs.map((input) => [input.getAttribute('name') ?? '', input.getAttribute('value') ?? '']),
+      );
+    expect(fields.map(([name]) => name)).toEqual(['data', 'action', 'resubscribe_token']);
+    const target = page.url();
+    const forgery = createServer((_req, res) => {
+      const hidden = fields.map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`);
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(
+        `<!doctype html><title>win a prize</title><form method="post" action="${target}">${hidden.join('')}</form>` +
+          '<script>document.forms[0].submit()</script>',
+      );
+    });
+    const forgeryOrigin = await listenOnLoopback(forgery);
+    try {
+      const refused = page.waitForResponse((r) => r.url() === target && r.request().method() === 'POST');
+      await page.goto(`${forgeryOrigin}/`);
+      expect((await refused).status()).toBe(403);
+      await expect
+        .poll(() => page.locator('h1').textContent())
+        .toBe('This request did not come from our page');
+      await audit(page, '4-cross-site-refused');
+    } finally {
+      forgery.closeAllConnections();
+      forgery.close();
+    }
+    expect(await topicOf(MOLLIE)).toBe('OPT_OUT');
 
     await page.close();
     expect(found).toEqual({});

@@ -6,7 +6,7 @@ import { createUnsubscribeToken, parseTokenKey } from '../../src/core/unsubscrib
 import { DEMO_CONFIG } from '../support/cli.js';
 import { DEMO_DIR, demoConfigCopy, freshDir } from '../support/demo.js';
 import { createMemoryWorld, type MemoryWorld, runInProcess } from '../support/memory-backend.js';
-import { FORM, postForm } from '../support/unsubscribe-endpoint.js';
+import { FORM, formResubscribeToken, postForm, sameOrigin } from '../support/unsubscribe-endpoint.js';
 
 /** `serve` in-process through the real program, stopped by the test instead of a signal. */
 
@@ -120,6 +120,70 @@ describe('dn-mailer serve (in-process)', () => {
     );
     expect(result.code, result.stderr).toBe(ExitCode.ok);
     expect(result.json()).toEqual({ url: result.url });
+  });
+
+  it.each([
+    [['--trust-proxy'], '6.6.6.6, 203.0.113.7', '203.0.113.7'],
+    [['--trust-proxy', '2'], '6.6.6.6, 198.51.100.20, 10.0.0.2', '198.51.100.20'],
+    [['--trust-proxy', '0'], '6.6.6.6', '127.0.0.1'],
+    [[], '6.6.6.6', '127.0.0.1'],
+  ])('serve %j: X-Forwarded-For %s → the audit row names %s', async (flags, xff, ip) => {
+    const world = createMemoryWorld();
+    const result = await runServe(
+      ['--port', '0', ...flags],
+      async (url) => {
+        const post = await postForm(`${url}?data=${tokenFor()}`, 'List-Unsubscribe=One-Click', {
+          ...FORM,
+          'x-forwarded-for': xff,
+        });
+        expect(post.status).toBe(200);
+      },
+      { config, world },
+    );
+    expect(result.code, result.stderr).toBe(ExitCode.ok);
+    expect(world.audit.entries.map((entry) => entry.detail)).toEqual([ip]);
+  });
+
+  it.each(['many', '11', '-1'])(
+    'refuses --trust-proxy %s (exit 2) without opening anything',
+    async (hops) => {
+      const world = createMemoryWorld();
+      const result = await runServe(['--port', '0', '--trust-proxy', hops], async () => {}, {
+        config,
+        world,
+      });
+      expect(result.code).toBe(ExitCode.usage);
+      expect(result.stderr).toContain(`--trust-proxy: "${hops}" is not a number of proxies (0–10)`);
+      expect(world.opens).toBe(0);
+    },
+  );
+
+  it('resubscribe: only from its own page (same origin) with the button token, never cross-site', async () => {
+    const world = createMemoryWorld();
+    const token = tokenFor();
+    const result = await runServe(
+      ['--port', '0'],
+      async (url) => {
+        const own = sameOrigin(new URL(url).origin);
+        const done = await postForm(`${url}?data=${token}`, `data=${token}&action=unsubscribe`, own);
+        const button = formResubscribeToken(await done.text()) ?? '';
+        const body = `data=${token}&action=resubscribe&resubscribe_token=${button}`;
+        const forged = await postForm(`${url}?data=${token}`, body, {
+          ...FORM,
+          origin: 'https://evil.example',
+        });
+        expect(forged.status).toBe(403);
+        expect(world.contacts.contacts.get(ADDRESS)?.topics[TOPIC]).toBe('OPT_OUT');
+        const again = await postForm(`${url}?data=${token}`, body, own);
+        expect(again.status).toBe(200);
+      },
+      { config, world },
+    );
+    expect(result.code, result.stderr).toBe(ExitCode.ok);
+    expect(world.audit.entries.map((entry) => `${entry.action}/${entry.source}`)).toEqual([
+      'unsubscribe/page',
+      'resubscribe/page',
+    ]);
   });
 
   it.each(['eighty', '70000', '-1'])('refuses --port %s (exit 2) without opening anything', async (port) => {

@@ -72,6 +72,14 @@ describe('unsubscribe and resubscribe on the demo workspace (built CLI, real HTT
     expect(click.status).toBe(200);
     expect(click.headers.get('location')).toBeNull();
     expect(click.headers.get('set-cookie')).toBeNull();
+    // A mail provider that sends the one-click POST again gets 200 and adds no second audit row.
+    const replay = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+      redirect: 'manual',
+    });
+    expect(replay.status).toBe(200);
 
     const second = await send('campaign-b');
     expect(second.code).toBe(0);

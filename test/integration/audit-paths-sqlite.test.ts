@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import { changeSubscription } from '../../src/core/unsubscribe/change-subscription.js';
 import { runUnsubscribeFlow } from '../../src/core/unsubscribe/unsubscribe-flow.js';
-import { createUnsubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
+import {
+  createResubscribeToken,
+  createUnsubscribeToken,
+} from '../../src/core/unsubscribe/unsubscribe-token.js';
 import type { AuditSource } from '../../src/ports.js';
 
 const TOPIC = 'financial-reports';
@@ -63,7 +66,11 @@ describe('audit rows for each path, through the real core flows on the SQLite st
     await runUnsubscribeFlow(flowDeps, {
       method: 'POST',
       token,
-      fields: { action: 'resubscribe' },
+      // The page's resubscribe button carries its own short-lived token (issue #13), not the link's.
+      fields: {
+        action: 'resubscribe',
+        resubscribe_token: createResubscribeToken(key, { email: 'creator@x.test', topic: TOPIC }, AT),
+      },
       ip: '198.51.100.7',
     });
     await runUnsubscribeFlow(flowDeps, {

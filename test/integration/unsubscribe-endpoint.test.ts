@@ -1,14 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyUnsubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
+import {
+  verifyResubscribeToken,
+  verifyUnsubscribeToken,
+} from '../../src/core/unsubscribe/unsubscribe-token.js';
 import {
   ADDRESS,
   DAY_MS,
   type Endpoint,
   FORM,
   formAction,
+  formResubscribeToken,
   formToken,
   OTHER_KEY,
   postForm,
+  sameOrigin,
   startEndpoint,
   TOKEN_KEY,
   TOPIC,
@@ -27,7 +32,8 @@ function expectSecurityHeaders(response: Response) {
   expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
   expect(response.headers.get('cache-control')).toBe('no-store');
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the page's own POST.
+  expect(response.headers.get('referrer-policy')).toBe('same-origin');
   expect(response.headers.get('x-frame-options')).toBe('DENY');
   expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
   expect(response.headers.get('content-security-policy')).toContain("form-action 'self'");
@@ -113,26 +119,35 @@ describe('POST List-Unsubscribe=One-Click (RFC 8058)', () => {
 });
 
 describe("the page's buttons", () => {
-  it('unsubscribes, offers a resubscribe button with a fresh token, and resubscribes', async () => {
+  it('unsubscribes, offers a resubscribe button with a short-lived token (no fresh link), and resubscribes', async () => {
     const token = tokenFor(ADDRESS, new Date(Date.now() - 29 * DAY_MS));
-    const done = await postForm(endpoint.urlFor(token), `data=${token}&action=unsubscribe`);
+    const own = sameOrigin(endpoint.origin);
+    const done = await postForm(endpoint.urlFor(token), `data=${token}&action=unsubscribe`, own);
     const doneHtml = await done.text();
     expect(done.status).toBe(200);
     expect(doneHtml).toContain('<h1>You are unsubscribed</h1>');
     expect(formAction(doneHtml)).toBe('resubscribe');
     expect(doneHtml).toContain('>Resubscribe</button>');
-    const fresh = formToken(doneHtml) ?? '';
-    expect(verifyUnsubscribeToken(TOKEN_KEY, fresh, new Date())).toMatchObject({
+    // The page echoes the link's own token and hands out no new 30-day one.
+    expect(formToken(doneHtml)).toBe(token);
+    const button = formResubscribeToken(doneHtml) ?? '';
+    expect(verifyResubscribeToken(TOKEN_KEY, button, new Date())).toMatchObject({
       email: ADDRESS,
       topic: TOPIC,
     });
+    expect(() => verifyUnsubscribeToken(TOKEN_KEY, button, new Date())).toThrow(/resubscribe button/);
     expect(endpoint.contacts.contacts.get(ADDRESS)?.topics[TOPIC]).toBe('OPT_OUT');
 
-    const again = await postForm(endpoint.urlFor(token), `data=${fresh}&action=resubscribe`);
+    const again = await postForm(
+      endpoint.urlFor(token),
+      `data=${token}&action=resubscribe&resubscribe_token=${button}`,
+      own,
+    );
     const againHtml = await again.text();
     expect(again.status).toBe(200);
     expect(againHtml).toContain('<h1>You are subscribed again</h1>');
     expect(formAction(againHtml)).toBe('unsubscribe');
+    expect(formToken(againHtml)).toBe(token);
     expect(endpoint.contacts.contacts.get(ADDRESS)?.topics[TOPIC]).toBe('OPT_IN');
     expect(endpoint.audit.entries.map((e) => [e.action, e.source, e.actor, e.detail])).toEqual([
       ['unsubscribe', 'page', 'recipient', '127.0.0.1'],

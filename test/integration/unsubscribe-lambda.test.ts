@@ -6,7 +6,13 @@ import {
   toLambdaHandler,
 } from '../../src/adapters/http/index.js';
 import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js';
-import { ADDRESS, TOKEN_KEY, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
+import {
+  ADDRESS,
+  formResubscribeToken,
+  TOKEN_KEY,
+  TOPIC,
+  tokenFor,
+} from '../support/unsubscribe-endpoint.js';
 
 function lambda() {
   const contacts = memoryContactList();
@@ -100,5 +106,28 @@ describe('toLambdaHandler', () => {
     expect(deleted.statusCode).toBe(405);
     expect(deleted.headers.Allow).toBe('GET, HEAD, POST');
     expect(contacts.writes).toBe(0);
+  });
+
+  it('HTTP API (v2): the source IP, never X-Forwarded-For; resubscribe only from the page on the same Host', async () => {
+    const { contacts, audit, handle } = lambda();
+    const token = tokenFor();
+    const event = (fields: string, headers: Record<string, string>): ApiGatewayV2Event => ({
+      version: '2.0',
+      rawPath: '/unsubscribe',
+      rawQueryString: `data=${encodeURIComponent(token)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'mail.example.com', ...headers },
+      body: fields,
+      requestContext: { http: { method: 'POST', sourceIp: '203.0.113.1' } },
+    });
+    const own = { origin: 'https://mail.example.com', 'x-forwarded-for': '6.6.6.6' };
+    const done = await handle(event(`data=${token}&action=unsubscribe`, own));
+    expect(done.statusCode).toBe(200);
+    expect(audit.entries[0]).toMatchObject({ source: 'page', detail: '203.0.113.1' });
+    const button = formResubscribeToken(done.body) ?? '';
+    const body = `data=${token}&action=resubscribe&resubscribe_token=${button}`;
+    expect((await handle(event(body, { origin: 'https://evil.example' }))).statusCode).toBe(403);
+    expect(contacts.contacts.get(ADDRESS)?.topics[TOPIC]).toBe('OPT_OUT');
+    expect((await handle(event(body, own))).statusCode).toBe(200);
+    expect(contacts.contacts.get(ADDRESS)?.topics[TOPIC]).toBe('OPT_IN');
   });
 });

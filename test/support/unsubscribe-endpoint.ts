@@ -30,7 +30,7 @@ export function tokenFor(email = ADDRESS, issuedAt = new Date(), key = TOKEN_KEY
 }
 
 export type Overrides = Partial<Omit<UnsubscribeHandlerDeps, 'contacts' | 'audit'>> & {
-  trustProxy?: boolean;
+  trustProxy?: number | boolean;
 };
 
 /** Starts the real endpoint on 127.0.0.1 (a free port) with in-memory contacts and audit log. */
@@ -56,6 +56,7 @@ export async function startEndpoint(overrides: Overrides = {}) {
     contacts,
     audit,
     errors,
+    origin,
     base,
     urlFor: (token: string) => `${base}?data=${encodeURIComponent(token)}`,
     close: () =>
@@ -73,6 +74,16 @@ export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 /** POSTs a form body without following redirects (there must be none to follow). */
 export function postForm(url: string, body: string, headers: Record<string, string> = FORM) {
   return fetch(url, { method: 'POST', body, headers, redirect: 'manual' });
+}
+
+/** The headers a browser sends with a POST from the endpoint's own page at `origin`. */
+export function sameOrigin(origin: string): Record<string, string> {
+  return { ...FORM, origin, 'sec-fetch-site': 'same-origin' };
+}
+
+/** The short-lived token of the page's resubscribe button. */
+export function formResubscribeToken(html: string): string | undefined {
+  return /name="resubscribe_token" value="([^"]*)"/.exec(html)?.[1];
 }
 
 /** The value of the hidden `data` field of the page's form. */

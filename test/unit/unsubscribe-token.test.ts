@@ -3,10 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/common/errors.js';
 import {
+  createResubscribeToken,
   createUnsubscribeToken,
+  RESUBSCRIBE_TOKEN_MINUTES,
   TOKEN_CLOCK_SKEW_SECONDS,
   UnsubscribeTokenError,
   type UnsubscribeTokenErrorKind,
+  verifyResubscribeToken,
   verifyUnsubscribeToken,
 } from '../../src/core/unsubscribe/unsubscribe-token.js';
 
@@ -254,5 +257,47 @@ describe('unsubscribe tokens: every rejection', () => {
       }
       expect(error.message).not.toContain(SUBJECT.email);
     }
+  });
+});
+
+describe('resubscribe button tokens: another purpose, minutes not days', () => {
+  const MINUTE_MS = 60_000;
+  it('round-trip for 15 minutes to the second, then expired', () => {
+    expect(RESUBSCRIBE_TOKEN_MINUTES).toBe(15);
+    const token = createResubscribeToken(KEY, SUBJECT, ISSUED);
+    const atLimit = new Date(ISSUED.getTime() + 15 * MINUTE_MS);
+    expect(verifyResubscribeToken(KEY, token, atLimit)).toEqual({ ...SUBJECT, issuedAt: ISSUED });
+    const late = rejection(() => verifyResubscribeToken(KEY, token, new Date(atLimit.getTime() + 1000)));
+    expect(late.kind).toBe('expired');
+    expect(late.message).toMatch(/^resubscribe token: expired, .* more than 15 minutes ago$/);
+  });
+
+  it('a button token is never a link token, and a link token is never a button token (wrong-purpose)', () => {
+    fc.assert(
+      fc.property(key, subject, issuedAt, (k, s, at) => {
+        const button = createResubscribeToken(k, s, at);
+        const link = createUnsubscribeToken(k, s, at);
+        expect(rejection(() => verifyUnsubscribeToken(k, button, at, 365)).kind).toBe('wrong-purpose');
+        expect(rejection(() => verifyResubscribeToken(k, link, at)).kind).toBe('wrong-purpose');
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('an unknown purpose, even from the key holder, is malformed; other keys and changes fail as for links', () => {
+    const claims = JSON.stringify({
+      ...{ e: SUBJECT.email, t: SUBJECT.topic },
+      i: ISSUED.getTime() / 1000,
+      p: 'x',
+    });
+    expect(rejection(() => verifyResubscribeToken(KEY, craft(claims), ISSUED)).kind).toBe('malformed');
+    expect(rejection(() => verifyUnsubscribeToken(KEY, craft(claims), ISSUED)).kind).toBe('malformed');
+    const button = createResubscribeToken(KEY, SUBJECT, ISSUED);
+    expect(rejection(() => verifyResubscribeToken(OTHER_KEY, button, ISSUED)).kind).toBe('wrong-key');
+    const bytes = Buffer.from(button, 'base64url');
+    bytes[20] = (bytes[20] ?? 0) ^ 1;
+    expect(rejection(() => verifyResubscribeToken(KEY, bytes.toString('base64url'), ISSUED)).kind).toBe(
+      'tampered',
+    );
   });
 });

@@ -2,13 +2,16 @@
  * The unsubscribe endpoint, for `dn-mailer serve`, any Node server or a Lambda behind API Gateway:
  *
  *   const handler = createUnsubscribeHandler({ contacts, audit, tokenKey, maxAgeDays, brandName, clock });
- *   http.createServer(toNodeListener(handler)).listen(8787, '127.0.0.1');
+ *   createEndpointServer(toNodeListener(handler, { trustProxy: 1 })).listen(8787, '127.0.0.1');
  *   export const lambda = toLambdaHandler(handler);
  */
+export { normalizeIp, resolveClientIp } from './client-ip.js';
 export type { ApiGatewayResult, ApiGatewayV1Event, ApiGatewayV2Event } from './lambda.js';
 export { toLambdaHandler } from './lambda.js';
 export { type NodeListenerOptions, toNodeListener } from './node-listener.js';
+export { createEndpointServer, DEFAULT_SERVER_LIMITS, type EndpointServerLimits } from './node-server.js';
 export {
+  BUSY_RETRY_AFTER_SECONDS,
   createUnsubscribeHandler,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PER_MINUTE,

@@ -1,3 +1,4 @@
+import { normalizeIp } from './client-ip.js';
 import type { UnsubscribeHandler } from './unsubscribe-handler.js';
 
 type Headers = Record<string, string | undefined> | null | undefined;
@@ -33,19 +34,24 @@ export interface ApiGatewayResult {
   isBase64Encoded: false;
 }
 
-/** Adapts the handler to an API Gateway Lambda (REST v1 and HTTP v2 events; base64 bodies decoded). */
+/**
+ * Adapts the handler to an API Gateway Lambda (REST v1 and HTTP v2 events; base64 bodies decoded). The client IP
+ * is API Gateway's `sourceIp` (the address that connected to it), never X-Forwarded-For, which a client can write.
+ */
 export function toLambdaHandler(
   handler: UnsubscribeHandler,
 ): (event: ApiGatewayV1Event | ApiGatewayV2Event) => Promise<ApiGatewayResult> {
   return async (event) => {
     const v2 = isV2(event);
     const raw = event.body ?? '';
+    const sourceIp =
+      (v2 ? event.requestContext.http.sourceIp : event.requestContext?.identity?.sourceIp) ?? '';
     const response = await handler({
       method: v2 ? event.requestContext.http.method : event.httpMethod,
       url: v2 ? withQuery(event.rawPath, event.rawQueryString ?? '') : v1Url(event),
       headers: { ...(event.headers ?? {}) },
       body: event.isBase64Encoded === true ? Buffer.from(raw, 'base64').toString('utf8') : raw,
-      ip: (v2 ? event.requestContext.http.sourceIp : event.requestContext?.identity?.sourceIp) ?? '',
+      ip: normalizeIp(sourceIp) ?? sourceIp,
     });
     return {
       statusCode: response.status,

@@ -1,12 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { resolveClientIp } from './client-ip.js';
 import type { HttpResponse, UnsubscribeHandler } from './unsubscribe-handler.js';
 
 export interface NodeListenerOptions {
   /**
-   * Behind one reverse proxy: take the client IP from the last `X-Forwarded-For` entry (the one the proxy
-   * added; earlier entries are whatever the client claimed). Off by default: the socket's address.
+   * How many reverse proxies stand in front (`true` = 1): the client IP is the `X-Forwarded-For` entry that many
+   * hops from the right (see resolveClientIp; entries further left are whatever the client claimed). Off (0) by
+   * default: the socket's address.
    */
-  trustProxy?: boolean;
+  trustProxy?: number | boolean;
   /** Stop reading a body after this many bytes (default: the handler's own limit). */
   maxBodyBytes?: number;
   onError?: (error: unknown) => void;
@@ -18,8 +20,10 @@ export function toNodeListener(
   options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? handler.maxBodyBytes;
+  const hops =
+    options.trustProxy === true ? 1 : Math.max(0, Math.trunc(Number(options.trustProxy ?? 0)) || 0);
   return (req, res) => {
-    void answer(handler, req, res, limit, options).catch((error: unknown) => {
+    void answer(handler, req, res, limit, hops).catch((error: unknown) => {
       options.onError?.(error);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('internal error\n');
@@ -32,7 +36,7 @@ async function answer(
   req: IncomingMessage,
   res: ServerResponse,
   limit: number,
-  options: NodeListenerOptions,
+  trustedProxies: number,
 ): Promise<void> {
   const { body, truncated } = await readBody(req, limit);
   const response: HttpResponse = await handler({
@@ -40,7 +44,7 @@ async function answer(
     url: req.url ?? '/',
     headers: flattenHeaders(req.headers),
     body,
-    ip: clientIp(req, options.trustProxy === true),
+    ip: resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies),
   });
   const headers: Record<string, string> = {
     ...response.headers,
@@ -85,22 +89,4 @@ function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string | u
   for (const [name, value] of Object.entries(headers))
     flat[name] = Array.isArray(value) ? value.join(', ') : value;
   return flat;
-}
-
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
-    const last = list
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== '')
-      .pop();
-    if (last !== undefined) return normalizeIp(last);
-  }
-  return normalizeIp(req.socket.remoteAddress ?? '');
-}
-
-/** `::ffff:127.0.0.1` → `127.0.0.1`, so one client has one key whichever way the socket reports it. */
-function normalizeIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }

@@ -1,12 +1,14 @@
-import type { InvalidLinkReason, UnsubscribeView } from '../../core/unsubscribe/unsubscribe-flow.js';
+import { RESUBSCRIBE_FIELD, type UnsubscribeView } from '../../core/unsubscribe/unsubscribe-flow.js';
+import { RESUBSCRIBE_TOKEN_MINUTES } from '../../core/unsubscribe/unsubscribe-token.js';
+import { type PageProblem, PROBLEMS } from './page-problems.js';
+
+export type { PageProblem } from './page-problems.js';
 
 /**
  * The endpoint's pages: plain HTML forms that work without JavaScript, no remote resources (the CSP forbids
  * them), inline CSS, every piece of data escaped. Forms have no `action`, so they post back to the very URL the
  * page came from — whatever path prefix a proxy or API Gateway stage put in front of the handler.
  */
-
-export type PageProblem = InvalidLinkReason | 'bad-request' | 'too-large' | 'method' | 'server';
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1b1f;--bg:#f6f6f8;--card:#fff;--muted:#55565c;--accent:#0b57d0}
@@ -55,11 +57,19 @@ ${content}
 `;
 }
 
-function actionForm(token: string, action: 'unsubscribe' | 'resubscribe', label: string, kind = ''): string {
+function actionForm(
+  token: string,
+  action: 'unsubscribe' | 'resubscribe',
+  label: string,
+  kind = '',
+  extra: Record<string, string> = {},
+): string {
   const cls = kind === '' ? '' : ` class="${kind}"`;
+  const hidden = Object.entries({ data: token, action, ...extra })
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
+    .join('\n');
   return `<form method="post">
-<input type="hidden" name="data" value="${escapeHtml(token)}">
-<input type="hidden" name="action" value="${action}">
+${hidden}
 <button type="submit"${cls} aria-describedby="what">${escapeHtml(label)}</button>
 </form>`;
 }
@@ -83,13 +93,17 @@ ${actionForm(view.token, 'unsubscribe', 'Unsubscribe')}
   );
 }
 
-export function renderUnsubscribedPage(view: Shown): string {
+export function renderUnsubscribedPage(view: Shown & { resubscribeToken: string | undefined }): string {
+  const undo =
+    view.resubscribeToken === undefined
+      ? `<p>You were already unsubscribed. To receive these e-mails again, reply to an e-mail from ${escapeHtml(view.brandName)} and ask us to send them again.</p>`
+      : `<p>Unsubscribed by mistake? You can undo it here within ${RESUBSCRIBE_TOKEN_MINUTES} minutes.</p>
+${actionForm(view.token, 'resubscribe', 'Resubscribe', 'secondary', { [RESUBSCRIBE_FIELD]: view.resubscribeToken })}`;
   return layout(
     view.brandName,
     'You are unsubscribed',
     `${what(view, '{email} will no longer receive {topic} e-mails from {brand}.')}
-<p>Unsubscribed by mistake? You can undo it now.</p>
-${actionForm(view.token, 'resubscribe', 'Resubscribe', 'secondary')}`,
+${undo}`,
   );
 }
 
@@ -101,79 +115,30 @@ export function renderOneClickPage(view: Omit<Shown, 'token'>): string {
   );
 }
 
-export function renderResubscribedPage(view: Shown): string {
+export function renderResubscribedPage(view: Omit<Shown, 'token'> & { token: string | undefined }): string {
+  const again =
+    view.token === undefined
+      ? '<p class="muted">To unsubscribe again, use the unsubscribe link in any e-mail from us.</p>'
+      : actionForm(view.token, 'unsubscribe', 'Unsubscribe again', 'secondary');
   return layout(
     view.brandName,
     'You are subscribed again',
     `${what(view, '{email} will receive {topic} e-mails from {brand} again.')}
-${actionForm(view.token, 'unsubscribe', 'Unsubscribe again', 'secondary')}`,
+${again}`,
   );
 }
 
-const NEXT_STEP =
-  'Nothing was changed. To unsubscribe, use the unsubscribe link in the most recent e-mail from {brand}, or reply to that e-mail and ask us to stop sending it.';
-
-const PROBLEMS: Record<PageProblem, { title: string; detail: string; next: string }> = {
-  missing: {
-    title: 'This unsubscribe link is incomplete',
-    detail: 'The link has no data=… part; your mail program may have cut it off.',
-    next: NEXT_STEP,
-  },
-  malformed: {
-    title: 'This unsubscribe link is incomplete',
-    detail: 'The link was cut off or changed on its way to you (some mail programs break long links).',
-    next: NEXT_STEP,
-  },
-  'unsupported-version': {
-    title: 'This unsubscribe link is no longer supported',
-    detail: 'It was made by an older version of our mailing system, which we can no longer read.',
-    next: NEXT_STEP,
-  },
-  'wrong-key': {
-    title: 'We cannot check this unsubscribe link',
-    detail:
-      'It was not signed with our current key: it may be old, from a test e-mail, or from another sender.',
-    next: NEXT_STEP,
-  },
-  tampered: {
-    title: 'This unsubscribe link has been altered',
-    detail: 'Part of the link does not match what we sent, so we cannot tell which address it is for.',
-    next: NEXT_STEP,
-  },
-  expired: {
-    title: 'This unsubscribe link has expired',
-    detail:
-      'Unsubscribe links stay valid for {days} days after the e-mail is sent, so old links cannot be misused.',
-    next: 'Nothing was changed. Every new e-mail from {brand} carries a fresh link: use the one in the most recent e-mail, or reply to it and ask us to stop sending it.',
-  },
-  'bad-request': {
-    title: 'We did not understand this request',
-    detail: 'It did not say whether to unsubscribe or to resubscribe.',
-    next: 'Nothing was changed. Open the unsubscribe link from the e-mail again and press the button.',
-  },
-  'too-large': {
-    title: 'This request is too large',
-    detail: 'The form sent more data than an unsubscribe request ever needs.',
-    next: 'Nothing was changed. Open the unsubscribe link from the e-mail again and press the button.',
-  },
-  method: {
-    title: 'This page cannot do that',
-    detail: 'It only answers the unsubscribe link and its buttons.',
-    next: 'Nothing was changed. Open the unsubscribe link from the e-mail again.',
-  },
-  server: {
-    title: 'Something went wrong on our side',
-    detail: 'We could not save your choice just now.',
-    next: 'Please try again in a few minutes. If it keeps failing, reply to the e-mail from {brand} and ask us to stop sending it.',
-  },
-};
-
-export function renderErrorPage(brandName: string, problem: PageProblem, maxAgeDays?: number): string {
+export function renderErrorPage(
+  brandName: string,
+  problem: PageProblem,
+  maxAgeDays?: number,
+  minutes?: number,
+): string {
   const { title, detail, next } = PROBLEMS[problem];
   const fill = (text: string) =>
-    escapeHtml(text.replace('{days}', String(maxAgeDays ?? 30))).replace('{brand}', () =>
-      escapeHtml(brandName),
-    );
+    escapeHtml(
+      text.replace('{days}', String(maxAgeDays ?? 30)).replace('{minutes}', String(minutes ?? 15)),
+    ).replace('{brand}', () => escapeHtml(brandName));
   return layout(brandName, title, `<p>${fill(detail)}</p>\n<p>${fill(next)}</p>`);
 }
 
@@ -200,6 +165,8 @@ export function renderFlowPage(view: UnsubscribeView): string {
       return renderResubscribedPage(view);
     case 'invalid-link':
       return renderErrorPage(view.brandName, view.reason, view.maxAgeDays);
+    case 'resubscribe-expired':
+      return renderErrorPage(view.brandName, 'resubscribe-expired', undefined, view.minutes);
     case 'bad-request':
       return renderErrorPage(view.brandName, 'bad-request');
   }

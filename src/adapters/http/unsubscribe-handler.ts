@@ -1,8 +1,15 @@
-import { runUnsubscribeFlow, type UnsubscribeFlowRequest } from '../../core/unsubscribe/unsubscribe-flow.js';
+import { BackendError } from '../../core/common/errors.js';
+import {
+  readUnsubscribeIntent,
+  runUnsubscribeFlow,
+  type UnsubscribeFlowRequest,
+} from '../../core/unsubscribe/unsubscribe-flow.js';
 import type { AuditLog, Clock, ContactList } from '../../ports.js';
 import { parseFormBody } from './form-body.js';
 import { createFixedWindowLimiter } from './ip-rate-limit.js';
 import { type PageProblem, renderErrorPage, renderFlowPage, renderRateLimitedPage } from './pages.js';
+import { readHeader } from './request-headers.js';
+import { isSameOrigin, originOf } from './same-origin.js';
 
 export interface UnsubscribeHandlerDeps {
   contacts: ContactList;
@@ -13,9 +20,17 @@ export interface UnsubscribeHandlerDeps {
   clock: Clock;
   /** Largest accepted body; a one-click or page POST is well under 1 KB (default 4096). */
   maxBodyBytes?: number;
-  /** Requests per client IP per minute, fixed window (default 60). */
+  /** Requests per client IP per minute, fixed window (default DEFAULT_PER_MINUTE). */
   rateLimit?: { perMinute: number };
-  /** Told about unexpected errors (a port that failed); the client gets a 500 page without details. */
+  /**
+   * The public URL the links point to (`unsubscribe.baseUrl`): its origin counts as this endpoint's own when a
+   * proxy in front rewrites `Host`. Without it only the `Host` the request came to does.
+   */
+  publicUrl?: string | undefined;
+  /**
+   * Told about unexpected errors (a port that failed); the client gets a page without details: 503 with
+   * Retry-After when a store is busy or unavailable (a BackendError), 500 otherwise.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -47,6 +62,8 @@ export const DEFAULT_MAX_BODY_BYTES = 4096;
  * IPs, and a refused opt-out is worse than a busy endpoint; the limit is there against floods.
  */
 export const DEFAULT_PER_MINUTE = 1_200;
+/** Retry-After of the 503 answered while a store is busy (a locked SQLite file) or unavailable. */
+export const BUSY_RETRY_AFTER_SECONDS = 30;
 const ALLOWED_METHODS = ['GET', 'HEAD', 'POST'];
 
 /** Every answer: HTML that loads nothing, is never cached, framed, sniffed or sent on as a referrer. */
@@ -54,7 +71,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/html; charset=utf-8',
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: with it a browser sends `Origin: null` on the page's own POST, and resubscribe needs the origin.
+  'Referrer-Policy': 'same-origin',
   'Content-Security-Policy':
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
@@ -64,12 +82,13 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * The unsubscribe endpoint (RFC 8058). GET shows a confirmation page and changes nothing (link scanners only
  * GET); POST `List-Unsubscribe=One-Click` unsubscribes and answers 200 with no redirect and no cookie; the page's
  * buttons POST `action=unsubscribe|resubscribe`. Bad tokens get a 400 page, big bodies 413, other methods 405,
- * too many requests from one IP 429.
+ * too many requests from one IP 429, a resubscribe from another site 403, a busy or unavailable store 503.
  */
 export function createUnsubscribeHandler(deps: UnsubscribeHandlerDeps): UnsubscribeHandler {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limiter = createFixedWindowLimiter(deps.rateLimit?.perMinute ?? DEFAULT_PER_MINUTE);
   const { brandName } = deps;
+  const ownOrigins = originOf(deps.publicUrl);
   const problem = (status: number, kind: PageProblem, extra: Record<string, string> = {}) =>
     respond(status, renderErrorPage(brandName, kind, deps.maxAgeDays), extra);
 
@@ -85,13 +104,19 @@ export function createUnsubscribeHandler(deps: UnsubscribeHandlerDeps): Unsubscr
     if (!ALLOWED_METHODS.includes(method))
       return problem(405, 'method', { Allow: ALLOWED_METHODS.join(', ') });
     if (Buffer.byteLength(request.body, 'utf8') > maxBodyBytes) return problem(413, 'too-large');
+    const flowRequest = toFlowRequest(request, method);
+    if (readUnsubscribeIntent(flowRequest) === 'resubscribe' && !isSameOrigin(request.headers, ownOrigins))
+      return problem(403, 'cross-site');
     let response: HttpResponse;
     try {
-      const view = await runUnsubscribeFlow(deps, toFlowRequest(request, method));
+      const view = await runUnsubscribeFlow(deps, flowRequest);
       response = respond(view.status, renderFlowPage(view));
     } catch (error) {
       deps.onError?.(error);
-      response = problem(500, 'server');
+      response =
+        error instanceof BackendError
+          ? problem(503, 'busy', { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) })
+          : problem(500, 'server');
     }
     return method === 'HEAD' ? { ...response, body: '' } : response;
   };
@@ -117,10 +142,4 @@ function readQuery(url: string): URLSearchParams {
   } catch {
     return new URLSearchParams();
   }
-}
-
-export function readHeader(headers: HttpRequest['headers'], name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
 }

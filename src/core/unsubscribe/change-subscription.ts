@@ -70,7 +70,12 @@ export async function changeSubscription(
   return { email, topic: change.topic, before, after, changed: !sameStatus(before, change.topic, status) };
 }
 
-function sameStatus(before: ContactPreferences | undefined, topic: string, status: TopicStatus): boolean {
+/** Whether the contact already has `status` for `topic` ("unsubscribe from everything" counts as OPT_OUT). */
+export function sameStatus(
+  before: ContactPreferences | undefined,
+  topic: string,
+  status: TopicStatus,
+): boolean {
   if (!before) return false;
   if (status === 'OPT_OUT') return before.unsubscribeAll || before.topics[topic] === 'OPT_OUT';
   return !before.unsubscribeAll && before.topics[topic] === 'OPT_IN';

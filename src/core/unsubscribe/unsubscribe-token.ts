@@ -3,6 +3,8 @@ import { ConfigError, InputError } from '../common/errors.js';
 
 /**
  * Unsubscribe tokens (`unsubscribe.mode: own`): AES-256-GCM over `{"e": email, "t": topic, "i": issuedAt}`.
+ * A resubscribe token (what the "unsubscribed" page's button carries, valid minutes) adds `"p": "r"`: each verify
+ * function accepts only its own purpose, so a link token never resubscribes and a button token never unsubscribes.
  *
  * Bytes, then base64url without padding (only `A–Z a–z 0–9 - _`, safe in a query string unescaped):
  *
@@ -29,6 +31,9 @@ const MAX_TOKEN_CHARS = 4096;
 /** A token issued up to this far "in the future" is accepted: the issuing machine's clock may run a bit ahead. */
 export const TOKEN_CLOCK_SKEW_SECONDS = 300;
 const DAY_SECONDS = 86_400;
+/** How long the resubscribe button of the "you are unsubscribed" page works. */
+export const RESUBSCRIBE_TOKEN_MINUTES = 15;
+const RESUBSCRIBE_PURPOSE = 'r';
 /** The latest time a Date can hold, in seconds. */
 const MAX_DATE_SECONDS = 8_640_000_000_000;
 
@@ -37,7 +42,9 @@ export type UnsubscribeTokenErrorKind =
   | 'unsupported-version'
   | 'wrong-key'
   | 'tampered'
-  | 'expired';
+  | 'expired'
+  /** Authentic, but made for the other purpose (a resubscribe button's token used as a link, or the reverse). */
+  | 'wrong-purpose';
 
 /**
  * Why a token was refused. An input error (exit 4) when it reaches the CLI; the endpoint shows a page per kind.
@@ -91,13 +98,27 @@ export function createUnsubscribeToken(
   now: Date,
   iv: Uint8Array = randomBytes(IV_BYTES),
 ): string {
+  return sealClaims(key, { e: subject.email, t: subject.topic, i: Math.floor(now.getTime() / 1000) }, iv);
+}
+
+/** The short-lived token of a resubscribe button (see RESUBSCRIBE_TOKEN_MINUTES); never valid as a link. */
+export function createResubscribeToken(
+  key: Buffer,
+  subject: { email: string; topic: string },
+  now: Date,
+  iv: Uint8Array = randomBytes(IV_BYTES),
+): string {
+  const issued = Math.floor(now.getTime() / 1000);
+  return sealClaims(key, { e: subject.email, t: subject.topic, i: issued, p: RESUBSCRIBE_PURPOSE }, iv);
+}
+
+function sealClaims(key: Buffer, claims: Claims, iv: Uint8Array): string {
   checkKey(key);
   if (iv.length !== IV_BYTES) throw new RangeError(`the IV must be ${IV_BYTES} bytes`);
   const header = Buffer.concat([Buffer.from([TOKEN_VERSION]), keyIdOf(key)]);
-  const claims = JSON.stringify({ e: subject.email, t: subject.topic, i: Math.floor(now.getTime() / 1000) });
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(claims, 'utf8'), cipher.final()]);
+  const body = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);
   return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url');
 }
 
@@ -106,8 +127,8 @@ const fail = (kind: UnsubscribeTokenErrorKind, message: string) => new Unsubscri
 /**
  * The claims of a valid token, or an UnsubscribeTokenError whose `kind` says what is wrong, checked in this order:
  * malformed (not canonical base64url, too short or too long) · unsupported-version · wrong-key · tampered (GCM
- * authentication failed) · malformed (authentic but unreadable claims, or issued in the future) · expired (older
- * than `maxAgeDays`; exactly `maxAgeDays` old is still valid).
+ * authentication failed) · malformed (authentic but unreadable claims, or issued in the future) · wrong-purpose (a
+ * resubscribe button's token) · expired (older than `maxAgeDays`; exactly `maxAgeDays` old is still valid).
  */
 export function verifyUnsubscribeToken(
   key: Buffer,
@@ -115,6 +136,47 @@ export function verifyUnsubscribeToken(
   now: Date,
   maxAgeDays = 30,
 ): UnsubscribeClaims {
+  const claims = openToken(key, token, now);
+  if (claims.p !== undefined) {
+    throw fail(
+      'wrong-purpose',
+      'unsubscribe token: this is the token of a resubscribe button, not of a link',
+    );
+  }
+  if (now.getTime() / 1000 - claims.i > maxAgeDays * DAY_SECONDS) {
+    throw fail(
+      'expired',
+      `unsubscribe token: expired, issued ${new Date(claims.i * 1000).toISOString()}, more than ${maxAgeDays} days ago`,
+    );
+  }
+  return { email: claims.e, topic: claims.t, issuedAt: new Date(claims.i * 1000) };
+}
+
+/** Like verifyUnsubscribeToken, for a resubscribe button's token: valid `maxAgeMinutes`, never a link's token. */
+export function verifyResubscribeToken(
+  key: Buffer,
+  token: string,
+  now: Date,
+  maxAgeMinutes = RESUBSCRIBE_TOKEN_MINUTES,
+): UnsubscribeClaims {
+  const claims = openToken(key, token, now);
+  if (claims.p !== RESUBSCRIBE_PURPOSE) {
+    throw fail(
+      'wrong-purpose',
+      'resubscribe token: this is an unsubscribe link token, not a resubscribe button',
+    );
+  }
+  if (now.getTime() / 1000 - claims.i > maxAgeMinutes * 60) {
+    throw fail(
+      'expired',
+      `resubscribe token: expired, issued ${new Date(claims.i * 1000).toISOString()}, more than ${maxAgeMinutes} minutes ago`,
+    );
+  }
+  return { email: claims.e, topic: claims.t, issuedAt: new Date(claims.i * 1000) };
+}
+
+/** Decodes, authenticates and reads a token of either purpose, refusing one issued in the future. */
+function openToken(key: Buffer, token: string, now: Date): Claims {
   checkKey(key);
   const bytes = decodeToken(token);
   if (bytes[0] !== TOKEN_VERSION) {
@@ -134,21 +196,13 @@ export function verifyUnsubscribeToken(
     );
   }
   const claims = readClaims(decrypt(key, header, bytes));
-  const issuedSeconds = claims.i;
-  const nowSeconds = now.getTime() / 1000;
-  if (issuedSeconds - nowSeconds > TOKEN_CLOCK_SKEW_SECONDS) {
+  if (claims.i - now.getTime() / 1000 > TOKEN_CLOCK_SKEW_SECONDS) {
     throw fail(
       'malformed',
-      `unsubscribe token: issued in the future (${new Date(issuedSeconds * 1000).toISOString()}); check the clock of the machine that sent it`,
+      `unsubscribe token: issued in the future (${new Date(claims.i * 1000).toISOString()}); check the clock of the machine that sent it`,
     );
   }
-  if (nowSeconds - issuedSeconds > maxAgeDays * DAY_SECONDS) {
-    throw fail(
-      'expired',
-      `unsubscribe token: expired, issued ${new Date(issuedSeconds * 1000).toISOString()}, more than ${maxAgeDays} days ago`,
-    );
-  }
-  return { email: claims.e, topic: claims.t, issuedAt: new Date(issuedSeconds * 1000) };
+  return claims;
 }
 
 /** Canonical base64url only: a lenient decoder would accept changed characters that decode to the same bytes. */
@@ -179,23 +233,32 @@ function decrypt(key: Buffer, header: Buffer, bytes: Buffer): Buffer {
   }
 }
 
-function readClaims(plain: Buffer): { e: string; t: string; i: number } {
+interface Claims {
+  e: string;
+  t: string;
+  i: number;
+  /** Absent in a link's token; `r` in a resubscribe button's. */
+  p?: typeof RESUBSCRIBE_PURPOSE;
+}
+
+function readClaims(plain: Buffer): Claims {
   let claims: unknown;
   try {
     claims = JSON.parse(plain.toString('utf8'));
   } catch {
     claims = undefined;
   }
-  const { e, t, i } = (typeof claims === 'object' && claims !== null ? claims : {}) as Record<
+  const { e, t, i, p } = (typeof claims === 'object' && claims !== null ? claims : {}) as Record<
     string,
     unknown
   >;
   const time = typeof i === 'number' && Number.isSafeInteger(i) && i >= 0 && i <= MAX_DATE_SECONDS;
-  if (typeof e !== 'string' || typeof t !== 'string' || !time) {
+  const purpose = p === undefined || p === RESUBSCRIBE_PURPOSE;
+  if (typeof e !== 'string' || typeof t !== 'string' || !time || !purpose) {
     throw fail(
       'malformed',
       'unsubscribe token: authentic, but it does not hold an address, a topic and a time',
     );
   }
-  return { e, t, i: i as number };
+  return p === undefined ? { e, t, i: i as number } : { e, t, i: i as number, p };
 }
