@@ -6,6 +6,10 @@ import os from 'node:os';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { main } = await import('../dist/cli/main.js');
+const { endQuietlyOnClosedPipe, isUsableTerminal } = await import('../dist/cli/io.js');
+// `dn-mailer … | head`: a reader that goes away ends the output quietly, not with an EPIPE stack trace.
+endQuietlyOnClosedPipe(process.stdout);
+endQuietlyOnClosedPipe(process.stderr);
 process.exitCode = await main({
   argv: process.argv.slice(2),
   env: process.env,
@@ -13,7 +17,9 @@ process.exitCode = await main({
   tmpdir: os.tmpdir(),
   stdout: process.stdout,
   stderr: process.stderr,
-  interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI,
+  // A person at a terminal that reports its width: prompts and spinners only then (a zero-column pseudo-terminal
+  // made by `script` from a non-terminal gets plain lines).
+  interactive: Boolean(process.stdin.isTTY) && isUsableTerminal(process.stderr) && !process.env.CI,
   now: () => new Date(),
   exit: (code) => process.exit(code),
 });

@@ -3,6 +3,7 @@ import { maskEmail } from '../../core/common/email-address.js';
 import { monthName } from '../../core/common/months.js';
 import type { AuditResult, AuditRow, AuditStatus } from '../../core/reports/audit-report-paths.js';
 import { describeReportStatusCounts } from '../../core/reports/classify-reports.js';
+import { printable } from './printable.js';
 import { renderCsv, renderTable } from './table.js';
 
 export interface ViewOptions {
@@ -11,8 +12,11 @@ export interface ViewOptions {
   chalk: ChalkInstance;
 }
 
+// Every value these views draw from the data goes through printable() (printable.ts), before it is coloured.
+const revealCell = (email: string | null, options: ViewOptions) =>
+  email === null ? '' : options.revealEmails ? email : maskEmail(email);
 const show = (email: string | null, options: ViewOptions) =>
-  email === null ? '—' : options.revealEmails ? email : maskEmail(email);
+  email === null ? '—' : printable(revealCell(email, options));
 
 export function renderAuditJson(result: AuditResult, options: ViewOptions): string {
   const reveal = (email: string) => (options.revealEmails ? email : maskEmail(email));
@@ -55,7 +59,8 @@ const CSV_HEADER = [
 
 export function renderAuditCsv(result: AuditResult, options: ViewOptions): string {
   const lines = result.rows.flatMap((row) => {
-    const head = [row.customId, row.resolvedId ?? '', show(row.recipient, options), row.status];
+    // CSV is a data export: exact values, as in JSON.
+    const head = [row.customId, row.resolvedId ?? '', revealCell(row.recipient, options), row.status];
     if (row.reports.length === 0) return [[...head, '', '', '', '', row.note]];
     return row.reports.map((report) => [
       ...head,
@@ -74,8 +79,8 @@ export function renderAuditTable(result: AuditResult, options: ViewOptions): str
   const lines: string[][] = [];
   for (const row of result.rows) {
     const head = [
-      row.customId,
-      row.resolvedId ?? '—',
+      printable(row.customId),
+      printable(row.resolvedId ?? '—'),
       show(row.recipient, options),
       paintStatus(row.status, chalk),
     ];
@@ -88,11 +93,11 @@ export function renderAuditTable(result: AuditResult, options: ViewOptions): str
 
 function describeReports(row: AuditRow, options: ViewOptions): string[] {
   const { chalk } = options;
-  if (row.status === 'invalid') return [chalk.magenta(row.note)];
+  if (row.status === 'invalid') return [chalk.magenta(printable(row.note))];
   const shared =
     row.status === 'shared-custom-id'
       ? [
-          chalk.red(`held back: ${row.note}`),
+          chalk.red(`held back: ${printable(row.note)}`),
           chalk.red(
             `  shared with: ${(row.sharedWith ?? []).map((email) => show(email, options)).join(', ')}`,
           ),
@@ -101,10 +106,10 @@ function describeReports(row: AuditRow, options: ViewOptions): string[] {
   return [
     ...shared,
     ...row.reports.flatMap((report) => [
-      report.key ? `${report.label}: ${report.key}` : chalk.dim(`${report.label}: —`),
-      ...report.alsoMatched.map((match) => chalk.yellow(`  also: ${match.key}`)),
+      report.key ? printable(`${report.label}: ${report.key}`) : chalk.dim(`${printable(report.label)}: —`),
+      ...report.alsoMatched.map((match) => chalk.yellow(`  also: ${printable(match.key)}`)),
       ...(report.contested ?? []).map((match) =>
-        chalk.yellow(`  not linked, also matches ${match.alsoMatches.join(', ')}: ${match.key}`),
+        chalk.yellow(printable(`  not linked, also matches ${match.alsoMatches.join(', ')}: ${match.key}`)),
       ),
     ]),
   ];
@@ -148,13 +153,15 @@ export function renderUserNotes(result: AuditResult, options: ViewOptions): stri
   ];
   for (const problem of users.rowProblems) {
     lines.push(
-      options.chalk.yellow(`  row ${problem.index}: ${problem.field}: ${problem.message} — row skipped`),
+      options.chalk.yellow(
+        printable(`  row ${problem.index}: ${problem.field}: ${problem.message} — row skipped`),
+      ),
     );
   }
   for (const rejected of users.rejectedIds) {
     lines.push(
       options.chalk.yellow(
-        `  row ${rejected.index}: custom ID "${rejected.customId}" rejected (${rejected.reason}) — ${show(rejected.email, options)}`,
+        `  row ${rejected.index}: custom ID "${printable(rejected.customId)}" rejected (${printable(rejected.reason)}) — ${show(rejected.email, options)}`,
       ),
     );
   }

@@ -5,11 +5,16 @@ import { showRecipient } from '../../core/plan/plan-findings.js';
 import { describeReportStatusCounts } from '../../core/reports/classify-reports.js';
 import type { ViewOptions } from './audit-view.js';
 import { renderFindingsVerdict } from './findings-view.js';
+import { printable } from './printable.js';
 import { renderTable } from './table.js';
 
-const masked = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
-const maskToken = (token: string, options: ViewOptions) =>
-  token.includes('@') ? masked(token, options) : token;
+// Every value these views draw from the data goes through printable() (printable.ts), before it is coloured.
+// JSON keeps the exact values (JSON.stringify escapes control characters); the terminal gets them printable.
+const reveal = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
+const revealToken = (token: string, options: ViewOptions) =>
+  token.includes('@') ? reveal(token, options) : token;
+const masked = (email: string, options: ViewOptions) => printable(reveal(email, options));
+const maskToken = (token: string, options: ViewOptions) => printable(revealToken(token, options));
 
 export function renderDryRunSummary(manifest: Manifest, outDir: string, options: ViewOptions): string {
   const { chalk } = options;
@@ -17,7 +22,7 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
   const rows = manifest.messages.map((message) => [
     String(message.n),
     masked(message.to, options),
-    message.customIds.join(', '),
+    printable(message.customIds.join(', ')),
     String(message.links.length),
     message.totals.closing,
     message.warnings.length > 0 ? chalk.yellow(`${message.warnings.length} warning(s)`) : '',
@@ -25,7 +30,7 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
   const table = renderTable(['#', 'TO', 'CUSTOM IDS', 'LINKS', `CLOSING (${manifest.currency})`, ''], rows);
   const lines = [
     chalk.bold(
-      `Dry run of ${manifest.campaignId} (${manifest.period.monthName} ${manifest.period.year}) — nothing sent, no ledger rows written`,
+      `Dry run of ${printable(manifest.campaignId)} (${manifest.period.monthName} ${manifest.period.year}) — nothing sent, no ledger rows written`,
     ),
     '',
     table,
@@ -35,11 +40,11 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
     }`,
     `${counts.links} links valid until ${formatExpiry(new Date(manifest.linksExpireAt))} · ${warn(counts.payoutWarnings, 'payout warning', options)} · ${warn(counts.missingReports, 'ID', options)} without every report type`,
     renderReportStatusLine(manifest),
-    `Unsubscribe: ${manifest.unsubscribe}`,
+    `Unsubscribe: ${printable(manifest.unsubscribe)}`,
     renderFindingsVerdict(manifest, options.chalk),
-    `Previews: ${outDir} (manifest.json and .html / .txt / .eml per message)`,
+    `Previews: ${printable(outDir)} (manifest.json and .html / .txt / .eml per message)`,
     manifest.approval
-      ? `Plan digest: ${manifest.approval.digest} (plan-digest.txt) — after review, send exactly this plan with --approve-file ${outDir}`
+      ? `Plan digest: ${manifest.approval.digest} (plan-digest.txt) — after review, send exactly this plan with --approve-file ${printable(outDir)}`
       : 'Plan digest: none — a dry run with --limit or --redirect-to shows part of the month; run it without them to approve a send',
   ];
   return `${lines.join('\n')}\n`;
@@ -63,22 +68,22 @@ export function renderDryRunJson(manifest: Manifest, outDir: string, options: Vi
     dryRun: true,
     outDir,
     ...manifest,
-    messages: manifest.messages.map((m) => ({ ...m, to: masked(m.to, options) })),
-    unsent: manifest.unsent.map((u) => ({ ...u, email: masked(u.email, options) })),
-    missingReports: manifest.missingReports.map((m) => ({ ...m, email: masked(m.email, options) })),
-    skippedUsers: manifest.skippedUsers.map((s) => ({ ...s, email: masked(s.email, options) })),
-    rejectedIds: manifest.rejectedIds.map((r) => ({ ...r, email: masked(r.email, options) })),
-    unmatched: manifest.unmatched.map((token) => maskToken(token, options)),
+    messages: manifest.messages.map((m) => ({ ...m, to: reveal(m.to, options) })),
+    unsent: manifest.unsent.map((u) => ({ ...u, email: reveal(u.email, options) })),
+    missingReports: manifest.missingReports.map((m) => ({ ...m, email: reveal(m.email, options) })),
+    skippedUsers: manifest.skippedUsers.map((s) => ({ ...s, email: reveal(s.email, options) })),
+    rejectedIds: manifest.rejectedIds.map((r) => ({ ...r, email: reveal(r.email, options) })),
+    unmatched: manifest.unmatched.map((token) => revealToken(token, options)),
     findings: manifest.findings.map((finding) => ({
       ...finding,
       entries: finding.entries.map((entry) => ({
         ...entry,
-        email: showRecipient(entry.email, (email) => masked(email, options)),
+        email: showRecipient(entry.email, (email) => reveal(email, options)),
       })),
     })),
     partialReports: manifest.partialReports.map((entry) => ({
       ...entry,
-      email: masked(entry.email, options),
+      email: reveal(entry.email, options),
     })),
     // The reviewed plan (full addresses) stays in manifest.json; stdout gets its digest.
     approval: manifest.approval ? { digest: manifest.approval.digest } : null,
@@ -92,15 +97,22 @@ export function renderCampaignNotes(manifest: Manifest, options: ViewOptions): s
   const lines: string[] = [];
   for (const unsent of manifest.unsent) {
     const paint = isHeldBack(unsent) ? chalk.red : chalk.dim;
-    lines.push(paint(`  not mailed: ${masked(unsent.email, options)} — ${unsent.reason}: ${unsent.detail}`));
+    lines.push(
+      paint(
+        `  not mailed: ${masked(unsent.email, options)} — ${printable(`${unsent.reason}: ${unsent.detail}`)}`,
+      ),
+    );
   }
-  for (const w of manifest.payoutWarnings) lines.push(chalk.yellow(`  payout warning: ${w.message}`));
+  for (const w of manifest.payoutWarnings)
+    lines.push(chalk.yellow(`  payout warning: ${printable(w.message)}`));
   for (const p of manifest.payoutProblems)
-    lines.push(chalk.red(`  payout row ${p.index}: ${p.field}: ${p.message}`));
+    lines.push(chalk.red(printable(`  payout row ${p.index}: ${p.field}: ${p.message}`)));
   for (const p of manifest.userRowProblems)
-    lines.push(chalk.yellow(`  user row ${p.index}: ${p.field}: ${p.message} — row skipped`));
+    lines.push(chalk.yellow(printable(`  user row ${p.index}: ${p.field}: ${p.message} — row skipped`)));
   for (const r of manifest.rejectedIds) {
-    lines.push(chalk.yellow(`  user row ${r.index}: custom ID "${r.customId}" rejected (${r.reason})`));
+    lines.push(
+      chalk.yellow(printable(`  user row ${r.index}: custom ID "${r.customId}" rejected (${r.reason})`)),
+    );
   }
   for (const token of manifest.unmatched)
     lines.push(chalk.yellow(`  --only ${maskToken(token, options)}: matched no recipient`));

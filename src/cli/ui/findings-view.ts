@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { maskEmail } from '../../core/common/email-address.js';
 import { type FindingEntry, type PlanFindings, showRecipient } from '../../core/plan/plan-findings.js';
+import { printable } from './printable.js';
 
 export interface FindingsViewOptions {
   revealEmails: boolean;
@@ -15,11 +16,12 @@ const SHOWN_PER_FINDING = 10;
  */
 export function renderFindings(findings: PlanFindings, options: FindingsViewOptions): string[] {
   const { chalk } = options;
+  // The entries are data (addresses, custom IDs, details quoting them): printable() before colouring.
   const entry = (item: FindingEntry) =>
-    `      ${showRecipient(item.email, (email) => (options.revealEmails ? email : maskEmail(email)))} (${item.customIds.join(', ') || 'no custom ID'}): ${item.detail}`;
+    `      ${printable(`${showRecipient(item.email, (email) => (options.revealEmails ? email : maskEmail(email)))} (${item.customIds.join(', ') || 'no custom ID'}): ${item.detail}`)}`;
   const lines: string[] = [];
   for (const finding of findings.findings) {
-    lines.push(chalk.yellow(`  ⚠ ${finding.name}: ${finding.summary}`));
+    lines.push(chalk.yellow(`  ⚠ ${finding.name}: ${printable(finding.summary)}`));
     lines.push(...finding.entries.slice(0, SHOWN_PER_FINDING).map(entry));
     if (finding.entries.length > SHOWN_PER_FINDING)
       lines.push(

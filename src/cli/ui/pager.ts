@@ -22,8 +22,11 @@ export function choosePager(target: PagerTarget, text: string, json: boolean): s
   if (json || !target.interactive || target.stdout.isTTY !== true) return undefined;
   const command = (target.env.PAGER ?? DEFAULT_PAGER).trim();
   if (command === '' || command === 'cat') return undefined;
+  const rows = target.stdout.rows ?? 24;
+  // A terminal that reports no height (0 rows, like the zero-column ones `script` makes) has no screen to fill.
+  if (!(rows > 0)) return undefined;
   const lines = text.split('\n').length - 1;
-  return lines > (target.stdout.rows ?? 24) - 1 ? command : undefined;
+  return lines > rows - 1 ? command : undefined;
 }
 
 /** Writes `text` through the pager when `choosePager` picks one; a pager that cannot start falls back to stdout. */

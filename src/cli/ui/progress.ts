@@ -1,5 +1,7 @@
 import ora, { type Ora } from 'ora';
 import type { OnProgress, ProgressEvent } from '../../core/common/progress-events.js';
+import { isUsableTerminal, type TerminalLike } from '../io.js';
+import { printable } from './printable.js';
 
 export interface Progress {
   onProgress: OnProgress;
@@ -9,18 +11,28 @@ export interface Progress {
 }
 
 /**
- * Spinner on a TTY, plain lines otherwise (CI logs); always on stderr, so stdout stays one clean document.
+ * Spinner on a terminal, plain lines otherwise (CI logs); always on stderr, so stdout stays one clean document.
+ * A TTY that reports no width (zero columns: `script` run from a non-terminal) gets plain lines too: a spinner there
+ * would redraw forever. A terminal resized to zero columns mid-run drops the spinner for plain lines.
  */
 export function createProgress(
-  stream: NodeJS.WritableStream,
+  stream: NodeJS.WritableStream & TerminalLike,
   interactive: boolean,
   color: boolean,
   now: () => number = Date.now,
 ): Progress {
-  const spinner: Ora | undefined = interactive ? ora({ stream, color: color ? 'cyan' : false }) : undefined;
+  let spinner: Ora | undefined =
+    interactive && isUsableTerminal(stream) ? ora({ stream, color: color ? 'cyan' : false }) : undefined;
   let lastPlainLine = 0;
   let sendStartedAt = 0;
+  const dropSpinnerIfNoWidth = () => {
+    if (spinner === undefined || isUsableTerminal(stream)) return;
+    spinner.stop();
+    spinner = undefined;
+  };
+  if (spinner) stream.on('resize', dropSpinnerIfNoWidth);
   const write = (line: string) => {
+    dropSpinnerIfNoWidth();
     if (spinner?.isSpinning) {
       spinner.clear();
       stream.write(`${line}\n`);
@@ -32,9 +44,11 @@ export function createProgress(
   return {
     onProgress(event) {
       if (event.type === 'send-started') sendStartedAt = now();
-      const text =
+      const described =
         event.type === 'send-progress' ? describeSending(event, now() - sendStartedAt) : describeEvent(event);
-      if (text === undefined) return;
+      if (described === undefined) return;
+      const text = printable(described);
+      dropSpinnerIfNoWidth();
       if (spinner) {
         spinner.text = text;
         if (!spinner.isSpinning) spinner.start();
@@ -52,6 +66,7 @@ export function createProgress(
     note: write,
     stop() {
       spinner?.stop();
+      stream.removeListener('resize', dropSpinnerIfNoWidth);
     },
   };
 }

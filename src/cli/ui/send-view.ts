@@ -4,8 +4,11 @@ import type { SendPreview } from '../../core/send/send-campaign.js';
 import type { SendSummary } from '../../core/send/send-summary.js';
 import type { ViewOptions } from './audit-view.js';
 import { renderFindings } from './findings-view.js';
+import { printable } from './printable.js';
 
-const show = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
+const reveal = (email: string, options: ViewOptions) => (options.revealEmails ? email : maskEmail(email));
+// On the terminal every data value (addresses, provider reasons, names from the config) goes through printable().
+const show = (email: string, options: ViewOptions) => printable(reveal(email, options));
 
 export function formatRate(rate: number): string {
   return Number.isFinite(rate) ? `${Number(rate.toFixed(1))}/s` : 'unlimited';
@@ -28,14 +31,18 @@ export function renderConfirmation(
 ): string {
   const lines = [
     chalk.bold(
-      `Campaign ${preview.campaignId} — backend ${backend} (${preview.provider}), from ${preview.from}`,
+      printable(
+        `Campaign ${preview.campaignId} — backend ${backend} (${preview.provider}), from ${preview.from}`,
+      ),
     ),
     preview.redirectTo
-      ? chalk.yellow(`  canary: every message goes to ${preview.redirectTo}, subject marked [TEST]`)
+      ? chalk.yellow(
+          `  canary: every message goes to ${printable(preview.redirectTo)}, subject marked [TEST]`,
+        )
       : '',
     `  to send: ${chalk.bold(String(preview.toSend))} · already sent: ${preview.alreadySent} · skipped: ${preview.skipped} · held for retry: ${preview.heldForRetry}${preview.inFlight ? ` · in flight elsewhere: ${preview.inFlight}` : ''} · not mailed: ${preview.notMailed}`,
     `  rate: ${formatRate(preview.rate)} · ETA ${formatDuration(preview.etaSeconds)}`,
-    `  unsubscribe: ${preview.unsubscribe}`,
+    `  unsubscribe: ${printable(preview.unsubscribe)}`,
     ...(preview.findings.findings.length > 0
       ? [
           chalk.yellow(
@@ -52,29 +59,31 @@ export function renderSendSummary(summary: SendSummary, options: ViewOptions): s
   const { chalk } = options;
   const d = summary.data;
   const lines = [
-    `${summary.success ? chalk.green('✔') : chalk.yellow('!')} ${d.campaignId}: ${chalk.green(`${d.successful} sent`)} · ${d.failed ? chalk.red(`${d.failed} failed`) : '0 failed'} · ${d.unknown ? chalk.red(`${d.unknown} unknown`) : '0 unknown'} · ${d.skipped} skipped · ${d.alreadySent} already sent · ${d.heldForRetry} held for retry (${(d.durationMs / 1000).toFixed(1)} s${d.achievedRate === null ? '' : `, sent at ${d.achievedRate.toFixed(1)}/s`}, run ${d.batchId})`,
+    `${summary.success ? chalk.green('✔') : chalk.yellow('!')} ${printable(d.campaignId)}: ${chalk.green(`${d.successful} sent`)} · ${d.failed ? chalk.red(`${d.failed} failed`) : '0 failed'} · ${d.unknown ? chalk.red(`${d.unknown} unknown`) : '0 unknown'} · ${d.skipped} skipped · ${d.alreadySent} already sent · ${d.heldForRetry} held for retry (${(d.durationMs / 1000).toFixed(1)} s${d.achievedRate === null ? '' : `, sent at ${d.achievedRate.toFixed(1)}/s`}, run ${d.batchId})`,
   ];
   for (const f of d.results.failed)
-    lines.push(chalk.red(`  failed: ${show(f.email, options)} — ${f.reason}`));
+    lines.push(chalk.red(`  failed: ${show(f.email, options)} — ${printable(String(f.reason))}`));
   for (const u of d.results.unknown)
-    lines.push(chalk.red(`  unknown: ${show(u.email, options)} — ${u.reason}`));
+    lines.push(chalk.red(`  unknown: ${show(u.email, options)} — ${printable(String(u.reason))}`));
   for (const s of d.results.skipped)
-    lines.push(chalk.dim(`  skipped: ${show(s.email, options)} — ${s.reason}`));
+    lines.push(chalk.dim(`  skipped: ${show(s.email, options)} — ${printable(String(s.reason))}`));
   for (const h of d.results.heldBack)
-    lines.push(chalk.red(`  held back: ${show(h.email, options)} — ${h.reason}`));
+    lines.push(chalk.red(`  held back: ${show(h.email, options)} — ${printable(h.reason)}`));
   for (const h of d.results.heldForRetry) {
     const flag = h.status === 'unknown' ? '--retry-unknown' : '--retry-failed';
     lines.push(
       chalk.yellow(
-        `  ${h.status} earlier: ${show(h.email, options)} — ${h.reason ?? ''} (resend with ${flag})`,
+        `  ${h.status} earlier: ${show(h.email, options)} — ${printable(h.reason ?? '')} (resend with ${flag})`,
       ),
     );
   }
   if (d.stopped) {
     const why = d.interrupted ? d.stopped : `stopped: ${d.stopped}`;
-    lines.push(chalk.red(`  ${why} — ${d.notStarted} not started; run the same command again to continue`));
+    lines.push(
+      chalk.red(`  ${printable(why)} — ${d.notStarted} not started; run the same command again to continue`),
+    );
   }
-  for (const e of d.trackingErrors) lines.push(chalk.yellow(`  tracking: ${e}`));
+  for (const e of d.trackingErrors) lines.push(chalk.yellow(`  tracking: ${printable(e)}`));
   if (d.alreadySent > 0 && d.successful === 0 && d.failed === 0) {
     lines.push(
       chalk.dim(`  nothing new to send: ${d.alreadySent} recipients already have this campaign (ledger)`),
@@ -86,7 +95,7 @@ export function renderSendSummary(summary: SendSummary, options: ViewOptions): s
 /** The summary on stdout for machines; addresses masked unless --verbose. */
 export function renderSendJson(summary: SendSummary, options: ViewOptions): string {
   const mask = <T extends { email: string }>(rows: T[]) =>
-    rows.map((row) => ({ ...row, email: show(row.email, options) }));
+    rows.map((row) => ({ ...row, email: reveal(row.email, options) }));
   const r = summary.data.results;
   const document = {
     ...summary,

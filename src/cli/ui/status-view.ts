@@ -3,6 +3,7 @@ import { maskEmail } from '../../core/common/email-address.js';
 import type { CampaignProgress, FinishStep, RowView } from '../../core/send/campaign-progress.js';
 import type { CampaignList } from '../../core/send/campaigns.js';
 import type { LedgerRow, LedgerStatus } from '../../ports.js';
+import { printable } from './printable.js';
 import { renderTable } from './table.js';
 
 /** How `status` and `campaigns` draw: colours, where the ledger is, and whether addresses are shown in full. */
@@ -15,6 +16,8 @@ export interface StatusViewOptions {
 const ORDER: readonly LedgerStatus[] = ['sent', 'skipped', 'failed', 'unknown', 'sending', 'planned'];
 
 export const revealEmail = (email: string, reveal: boolean) => (reveal ? email : maskEmail(email));
+/** An address as the terminal shows it: masked unless revealed, and printable (printable.ts). */
+const showEmail = (email: string, reveal: boolean) => printable(revealEmail(email, reveal));
 
 export function maskRow(row: LedgerRow, reveal: boolean): LedgerRow {
   return { ...row, email: revealEmail(row.email, reveal) };
@@ -32,7 +35,9 @@ export function renderStatus(
   hidden = 0,
 ): string {
   const counts = ORDER.map((status) => `${progress.counts[status]} ${status}`).join(' · ');
-  const lines = [`${progress.campaignId} (${options.ledger}): ${progress.total} rows · ${counts}`];
+  const lines = [
+    `${printable(`${progress.campaignId} (${options.ledger})`)}: ${progress.total} rows · ${counts}`,
+  ];
   if (rows.length > 0) lines.push('', renderRows(rows, options.reveal));
   if (hidden > 0) {
     const total = rows.length + hidden;
@@ -47,14 +52,17 @@ export function renderStatus(
 }
 
 function renderRows(rows: readonly LedgerRow[], reveal: boolean): string {
-  const table = rows.map((r) => [
-    revealEmail(r.email, reveal),
-    r.status,
-    r.customIds.join(','),
-    r.messageId ?? '',
-    r.reason ?? '',
-    r.updatedAt,
-  ]);
+  // Ledger rows are data (a reason may quote a provider's answer): every cell printable.
+  const table = rows.map((r) =>
+    [
+      revealEmail(r.email, reveal),
+      r.status,
+      r.customIds.join(','),
+      r.messageId ?? '',
+      r.reason ?? '',
+      r.updatedAt,
+    ].map(printable),
+  );
   return renderTable(['RECIPIENT', 'STATUS', 'CUSTOM IDS', 'MESSAGE ID', 'REASON', 'UPDATED'], table);
 }
 
@@ -83,15 +91,15 @@ export function renderRecipient(
   row: LedgerRow,
   options: StatusViewOptions,
 ): string {
-  const who = revealEmail(row.email, options.reveal);
+  const who = showEmail(row.email, options.reveal);
   const facts = [
     `${row.status} (${row.updatedAt})`,
     ...(row.messageId ? [`message ${row.messageId}`] : []),
     ...(row.reason ? [`reason: ${row.reason}`] : []),
     `custom IDs ${row.customIds.join(',') || '—'}`,
     `attempts ${row.attempts}`,
-  ];
-  const lines = [`${progress.campaignId} (${options.ledger}) · ${who}: ${facts.join(' · ')}`];
+  ].map(printable);
+  const lines = [`${printable(`${progress.campaignId} (${options.ledger})`)} · ${who}: ${facts.join(' · ')}`];
   if (row.status === 'sent') lines.push(options.chalk.green(`✔ sent to ${who}`));
   else if (row.status === 'skipped') lines.push(`○ not mailed on purpose (skipped)`);
   else {
@@ -108,11 +116,11 @@ export function renderCampaigns(
   now: Date,
   options: Pick<StatusViewOptions, 'chalk' | 'ledger'>,
 ): string {
-  if (list.total === 0) return `no campaigns in ${options.ledger} yet\n`;
+  if (list.total === 0) return `no campaigns in ${printable(options.ledger)} yet\n`;
   const { chalk } = options;
   const rows = list.campaigns.map((c) => [
     c.finished ? chalk.green('✔ finished') : chalk.red('✘ unfinished'),
-    c.campaignId,
+    printable(c.campaignId),
     String(c.total),
     ORDER.filter((status) => c.counts[status] > 0)
       .map((status) => `${c.counts[status]} ${status}`)
@@ -121,7 +129,7 @@ export function renderCampaigns(
   ]);
   const shown = list.campaigns.length;
   const lines = [
-    `${list.total} campaign${list.total === 1 ? '' : 's'} in ${options.ledger}, newest first`,
+    `${list.total} campaign${list.total === 1 ? '' : 's'} in ${printable(options.ledger)}, newest first`,
     '',
     renderTable(['STATE', 'CAMPAIGN', 'ROWS', 'COUNTS', 'LAST CHANGE'], rows),
   ];

@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import { toCents } from '../common/money.js';
 
+const QUOTED_AT_MOST = 40;
+
+/**
+ * A bad value as a message quotes it: JSON (so a control character shows as `\u001b`, never raw), cut after 40
+ * characters (a 200,000-character string in a payout row must not become a 200,000-character message).
+ */
+export function quoteValue(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  const characters = [...json];
+  return characters.length <= QUOTED_AT_MOST
+    ? json
+    : `${characters.slice(0, QUOTED_AT_MOST).join('')}… (${characters.length.toLocaleString('en-US')} characters)`;
+}
+
 /** A required amount of a `/dn_payouts_fetch` contract, as integer cents (DESIGN.md "Money"). */
 export const amount = z.unknown().transform((value, ctx) => {
   const cents = toCents(value);
@@ -10,7 +24,7 @@ export const amount = z.unknown().transform((value, ctx) => {
     message:
       value === undefined || value === null
         ? 'required amount is missing'
-        : `expected an amount such as 1250.00, got ${JSON.stringify(value)}`,
+        : `expected an amount such as 1250.00, got ${quoteValue(value)}`,
   });
   return z.NEVER;
 });
@@ -25,7 +39,7 @@ export const optionalAmount = z
     if (cents !== undefined) return cents;
     ctx.addIssue({
       code: 'custom',
-      message: `expected an amount such as 500.55, got ${JSON.stringify(value)}`,
+      message: `expected an amount such as 500.55, got ${quoteValue(value)}`,
     });
     return z.NEVER;
   })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { centsToDecimal, sumCents } from '../common/money.js';
 import type { Period } from '../common/months.js';
+import { checkTextField } from '../common/text-fields.js';
 import type { RowProblem } from '../recipients/user-rows.js';
 import { amount, optionalAmount, optionalCount, wholeNumber } from './payout-fields.js';
 
@@ -69,7 +70,10 @@ const periodSchema = z
   .loose();
 const contractSchema = z
   .object({
-    contractCode: z.string({ error: 'expected a string such as "ART001-DYLVN"' }).min(1, 'must not be empty'),
+    contractCode: z
+      .string({ error: 'expected a string such as "ART001-DYLVN"' })
+      .min(1, 'must not be empty')
+      .superRefine(checkTextField('id')),
     yearPart: wholeNumber,
     monthPart: wholeNumber,
     royaltyPeriod: wholeNumber,
@@ -85,7 +89,11 @@ const contractSchema = z
   .loose();
 const rowSchema = z
   .object({
-    customId: z.string({ error: 'expected a string such as "DYLVN"' }).trim().min(1, 'must not be empty'),
+    customId: z
+      .string({ error: 'expected a string such as "DYLVN"' })
+      .trim()
+      .min(1, 'must not be empty')
+      .superRefine(checkTextField('id')),
   })
   .loose();
 
@@ -95,7 +103,7 @@ type ContractResult = { contract: Contract } | { issues: z.core.$ZodIssue[] } | 
  * Validates raw `/dn_payouts_fetch` rows (`[{ customId, payout: [contract, …] }]`) of one payout type and keeps
  * the contracts of `period`. A file or answer may span several months, so contracts whose yearPart/monthPart name
  * another period are ignored. Bad rows are reported by index and dotted field, and block their custom ID; other
- * rows continue.
+ * rows continue. An ID too long or holding a control character is bad (`FIELD_LIMITS`).
  */
 export function parsePayoutRows(
   rows: readonly unknown[],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkTextField } from '../common/text-fields.js';
 
 /** One user row in the Korrect `/dn_users_list` shape (also the JSON file shape and the Firestore document). */
 export interface UserRow {
@@ -17,24 +18,36 @@ export interface RowProblem {
   message: string;
 }
 
+const channelName = z.unknown().transform((value, ctx) => {
+  // A display name only: anything but a string is ignored rather than failing the row; a string is checked.
+  if (typeof value !== 'string') return null;
+  checkTextField('channelName')(value, ctx);
+  return value;
+});
 const channelSchema = z
   .object({
-    customID: z.string().nullish(),
-    // A display name only: anything but a string is ignored rather than failing the row.
-    channelName: z.string().nullish().catch(null),
+    customID: z.string().superRefine(checkTextField('id')).nullish(),
+    channelName: channelName.optional(),
   })
   .loose();
 const creatorSchema = z.object({ channels: z.array(channelSchema).nullish() }).loose();
+// Every text field is bounded and free of control characters here, where rows enter (`checkTextField`).
 const userRowSchema = z
   .object({
-    userName: z.string().nullish(),
-    status: z.string({ error: 'expected a string such as "active"' }),
-    emailsUser: z.string({ error: 'expected a string (the e-mail address) or null' }).nullish(),
+    userName: z.string().superRefine(checkTextField('name')).nullish(),
+    status: z.string({ error: 'expected a string such as "active"' }).superRefine(checkTextField('text')),
+    emailsUser: z
+      .string({ error: 'expected a string (the e-mail address) or null' })
+      .superRefine(checkTextField('email'))
+      .nullish(),
     creators: z.array(creatorSchema).nullish(),
   })
   .loose();
 
-/** Validates every row; a bad row is reported with its index and the field at fault, and skipped. */
+/**
+ * Validates every row; a bad row is reported with its index and the field at fault, and skipped. A text field too
+ * long or holding a control character is such a fault (`FIELD_LIMITS`).
+ */
 export function parseUserRows(rows: readonly unknown[]): { users: IndexedUserRow[]; problems: RowProblem[] } {
   const users: IndexedUserRow[] = [];
   const problems: RowProblem[] = [];
