@@ -1,6 +1,7 @@
 import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { OnProgress } from './core/common/progress-events.js';
+import type { SecretRegistry } from './core/common/secret-registry.js';
 import type { BackendDoctorChecks } from './core/doctor/doctor-checks.js';
 import type { Plan } from './core/plan/build-plan.js';
 import type { Manifest } from './core/plan/manifest.js';
@@ -100,6 +101,8 @@ export interface LocalFiles {
   writePreviews(dir: string, plan: Plan, manifest: Manifest, envelope: PreviewEnvelope): Promise<void>;
   /** Writes one preview page, creating its folder; returns its absolute path. */
   writePreviewHtml(file: string, html: string): Promise<string>;
+  /** Writes one preview page as `name` in a new private folder (0700) under `tmpdir`; returns its path. */
+  writeTempPreviewHtml(tmpdir: string, name: string, html: string): Promise<string>;
   /** Throws a usage error naming `flag` unless `file` could be written (its folder exists or can be created). */
   checkWritable(file: string, flag: string): Promise<void>;
   /** Writes an HTML campaign report, creating its folder; returns the absolute path. */
@@ -112,7 +115,8 @@ export interface LocalFiles {
 export interface HttpListenOptions {
   port: number;
   host: string;
-  trustProxy: boolean;
+  /** Reverse proxies in front (0: none); the client IP is the X-Forwarded-For entry that many hops from the right. */
+  trustProxy: number;
   onError: (error: unknown) => void;
 }
 
@@ -124,6 +128,8 @@ export interface EndpointPorts {
   maxAgeDays: number;
   brandName: string;
   clock: Clock;
+  /** `unsubscribe.baseUrl`: its origin is the endpoint's own (a resubscribe must come from it or from `Host`). */
+  publicUrl?: string | undefined;
 }
 
 export interface HttpListener {
@@ -140,6 +146,8 @@ export interface BackendOptions {
   clock: Clock;
   sleep: Sleep;
   random: Random;
+  /** Every secret the backend resolves is registered here, so nothing the program writes can carry it. */
+  secrets: SecretRegistry;
 }
 
 export type { BackendCheck, BackendDoctorChecks } from './core/doctor/doctor-checks.js';
@@ -155,12 +163,14 @@ export interface BackendEntry {
 /** What `init` writes with: fresh keys and files that never overwrite anything. */
 export interface WorkspaceWriter {
   generateLocalKeys(): { privateKey: string; publicKey: string; tokenKey: string };
-  /** Writes every file into `dir` (secret ones 0600), refusing before writing anything if one exists. */
+  /**
+   * Writes every file into `dir` (each 0600, the folders it creates 0700), refusing before writing anything if one
+   * exists or is a symlink; never writes through a symlink.
+   */
   write(dir: string, files: readonly WorkspaceFile[]): Promise<string[]>;
 }
 
 export interface WorkspaceFile {
   path: string;
   content: string | Buffer;
-  secret?: boolean;
 }

@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { loadConfig } from '../config/load.js';
+import { createSecretRegistry, type SecretRegistry } from '../core/common/secret-registry.js';
 import { createDeps, type Deps, type DepsFactory } from './deps.js';
 import type { CliIO, GlobalOptions } from './io.js';
 import { createProgress, type Progress } from './ui/progress.js';
@@ -19,6 +20,7 @@ export async function openRun(
   io: CliIO,
   globals: GlobalOptions,
   makeDeps: DepsFactory = createDeps,
+  secrets: SecretRegistry = createSecretRegistry(),
 ): Promise<RunContext> {
   const loaded = await loadConfig({
     cwd: io.cwd,
@@ -28,7 +30,7 @@ export async function openRun(
   });
   const chalk = createChalk(io, globals);
   const progress = createProgress(io.stderr, io.interactive, globals.color);
-  const deps = makeDeps(loaded, io, { onProgress: (event) => progress.onProgress(event) });
+  const deps = makeDeps(loaded, io, { onProgress: (event) => progress.onProgress(event), secrets });
   return { io, globals, deps, progress, chalk };
 }
 

@@ -4,6 +4,7 @@ import type { Backend, BackendDoctorChecks } from '../backend.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ignoreProgress, type OnProgress } from '../core/common/progress-events.js';
+import { createSecretRegistry, type SecretRegistry } from '../core/common/secret-registry.js';
 import type { RecipientRules } from '../core/recipients/recipients-from-users.js';
 import type { ReportPattern } from '../core/reports/report-paths.js';
 import type { Random, Sleep } from '../ports.js';
@@ -30,6 +31,8 @@ export interface DepsOptions {
   backends?: BackendMap;
   sleep?: Sleep;
   random?: Random;
+  /** Where resolved secrets are registered; `main` passes the one its output is scrubbed with. */
+  secrets?: SecretRegistry;
 }
 
 /** `io` gives the clock: the one clock of a run. */
@@ -57,6 +60,7 @@ export const createDeps: DepsFactory = (loaded, io, options = {}) => {
     clock: { now: io.now },
     sleep: options.sleep ?? realSleep,
     random: options.random ?? Math.random,
+    secrets: options.secrets ?? createSecretRegistry(),
   });
   return {
     ...backend,

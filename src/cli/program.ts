@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { createWorkspaceWriter } from '../adapters/backends.js';
 import { registerCampaigns } from './commands/campaigns.js';
 import { registerCompletion } from './commands/completion.js';
@@ -14,6 +14,8 @@ import { registerSubscriptionCommands } from './commands/subscriptions.js';
 import { type DepsFactory, openRun } from './context.js';
 import type { CliIO, GlobalOptions } from './io.js';
 import type { CommandRuntime, ProgramState } from './runtime.js';
+import { StrictCommand } from './strict-command.js';
+import { printable } from './ui/printable.js';
 
 /** Seams for in-process tests; the CLI passes none. */
 export interface ProgramOptions {
@@ -27,7 +29,8 @@ export function createProgram(
   makeDeps?: DepsFactory,
   options: ProgramOptions = {},
 ): Command {
-  const program = new Command('dn-mailer')
+  // Unknown options are reported before missing required ones, in every command (strict-command.ts).
+  const program = new StrictCommand('dn-mailer')
     .description(
       'Send each creator their monthly financial report e-mail — and audit everything before it goes.',
     )
@@ -46,7 +49,8 @@ export function createProgram(
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // Commander's errors quote what was typed (`unknown option '…'`): shown printable, like every data value.
+      writeErr: (text) => io.stderr.write(printable(text)),
     })
     .addHelpText(
       'after',
@@ -76,7 +80,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   const runtime: CommandRuntime = {
     io,
     workspace: createWorkspaceWriter(),
-    open: (command) => openRun(io, command.optsWithGlobals<GlobalOptions>(), makeDeps),
+    open: (command) => openRun(io, command.optsWithGlobals<GlobalOptions>(), makeDeps, state.secrets),
     handle:
       (action) =>
       async (...args) => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { WorkspaceWriter } from '../backend.js';
 import type { ExitCode } from '../core/common/errors.js';
+import type { SecretRegistry } from '../core/common/secret-registry.js';
 import type { RunContext } from './context.js';
 import type { CliIO } from './io.js';
 
@@ -18,4 +19,6 @@ export interface CommandRuntime {
 
 export interface ProgramState {
   exitCode: ExitCode;
+  /** The run's resolved secrets: everything written to stdout, stderr and files is scrubbed of them. */
+  secrets: SecretRegistry;
 }

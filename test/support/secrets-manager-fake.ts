@@ -18,6 +18,8 @@ export interface SecretsManagerFake {
   /** `GetSecretValue` requests for one secret id. */
   getSecretValueCalls(secretId: string): number;
   putSecret(name: string, value: string): void;
+  /** Answers `GetSecretValue` for `name` with this error (`__type` and message) instead of a value. */
+  failSecret(name: string, error: { type: string; message: string; status?: number }): void;
   deleteSecret(name: string): void;
   reset(): void;
   stop(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startSecretsManagerFake(
   secrets: Record<string, string> = {},
 ): Promise<SecretsManagerFake> {
   const store = new Map(Object.entries(secrets));
+  const failures = new Map<string, { type: string; message: string; status?: number }>();
   const requests: SecretsManagerRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -55,6 +58,8 @@ export async function startSecretsManagerFake(
         return reply(400, { __type: 'UnknownOperationException', message: `unknown operation ${target}` });
       }
       const secretId = (body as { SecretId?: unknown } | undefined)?.SecretId;
+      const failure = typeof secretId === 'string' ? failures.get(secretId) : undefined;
+      if (failure) return reply(failure.status ?? 400, { __type: failure.type, message: failure.message });
       const value = typeof secretId === 'string' ? store.get(secretId) : undefined;
       if (typeof secretId !== 'string' || value === undefined) {
         return reply(400, {
@@ -85,6 +90,9 @@ export async function startSecretsManagerFake(
       ).length,
     putSecret(name, value) {
       store.set(name, value);
+    },
+    failSecret(name, error) {
+      failures.set(name, error);
     },
     deleteSecret(name) {
       store.delete(name);

@@ -34,7 +34,7 @@ export const createAwsBackend: CreateBackend = (loaded, options) => {
     campaign: shared.campaign,
     sending: () => createSendingPorts(config, clients),
     subscriptions: () => createSubscriptionPorts(loaded, clients, shared.subscriptionSettings),
-    files: createLocalFiles(),
+    files: createLocalFiles((text) => options.secrets.scrub(text)),
     listener: createLocalListener(),
     doctor: createAwsChecks(config, clients),
     clock: options.clock,

@@ -46,6 +46,12 @@ export function createKorrectClient(options: KorrectClientOptions): KorrectClien
               signal: AbortSignal.timeout(options.timeoutMs),
             });
           } catch (error) {
+            // A request that cannot even be built (a header value fetch refuses) is the config's fault: no retries.
+            if (error instanceof TypeError && /header/i.test(error.message)) {
+              throw new ConfigError('users.korrect.apiKey: fetch refused it as an HTTP header value', {
+                hint: 'the API key must be one line of visible ASCII; fix it at its source',
+              });
+            }
             const reason = describeFetchError(error, options.timeoutMs);
             throw new RetryableError(reason, unavailable(reason));
           }

@@ -1,0 +1,104 @@
+/**
+ * Every secret value a run resolves (API keys, private keys, token keys, service accounts) is registered here once,
+ * and everything the program writes — stdout, stderr, JSON documents, files — passes through `scrub`. So a secret
+ * that reaches an error message (an HTTP library quoting a header, an SDK echoing a request, a parse error quoting a
+ * file) is replaced by a marker before any byte leaves the process, whichever path carried it.
+ */
+export interface SecretRegistry {
+  /** Registers a resolved value under the config field it came from (the field name is what the marker shows). */
+  register(value: string, field: string): void;
+  /**
+   * `text` with every registered secret — whole, JSON-escaped, URL-encoded, line by line — replaced by
+   * `[secret <field>]`, and also any run of 10 or more characters of a key (JSON.parse quotes just 10 characters of
+   * what it could not read).
+   */
+  scrub(text: string): string;
+  /** Whether anything is registered (callers skip work when not). */
+  readonly empty: boolean;
+}
+
+/** A part shorter than this alone is not worth hunting for: it would match ordinary text. */
+const MIN_PART = 8;
+/** Fragments of key material this long are recognised anywhere (a V8 JSON error quotes 10 characters). */
+const GRAM = 10;
+/** Key material: a long run of base64 / token characters, which ordinary prose never contains. */
+const KEY_MATERIAL = /^[A-Za-z0-9+/=_\-.~:]{12,}$/;
+
+export function createSecretRegistry(): SecretRegistry {
+  let needles: { text: string; marker: string }[] = [];
+  const grams = new Map<string, string>();
+  return {
+    register(value, field) {
+      const marker = `[secret ${field}]`;
+      const known = new Set(needles.map((n) => n.text));
+      for (const text of variantsOf(value)) {
+        if (!known.has(text)) needles.push({ text, marker });
+        known.add(text);
+        if (KEY_MATERIAL.test(text))
+          for (let i = 0; i + GRAM <= text.length; i += 1) grams.set(text.slice(i, i + GRAM), marker);
+      }
+      // Longest first, so a whole value is replaced before one of its lines could be.
+      needles = needles.sort((a, b) => b.text.length - a.text.length);
+    },
+    scrub(text) {
+      if (needles.length === 0) return text;
+      let out = text;
+      for (const needle of needles)
+        if (out.includes(needle.text)) out = out.split(needle.text).join(needle.marker);
+      return scrubFragments(out, grams);
+    },
+    get empty() {
+      return needles.length === 0;
+    },
+  };
+}
+
+/** Where key pieces can be: runs of key-material characters at least one gram long (cheap to find natively). */
+const KEY_RUN = /[A-Za-z0-9+/=_\-.~:]{10,}/g;
+
+/** Replaces every run of text made of overlapping known grams (a piece of a key) by its marker. */
+function scrubFragments(text: string, grams: ReadonlyMap<string, string>): string {
+  if (grams.size === 0 || text.length < GRAM) return text;
+  return text.replace(KEY_RUN, (run) => scrubRun(run, grams));
+}
+
+function scrubRun(text: string, grams: ReadonlyMap<string, string>): string {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i + GRAM <= text.length) {
+    const marker = grams.get(text.slice(i, i + GRAM));
+    if (marker === undefined) {
+      i += 1;
+      continue;
+    }
+    let end = i + GRAM;
+    while (end < text.length && grams.has(text.slice(end + 1 - GRAM, end + 1))) end += 1;
+    out += text.slice(last, i) + marker;
+    last = end;
+    i = end;
+  }
+  return out + text.slice(last);
+}
+
+/**
+ * The forms in which a value shows up in messages: as is, JSON-escaped (inside a JSON document or a quoted error),
+ * URL-encoded, and — for multi-line values such as PEM keys and service-account JSON — each line on its own and the
+ * key material quoted inside JSON (a private key field), since a message may quote just a piece of it.
+ */
+function variantsOf(value: string): string[] {
+  const parts = new Set<string>();
+  const add = (text: string) => {
+    if (text.length >= MIN_PART || (text === value && text.length >= 4)) parts.add(text);
+  };
+  add(value);
+  add(JSON.stringify(value).slice(1, -1));
+  add(encodeURIComponent(value));
+  for (const line of value.split(/\r?\n|\\n/)) add(line.trim());
+  for (const match of value.matchAll(/"((?:[^"\\]|\\.){16,})"/g)) {
+    for (const line of (match[1] ?? '').split('\\n')) if (KEY_MATERIAL.test(line.trim())) add(line.trim());
+  }
+  // A PEM's armour lines are public text, not secret.
+  for (const part of [...parts]) if (/^-----(BEGIN|END) [A-Z ]+-----$/.test(part)) parts.delete(part);
+  return [...parts];
+}
