@@ -11,6 +11,7 @@ import type { UserSource } from '../ports.js';
 import { createSecretsManagerClient } from './aws/clients.js';
 import { createCloudFrontLinkSigner } from './aws/cloudfront-signer.js';
 import { createSecretsManagerStore } from './aws/secrets-manager.js';
+import { loadFirestoreAdapter } from './firebase/load-firestore.js';
 import { createKorrectClient, type KorrectClient } from './korrect/client.js';
 import { createKorrectPayoutSource } from './korrect/payouts.js';
 import { createKorrectUserSource } from './korrect/users.js';
@@ -35,6 +36,7 @@ export function createSharedPorts(loaded: LoadedConfig, options: BackendOptions)
   const resolveSecret = createSecretResolver({
     env: loaded.env,
     secretsManager: () => createSecretsManagerStore(createSecretsManagerClient()),
+    register: (value, field) => options.secrets.register(value, field),
   });
   const retryDeps = (what: string): RetryDeps => ({
     sleep: options.sleep,
@@ -74,7 +76,7 @@ function createKorrect(
     return createKorrectClient({
       baseUrl: korrect.baseUrl,
       apiKey: () => {
-        apiKey ??= resolveSecret(korrect.apiKey, 'users.korrect.apiKey');
+        apiKey ??= resolveSecret(korrect.apiKey, 'users.korrect.apiKey', 'header');
         return apiKey;
       },
       timeoutMs: korrect.timeoutMs,
@@ -97,7 +99,7 @@ function createUserSource(config: Config, korrect: KorrectFactory, resolveSecret
       origin: `Firestore ${firestore.projectId ?? '(project of the service account)'}/${firestore.collection}`,
       // firebase-admin is heavy to load: only runs that read Firestore pay for it.
       async loadUsers() {
-        const { createFirestoreUserSource, openFirestore } = await import('./firebase/firestore-users.js');
+        const { createFirestoreUserSource, openFirestore } = await loadFirestoreAdapter();
         const serviceAccount = await resolveSecret(
           firestore.serviceAccount,
           'users.firestore.serviceAccount',
@@ -136,7 +138,7 @@ function createCampaignPorts(
       baseUrl: links.baseUrl,
       keyPairId: links.keyPairId,
       privateKey: () => {
-        privateKey ??= resolveSecret(links.privateKey, 'links.privateKey');
+        privateKey ??= resolveSecret(links.privateKey, 'links.privateKey', 'pem');
         return privateKey;
       },
     }),

@@ -3,7 +3,14 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = fileURLToPath(new URL('../../bin/dn-mailer.js', import.meta.url));
+/**
+ * The CLI the e2e tests spawn and the node binary that runs it: this clone's bin/dn-mailer.js under the node running
+ * the tests, unless DN_MAILER_E2E_CLI (an installed bin/dn-mailer.js) and DN_MAILER_E2E_NODE (another node binary)
+ * say otherwise — scripts/e2e-node-lts.mjs sets both to run the e2e subset on Node 22 and 24.
+ */
+export const CLI =
+  process.env.DN_MAILER_E2E_CLI || fileURLToPath(new URL('../../bin/dn-mailer.js', import.meta.url));
+export const CLI_NODE = process.env.DN_MAILER_E2E_NODE || process.execPath;
 export const DEMO_CONFIG = fileURLToPath(
   new URL('../../examples/demo/.distronationrc.json', import.meta.url),
 );
@@ -14,6 +21,13 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Another bin/dn-mailer.js than `CLI` (e.g. a copy installed differently). */
+  cli?: string;
+}
+
 export interface SpawnedCli {
   child: ChildProcess;
   /** Everything written to stderr so far. */
@@ -21,17 +35,14 @@ export interface SpawnedCli {
   done: Promise<CliResult>;
 }
 
-/** Spawns the built CLI (`npm run build` first) with a clean environment plus `env`, and hands back the child. */
-export function spawnCli(
-  args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
-): SpawnedCli {
+/** Spawns the built CLI (`npm run build` first; see `CLI`) with a clean environment plus `env`; hands back the child. */
+export function spawnCli(args: readonly string[], options: CliOptions = {}): SpawnedCli {
   const baseEnv: Record<string, string> = {};
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
     const value = process.env[name];
     if (value !== undefined) baseEnv[name] = value;
   }
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(CLI_NODE, [options.cli ?? CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: {
       ...baseEnv,
@@ -60,10 +71,7 @@ export function spawnCli(
 }
 
 /** Runs the built CLI to the end. */
-export function runCli(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return spawnCli(args, options).done;
 }
 
