@@ -11,16 +11,19 @@ import type {
   AuditLog,
   Clock,
   ContactList,
+  EventSource,
   GateList,
   LinkSigner,
   Mailer,
   PayoutSource,
+  ProviderRecord,
   Random,
   ReportStore,
   RunInstance,
   SendingAccount,
   SendLedger,
   Sleep,
+  SuppressionStore,
   TemplateStore,
   TrackingStore,
   UserSource,
@@ -38,6 +41,15 @@ export interface Backend {
   campaign(): CampaignPorts;
   /** The sending ports (mailer, ledger, gates, …), opened on first use; the caller closes them. */
   sending(): SendingPorts;
+  /**
+   * The queue SES delivery events and inbound unsubscribe mails arrive on (aws: SQS `events.queueUrl`), or
+   * undefined when none is configured (the local backend reads events from a file: `events import`).
+   */
+  events(): EventSource | undefined;
+  /** Parses an inbound mail's raw MIME (mailto opt-outs, `events sync`): its From address and Subject. */
+  parseMime(raw: string): Promise<{ from?: string | undefined; subject?: string | undefined }>;
+  /** Reads the raw MIME an SES receipt rule stored in S3; absent: this backend cannot (such mails stay queued). */
+  fetchStoredMail?: ((bucket: string, key: string) => Promise<string>) | undefined;
   /** The contact list, audit trail and token key (unsubscribe commands, the endpoint); the caller closes them. */
   subscriptions(): SubscriptionPorts;
   /** Files written on this machine whatever the backend: previews, reports, the browser. */
@@ -69,6 +81,10 @@ export interface SendingPorts {
   gates: GateList[];
   ledger: SendLedger;
   tracking: TrackingStore;
+  /** Bounced and complained addresses (the reference's suppression table), written by `events`, read as a gate. */
+  suppressions: SuppressionStore;
+  /** Whether the provider itself holds a message (the local outbox can tell; SES cannot): proof for unknown rows. */
+  providerRecord: ProviderRecord;
   /** Where the ledger lives, for messages (`status`, summaries). */
   ledgerLocation: string;
   close(): void;

@@ -134,11 +134,33 @@ export interface GateList {
 
 export type LedgerStatus = 'planned' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown';
 
+/**
+ * What the provider reported after it accepted a message (SES delivery events): `sent` keeps meaning "accepted"
+ * (what decides resends); this says whether it then arrived. A later event of a stronger kind replaces a weaker
+ * one (complained > bounced > rejected > delivered > delayed); the same kind keeps its first time.
+ */
+export type DeliveryState = 'delivered' | 'bounced' | 'complained' | 'delayed' | 'rejected';
+
+export interface DeliveryOutcome {
+  state: DeliveryState;
+  /** ISO time of the event. */
+  at: string;
+  /** e.g. `Permanent/General: 550 5.1.1 user unknown` for a bounce; masked like every provider reason. */
+  detail?: string | undefined;
+  /**
+   * ISO time the provider accepted the message the event is about (SES `mail.timestamp`, `DeliveryEvent.sentAt`).
+   * Kept with the outcome it came with; absent on rows recorded before it was stored.
+   */
+  acceptedAt?: string | undefined;
+}
+
 export interface LedgerRow {
   campaignId: string;
   /** Lower-cased recipient address. */
   email: string;
   status: LedgerStatus;
+  /** What happened after the provider accepted it, when an event said so. */
+  delivery?: DeliveryOutcome | undefined;
   customIds: string[];
   messageId?: string | undefined;
   reason?: string | undefined;
@@ -147,6 +169,11 @@ export interface LedgerRow {
   runId?: string | undefined;
   /** ISO time of the last change. */
   updatedAt: string;
+  /**
+   * ISO time of the row's last claim (`claim` sets it; `finish` and `recordDelivery` keep it; unset until the first
+   * claim). Unlike `updatedAt` (the last status change), it survives a later run marking the row `unknown`.
+   */
+  claimedAt?: string | undefined;
 }
 
 export interface LedgerOutcome {
@@ -200,16 +227,53 @@ export interface SendLedger {
     at: Date,
     runId?: string,
   ): Promise<boolean>;
+  /**
+   * Records a delivery event on a row (idempotent: the stronger state wins, see DeliveryState). A row that is still
+   * `unknown` or `sending` becomes `sent` with `messageId` (the event proves the provider accepted it). False when
+   * the row does not exist.
+   */
+  recordDelivery(
+    campaignId: string,
+    email: string,
+    delivery: DeliveryOutcome,
+    messageId: string,
+  ): Promise<boolean>;
+  /**
+   * `recordDelivery` for each update, applied in order (two updates of one row: the second sees the first's
+   * result); per update, whether its row existed. Durable when it resolves; an empty list writes nothing. One
+   * transaction on SQLite (one commit for a receive batch of events).
+   */
+  recordDeliveries(updates: readonly DeliveryUpdate[]): Promise<boolean[]>;
+}
+
+/** One delivery event for `SendLedger.recordDeliveries`: `recordDelivery`'s arguments. */
+export interface DeliveryUpdate {
+  campaignId: string;
+  email: string;
+  delivery: DeliveryOutcome;
+  messageId: string;
 }
 
 /** A row of the tracking table (the reference's DynamoDB schema). */
+/** The reference's tracking `eventType`s: the send row, then one row per delivery event. */
+export type TrackingEventType =
+  | 'financial_send'
+  | 'delivery'
+  | 'bounce'
+  | 'complaint'
+  | 'reject'
+  | 'delivery_delay'
+  | 'rendering_failure'
+  | 'open'
+  | 'click';
+
 export interface TrackingRow {
   campaignId: string;
   /** Unix time in milliseconds. */
   timestamp: number;
   email: string;
   recipient: string;
-  eventType: 'financial_send';
+  eventType: TrackingEventType;
   sendStatus: 'success' | 'failed' | 'skipped' | 'unknown';
   sesMessageId?: string | undefined;
   reason?: string | undefined;
@@ -249,7 +313,7 @@ export interface ContactList {
   setTopic(email: string, topic: string, status: TopicStatus): Promise<ContactPreferences>;
 }
 
-export type AuditSource = 'cli' | 'one-click' | 'mailto' | 'token' | 'page';
+export type AuditSource = 'cli' | 'one-click' | 'mailto' | 'token' | 'page' | 'complaint';
 
 /** One change to a contact's preferences, kept for compliance. */
 export interface AuditEntry {
@@ -266,9 +330,59 @@ export interface AuditEntry {
   detail?: string | undefined;
 }
 
+/** The reference's suppression table: `{ email, reason, timestamp, expirationTime }`. */
+export interface Suppression {
+  /** Lower-cased address. */
+  email: string;
+  reason: 'bounce' | 'complaint' | string;
+  /** ISO time it was suppressed. */
+  at: string;
+  /** Unix time in seconds when the suppression expires (TTL), if it does. */
+  expirationTime?: number | undefined;
+}
+
+/** Writes and reads suppressions (bounced / complained addresses); the send's gate reads the same table. */
+export interface SuppressionStore {
+  readonly location: string;
+  /** Adds or keeps each address (an existing suppression is left as it is: the first reason and time stay). */
+  add(entries: readonly Suppression[]): Promise<void>;
+  get(email: string): Promise<Suppression | undefined>;
+}
+
+/** One message taken from the event queue (SQS), not yet deleted. */
+export interface ReceivedMessage {
+  id: string;
+  /** What `acknowledge` needs to delete it (SQS receipt handle). */
+  receipt: string;
+  body: string;
+  /** How many times the queue has handed it out (SQS ApproximateReceiveCount). */
+  receiveCount: number;
+}
+
+/** The queue delivery events and inbound-mail notifications arrive on (SQS on aws). */
+export interface EventSource {
+  readonly location: string;
+  /** Up to `max` (≤ 10) messages, a short poll: an empty list means the queue is drained for now. */
+  receive(max: number): Promise<ReceivedMessage[]>;
+  /** Deletes messages whose content is durably applied. */
+  acknowledge(receipts: readonly string[]): Promise<void>;
+  /** Messages waiting and the age of the oldest (doctor). */
+  depth(): Promise<{ visible: number; inFlight: number; oldestAgeSeconds: number | undefined }>;
+}
+
 export interface AuditLog {
   readonly location: string;
   record(entry: AuditEntry): Promise<void>;
   /** Every entry for an address, oldest first. */
   history(email: string): Promise<AuditEntry[]>;
+}
+
+/** What the provider itself can tell about one message, without events (the local outbox; SES cannot). */
+export interface ProviderRecord {
+  /**
+   * 'sent' when the provider holds the message, 'not-sent' when it certainly does not, 'unknown' when it cannot tell.
+   * `messageId` is dn-mailer's own Message-ID (`messageIdFor(campaignId, email, from)`): an `unknown` row has no
+   * provider ID, but the core can recompute this one.
+   */
+  lookup(messageId: string): Promise<'sent' | 'not-sent' | 'unknown'>;
 }

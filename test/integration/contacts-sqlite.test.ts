@@ -214,7 +214,7 @@ describe('SQLite audit log', () => {
     const file = freshFile();
     openSqliteStore(file).close();
     const raw = new Database(file);
-    raw.exec(`DROP TABLE audit; DELETE FROM schema_version WHERE version = 2;
+    raw.exec(`DROP TABLE audit; DELETE FROM schema_version WHERE version >= 2;
       INSERT INTO contacts VALUES ('old@x.test', 1, '{}', 'then');`);
     raw.close();
     expect(rawRows(file, "SELECT name FROM sqlite_master WHERE name = 'audit'")).toEqual([]);
@@ -229,6 +229,9 @@ describe('SQLite audit log', () => {
     expect(rawRows(file, 'SELECT version FROM schema_version ORDER BY version')).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
+      { version: 4 },
+      { version: 5 },
     ]);
   });
 

@@ -135,6 +135,7 @@ describe.each(ADAPTERS)('SendLedger contract: %s', (_name, open) => {
       attempts: 1,
       runId: 'run-1',
       updatedAt: t2.toISOString(),
+      claimedAt: t1.toISOString(),
     });
     expect(await rowOf(h.first, campaign, 'b@x.test')).toMatchObject({ status: 'planned', attempts: 0 });
   });

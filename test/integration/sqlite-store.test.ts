@@ -33,7 +33,7 @@ const trackingRow = (i: number): TrackingRow => ({
 });
 
 describe('openSqliteStore', () => {
-  it('creates the folder and the schema (version 2, WAL), and keeps data across reopening', async () => {
+  it('creates the folder and the schema (version 5, WAL), and keeps data across reopening', async () => {
     const file = path.join(dir, 'a', 'b', 'state.sqlite');
     const store = openSqliteStore(file);
     await store.ledger.ensurePlanned('c', [{ email: 'a@x.test', customIds: ['A'] }], new Date());
@@ -41,7 +41,13 @@ describe('openSqliteStore', () => {
     store.close(); // closing twice is harmless
 
     const raw = new Database(file, { readonly: true });
-    expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+      { version: 4 },
+      { version: 5 },
+    ]);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = raw
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -54,7 +60,7 @@ describe('openSqliteStore', () => {
     expect(await again.ledger.listRows('c')).toHaveLength(1);
     again.close();
     const raw2 = new Database(file, { readonly: true });
-    expect(raw2.prepare('SELECT COUNT(*) FROM schema_version').pluck().get()).toBe(2);
+    expect(raw2.prepare('SELECT COUNT(*) FROM schema_version').pluck().get()).toBe(5);
     raw2.close();
   });
 
@@ -128,7 +134,7 @@ describe('SQLite gate lists', () => {
     contact.run('opted-in@x.test', 0, '{"financial-reports":"OPT_IN"}', at);
     contact.run('plain@x.test', 0, '{}', at);
     contact.run('garbled@x.test', 0, 'not json', at);
-    const suppression = raw.prepare('INSERT INTO suppressions VALUES (?, ?, ?)');
+    const suppression = raw.prepare('INSERT INTO suppressions (email, reason, created_at) VALUES (?, ?, ?)');
     suppression.run('bounce@x.test', 'BOUNCE', at);
     suppression.run('Complaint@X.test', 'COMPLAINT', at);
     suppression.run('blank@x.test', '', at);

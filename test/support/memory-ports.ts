@@ -1,12 +1,16 @@
 import { summariseCampaigns } from '../../src/core/send/campaigns.js';
+import { applyDelivery } from '../../src/core/send/delivery-state.js';
 import { assertClaimable, assertFinishable } from '../../src/core/send/ledger-transitions.js';
 import type {
+  DeliveryUpdate,
   GateList,
   LedgerRow,
   Mailer,
   OutgoingMessage,
   SendingAccount,
   SendLedger,
+  Suppression,
+  SuppressionStore,
   TrackingRow,
   TrackingStore,
 } from '../../src/ports.js';
@@ -19,11 +23,20 @@ export function memoryLedger(
   rows: Map<string, LedgerRow> = new Map(),
 ): SendLedger & { rows: Map<string, LedgerRow> } {
   const key = (campaignId: string, email: string) => `${campaignId}\n${email}`;
+  const recordOne = ({ campaignId, email, delivery, messageId }: DeliveryUpdate): boolean => {
+    const row = rows.get(key(campaignId, email));
+    if (!row) return false;
+    const update = applyDelivery(row, delivery, messageId);
+    if (update) Object.assign(row, update, { delivery: { ...update.delivery } });
+    return true;
+  };
   return {
     rows,
     location: 'memory',
     listRows: async (campaignId) =>
-      [...rows.values()].filter((row) => row.campaignId === campaignId).map((r) => ({ ...r })),
+      [...rows.values()]
+        .filter((row) => row.campaignId === campaignId)
+        .map((r) => ({ ...r, ...(r.delivery && { delivery: { ...r.delivery } }) })),
     listCampaigns: async () =>
       summariseCampaigns(
         [...rows.values()].map(({ campaignId, status, updatedAt }) => ({
@@ -59,6 +72,7 @@ export function memoryLedger(
         runId,
         attempts: row.attempts + 1,
         updatedAt: at.toISOString(),
+        claimedAt: at.toISOString(),
       });
       return true;
     },
@@ -74,6 +88,9 @@ export function memoryLedger(
       });
       return true;
     },
+    recordDelivery: async (campaignId, email, delivery, messageId) =>
+      recordOne({ campaignId, email, delivery, messageId }),
+    recordDeliveries: async (updates) => updates.map(recordOne),
   };
 }
 
@@ -95,12 +112,53 @@ export function scriptedMailer(
   return { mailer, sent, calls: () => calls };
 }
 
+/**
+ * In-memory tracking rows. Like the SQLite store, a delivery event's row (any type but `financial_send`) is kept
+ * once per (campaign, type, recipient, message ID, time), so a replayed event adds no row.
+ */
 export function memoryTracking(): TrackingStore & { rows: TrackingRow[] } {
   const rows: TrackingRow[] = [];
+  const events = new Set<string>();
   return {
     rows,
     record: async (batch) => {
-      rows.push(...batch);
+      for (const row of batch) {
+        if (row.eventType !== 'financial_send') {
+          const { campaignId, eventType, recipient, sesMessageId, timestamp } = row;
+          const key = JSON.stringify([campaignId, eventType, recipient, sesMessageId, timestamp]);
+          if (events.has(key)) continue;
+          events.add(key);
+        }
+        rows.push(row);
+      }
+    },
+  };
+}
+
+/**
+ * An in-memory SuppressionStore (lower-cased addresses, the first suppression of an address stays) and the gate that
+ * reads it, as the SQLite and DynamoDB stores share their table with their gate.
+ */
+export function memorySuppressions(
+  entries: Map<string, Suppression> = new Map(),
+): SuppressionStore & { entries: Map<string, Suppression>; gate: GateList } {
+  return {
+    entries,
+    location: 'memory suppressions',
+    async add(batch) {
+      for (const entry of batch) {
+        const email = entry.email.toLowerCase();
+        if (!entries.has(email)) entries.set(email, { ...entry, email });
+      }
+    },
+    get: async (email) => {
+      const entry = entries.get(email.toLowerCase());
+      return entry && { ...entry };
+    },
+    gate: {
+      name: 'memory suppressions',
+      loadBlocked: async () =>
+        new Map([...entries.values()].map((entry) => [entry.email, `suppressed (${entry.reason})`])),
     },
   };
 }

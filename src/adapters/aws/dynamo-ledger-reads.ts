@@ -1,7 +1,8 @@
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { BackendError } from '../../core/common/errors.js';
 import { summariseCampaigns } from '../../core/send/campaigns.js';
-import type { CampaignSummary, LedgerRow, LedgerStatus } from '../../ports.js';
+import { isDeliveryState } from '../../core/send/delivery-state.js';
+import type { CampaignSummary, DeliveryOutcome, LedgerRow, LedgerStatus } from '../../ports.js';
 import { readAllPages } from './dynamo-pages.js';
 
 /** The reads of the DynamoDB ledger (`createDynamoLedger`): a campaign's rows, every campaign, items as rows. */
@@ -90,5 +91,32 @@ export function toLedgerRow(item: Record<string, unknown>, table: string): Ledge
     attempts: typeof item.attempts === 'number' ? item.attempts : 0,
     runId: typeof item.runId === 'string' ? item.runId : undefined,
     updatedAt: String(item.updatedAt),
+    ...(typeof item.claimedAt === 'string' && { claimedAt: item.claimedAt }),
+    ...(item.deliveryState !== undefined && { delivery: toDelivery(item, table) }),
   };
+}
+
+/**
+ * `deliveryState`, `deliveryAt`, `deliveryDetail`, `deliveryAcceptedAt`: absent until a delivery event arrived for
+ * the row (`deliveryAcceptedAt` also on rows recorded before it was stored).
+ */
+function toDelivery(item: Record<string, unknown>, table: string): DeliveryOutcome {
+  const {
+    deliveryState: state,
+    deliveryAt: at,
+    deliveryDetail: detail,
+    deliveryAcceptedAt: acceptedAt,
+  } = item;
+  if (isDeliveryState(state) && typeof at === 'string') {
+    return {
+      state,
+      at,
+      ...(typeof detail === 'string' && { detail }),
+      ...(typeof acceptedAt === 'string' && { acceptedAt }),
+    };
+  }
+  throw new BackendError(
+    `the ledger table ${table} holds a row (${String(item.campaignId)} / ${String(item.email)}) with an unreadable delivery: deliveryState ${String(state)}, deliveryAt ${String(at)}`,
+    { hint: 'the table is written by something other than dn-mailer, or by a newer version' },
+  );
 }

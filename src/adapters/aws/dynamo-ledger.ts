@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { BackendError } from '../../core/common/errors.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { SendLedger } from '../../ports.js';
+import { recordDynamoDeliveries, recordDynamoDelivery } from './dynamo-ledger-delivery.js';
 import {
   type LedgerTable,
   listLedgerCampaigns,
@@ -33,6 +34,7 @@ const NAMES = {
  *
  * The SDK retries a timed-out UpdateItem; if the first attempt did land, the retry fails its condition. Each write
  * therefore stores a fresh `writeToken`, and a failed condition is checked against it with one consistent read.
+ * Delivery events are merged by `dynamo-ledger-delivery.ts` (read, then a write conditional on what was read).
  */
 export function createDynamoLedger(
   doc: DynamoDBDocumentClient,
@@ -130,10 +132,11 @@ export function createDynamoLedger(
         {
           Key: { campaignId, email },
           UpdateExpression:
-            'SET #status = :sending, #runId = :runId, #updatedAt = :at, #token = :token ' +
+            'SET #status = :sending, #runId = :runId, #updatedAt = :at, #claimedAt = :at, #token = :token ' +
             'ADD attempts :one REMOVE messageId, reason',
           ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
-          ExpressionAttributeNames: NAMES,
+          // claimedAt: the time of the last claim, which a later status change (say to unknown) leaves as it was.
+          ExpressionAttributeNames: { ...NAMES, '#claimedAt': 'claimedAt' },
           ExpressionAttributeValues: {
             ...fromValues,
             ':sending': 'sending',
@@ -183,6 +186,9 @@ export function createDynamoLedger(
         token,
       );
     },
+    recordDelivery: (campaignId, email, delivery, messageId) =>
+      recordDynamoDelivery(reads, campaignId, email, delivery, messageId),
+    recordDeliveries: (updates) => recordDynamoDeliveries(reads, updates),
   };
 }
 

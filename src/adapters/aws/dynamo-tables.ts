@@ -74,7 +74,10 @@ export function trackingTableInput(name: string): CreateTableCommandInput {
   };
 }
 
-/** The reference's FINANCIAL_SUPPRESSION_TABLE (`tracking.suppressionTable`): bounced/complained addresses. */
+/**
+ * The reference's FINANCIAL_SUPPRESSION_TABLE (`tracking.suppressionTable`): bounced/complained addresses, items
+ * `{ email, reason, timestamp (ms), expirationTime (s) }` (`dynamo-suppression.ts`).
+ */
 export function suppressionTableInput(name: string): CreateTableCommandInput {
   return stringKeyedTable(name, 'email');
 }

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import { BackendError } from '../../core/common/errors.js';
 import { type StatusGroup, summariseCampaigns } from '../../core/send/campaigns.js';
+import { applyDelivery, isDeliveryState } from '../../core/send/delivery-state.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
-import type { LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
+import type { DeliveryOutcome, DeliveryUpdate, LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
 import { runSqlite } from './sqlite-errors.js';
 
 interface LedgerRecord {
@@ -15,6 +16,11 @@ interface LedgerRecord {
   attempts: number;
   run_id: string | null;
   updated_at: string;
+  delivery_state: string | null;
+  delivery_at: string | null;
+  delivery_detail: string | null;
+  delivery_accepted_at: string | null;
+  claimed_at: string | null;
 }
 
 /**
@@ -43,7 +49,7 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
     if (!statement) {
       statement = db.prepare(
         `UPDATE ledger SET status = 'sending', attempts = attempts + 1, run_id = ?, updated_at = ?,
-           message_id = NULL, reason = NULL
+           claimed_at = ?, message_id = NULL, reason = NULL
          WHERE campaign_id = ? AND email = ? AND status IN (${Array(count).fill('?').join(', ')})`,
       );
       claims.set(count, statement);
@@ -54,6 +60,44 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
     WHERE campaign_id = ? AND email = ? AND status = ?`;
   const finishAny = db.prepare(finishSql);
   const finishOwn = db.prepare(`${finishSql} AND run_id = ?`);
+  const selectOne = db.prepare('SELECT * FROM ledger WHERE campaign_id = ? AND email = ?');
+  const writeDelivery = db.prepare(
+    `UPDATE ledger SET status = ?, message_id = ?, reason = ?, updated_at = ?,
+       delivery_state = ?, delivery_at = ?, delivery_detail = ?, delivery_accepted_at = ?
+     WHERE campaign_id = ? AND email = ?`,
+  );
+  // Read, merge (the core rule) and write every update in one IMMEDIATE transaction: it holds the file's write lock
+  // from the start, so no other connection or process moves a row between its read and its write, and a batch of
+  // events costs one commit (one fsync), not one each. In order: a later update of the same row reads the earlier's.
+  const recordAll = db.transaction((updates: readonly DeliveryUpdate[]): boolean[] =>
+    updates.map(({ campaignId, email, delivery: event, messageId }) => {
+      const record = selectOne.get(campaignId, email) as LedgerRecord | undefined;
+      if (!record) return false;
+      const update = applyDelivery(toLedgerRow(record, file), event, messageId);
+      if (update) {
+        const { delivery } = update;
+        writeDelivery.run(
+          update.status,
+          update.messageId ?? null,
+          update.reason ?? null,
+          update.updatedAt,
+          delivery.state,
+          delivery.at,
+          delivery.detail ?? null,
+          delivery.acceptedAt ?? null,
+          campaignId,
+          email,
+        );
+      }
+      return true;
+    }),
+  );
+  const recordDeliveries = async (updates: readonly DeliveryUpdate[]): Promise<boolean[]> => {
+    if (updates.length === 0) return [];
+    const doing =
+      updates.length === 1 ? 'recording a delivery event' : `recording ${updates.length} delivery events`;
+    return runSqlite(file, doing, () => recordAll.immediate(updates));
+  };
 
   return {
     location: file,
@@ -70,7 +114,14 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
     async claim(campaignId, email, from, runId, at) {
       assertClaimable(from);
       const result = runSqlite(file, 'claiming a ledger row', () =>
-        claimStatement(from.length).run(runId, at.toISOString(), campaignId, email, ...from),
+        claimStatement(from.length).run(
+          runId,
+          at.toISOString(),
+          at.toISOString(),
+          campaignId,
+          email,
+          ...from,
+        ),
       );
       return result.changes === 1;
     },
@@ -90,6 +141,11 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
       );
       return result.changes === 1;
     },
+    async recordDelivery(campaignId, email, delivery, messageId) {
+      const [found] = await recordDeliveries([{ campaignId, email, delivery, messageId }]);
+      return found === true;
+    },
+    recordDeliveries,
   };
 }
 
@@ -104,7 +160,24 @@ function toLedgerRow(record: LedgerRecord, file: string): LedgerRow {
     attempts: record.attempts,
     runId: record.run_id ?? undefined,
     updatedAt: record.updated_at,
+    ...(record.claimed_at !== null && { claimedAt: record.claimed_at }),
+    ...(record.delivery_state !== null && { delivery: toDelivery(record, file) }),
   };
+}
+
+/** The delivery columns (NULL until an event arrived); a half-filled or unknown state was edited by hand. */
+function toDelivery(record: LedgerRecord, file: string): DeliveryOutcome {
+  const { delivery_state: state, delivery_at: at, delivery_detail: detail } = record;
+  const acceptedAt = record.delivery_accepted_at;
+  if (isDeliveryState(state) && at !== null) {
+    return { state, at, ...(detail !== null && { detail }), ...(acceptedAt !== null && { acceptedAt }) };
+  }
+  throw new BackendError(
+    `the ledger row ${record.campaign_id} / ${record.email} in ${file} has an unreadable delivery: state ${state}, at ${at}`,
+    {
+      hint: "restore tracking.file from a backup, or set that row's delivery_state and delivery_at to NULL (sqlite3)",
+    },
+  );
 }
 
 /** A row whose custom IDs are not a JSON list was edited by hand or damaged: say which, never crash as a bug. */

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { ConfigError } from '../../core/common/errors.js';
 
 /** Bump with a migration step in `migrateSqlite` whenever a table changes. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 5;
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -69,9 +69,72 @@ CREATE INDEX IF NOT EXISTS audit_by_email ON audit (email, at);
 `;
 
 /**
+ * Version 3: what the provider reported after it accepted a message (SES delivery events), on the ledger row.
+ * NULL until an event arrives; `delivery_at` is the event's ISO time, `delivery_detail` e.g. a bounce's diagnostic.
+ */
+const LEDGER_DELIVERY_COLUMNS: readonly (readonly [name: string, definition: string])[] = [
+  [
+    'delivery_state',
+    "TEXT CHECK (delivery_state IN ('delivered', 'bounced', 'complained', 'delayed', 'rejected'))",
+  ],
+  ['delivery_at', 'TEXT'],
+  ['delivery_detail', 'TEXT'],
+];
+
+/**
+ * ALTER TABLE ADD COLUMN has no IF NOT EXISTS: add only the columns the table lacks, so a file whose version row
+ * was lost (restored, edited by hand) upgrades instead of failing on a duplicate column. Existing rows keep every
+ * value and read as "no event yet".
+ */
+function addLedgerDeliveryColumns(db: Database.Database): void {
+  addLedgerColumns(db, LEDGER_DELIVERY_COLUMNS);
+}
+
+function addLedgerColumns(
+  db: Database.Database,
+  columns: readonly (readonly [name: string, definition: string])[],
+): void {
+  const present = new Set(
+    (db.prepare('PRAGMA table_info(ledger)').all() as { name: string }[]).map((column) => column.name),
+  );
+  for (const [name, definition] of columns) {
+    if (!present.has(name)) db.exec(`ALTER TABLE ledger ADD COLUMN ${name} ${definition}`);
+  }
+}
+
+/**
+ * Version 5: the proof an `unknown` row needs. `claimed_at` is the ISO time of the row's last claim (a later finish
+ * to `unknown` moves `updated_at`, not this); `delivery_accepted_at` the ISO time the provider accepted the message
+ * a delivery event is about (SES `mail.timestamp`). Both NULL on existing rows: never claimed since, no such event.
+ */
+const LEDGER_V5_COLUMNS: readonly (readonly [name: string, definition: string])[] = [
+  ['claimed_at', 'TEXT'],
+  ['delivery_accepted_at', 'TEXT'],
+];
+
+/**
+ * Version 4 (events): a suppression's TTL (`expiration_time`, Unix seconds, NULL: never expires), an index to find
+ * an address in any case, and `tracking_event_once`: a delivery event's tracking row is kept once, so a replay
+ * adds nothing. The index leaves `financial_send` rows out: they are written once per attempt, and leaving them out
+ * means no file's existing rows can fail the migration. Event rows always carry the SES message ID (a NULL would
+ * never conflict).
+ */
+function migrateToV4(db: Database.Database): void {
+  const columns = (db.prepare('PRAGMA table_info(suppressions)').all() as { name: string }[]).map(
+    (c) => c.name,
+  );
+  if (!columns.includes('expiration_time'))
+    db.exec('ALTER TABLE suppressions ADD COLUMN expiration_time INTEGER');
+  db.exec(`CREATE INDEX IF NOT EXISTS suppressions_by_address ON suppressions (lower(email));
+CREATE UNIQUE INDEX IF NOT EXISTS tracking_event_once
+  ON tracking (campaign_id, event_type, recipient, ses_message_id, timestamp) WHERE event_type <> 'financial_send';`);
+}
+
+/**
  * Creates the tables when missing and records each version step (one row per step), in one IMMEDIATE transaction
- * so two processes opening a fresh file at once do not both initialise it. A version-1 file gains the audit table; a
- * file from a newer dn-mailer is refused, not guessed at; a file this user may not write is refused here, at once.
+ * so two processes opening a fresh file at once do not both initialise it. A version-1 file gains the audit table, a
+ * version-2 ledger its delivery columns, a version-4 ledger `claimed_at` and `delivery_accepted_at`; a file from a newer dn-mailer is refused, not guessed at; a file this user
+ * may not write is refused here, at once.
  */
 export function migrateSqlite(db: Database.Database, file: string): void {
   db.transaction(() => {
@@ -93,6 +156,18 @@ export function migrateSqlite(db: Database.Database, file: string): void {
     if (current < 2) {
       db.exec(SCHEMA_V2);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(2);
+    }
+    if (current < 3) {
+      addLedgerDeliveryColumns(db);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(3);
+    }
+    if (current < 4) {
+      migrateToV4(db);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(4);
+    }
+    if (current < 5) {
+      addLedgerColumns(db, LEDGER_V5_COLUMNS);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(5);
     }
     probeWrite(db);
   }).immediate();

@@ -1,12 +1,21 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditLog, Clock, ContactList, GateList, SendLedger, TrackingStore } from '../../ports.js';
+import type {
+  AuditLog,
+  Clock,
+  ContactList,
+  GateList,
+  SendLedger,
+  SuppressionStore,
+  TrackingStore,
+} from '../../ports.js';
 import { createSqliteAuditLog, createSqliteContactList } from './sqlite-contacts.js';
 import { runSqlite, translateSqliteError } from './sqlite-errors.js';
 import {
   createSqliteContactGate,
   createSqliteSuppressionGate,
+  createSqliteSuppressions,
   createSqliteTracking,
 } from './sqlite-gates.js';
 import { createSqliteLedger } from './sqlite-ledger.js';
@@ -16,6 +25,8 @@ export interface SqliteStore {
   ledger: SendLedger;
   tracking: TrackingStore;
   suppressions: GateList;
+  /** The table the `suppressions` gate reads, for writing bounces and complaints (`events`). */
+  suppressionStore: SuppressionStore;
   contacts: GateList;
   /** The contact preferences the `contacts` gate reads, for unsubscribe / resubscribe. */
   contactList: ContactList;
@@ -56,6 +67,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         ledger: createSqliteLedger(db, file),
         tracking: createSqliteTracking(db, file),
         suppressions: createSqliteSuppressionGate(db, file),
+        suppressionStore: createSqliteSuppressions(db, file),
         contacts: createSqliteContactGate(db, file, options.topic),
         contactList: createSqliteContactList(db, file, { clock: options.clock }),
         audit: createSqliteAuditLog(db, file),

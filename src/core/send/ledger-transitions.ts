@@ -14,8 +14,9 @@ const FINISH_FROM: Readonly<Record<LedgerOutcome['status'], readonly LedgerStatu
   failed: ['sending'],
   unknown: ['sending'],
   skipped: ['planned', 'failed', 'unknown'],
-  // A run that stops before calling the provider (fatal error) hands the row back untouched.
-  planned: ['sending'],
+  // A run that stops before calling the provider (fatal error) hands the row back untouched; an `unknown` row goes
+  // back to `planned` only on proof that the provider never got it (the local outbox; the event stream).
+  planned: ['sending', 'unknown'],
 };
 
 /** Throws when `from` names a status a row may not be claimed from (`sending`, `sent`) or is empty. */
