@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_REPORT_PATTERNS } from '../core/reports/report-paths.js';
 import { count, httpsUrl, pathField as pathFieldOf, type ResolvePath, secretRef } from './fields.js';
 import { createCampaignSections } from './sections/campaign.js';
+import { createEventsSection } from './sections/events.js';
 import { createSendingSections } from './sections/sending.js';
 
 export type { ResolvePath } from './fields.js';
@@ -160,6 +161,7 @@ export function createConfigSchema(resolvePath: ResolvePath = (path) => path) {
       reports,
       ...createCampaignSections(resolvePath),
       ...createSendingSections(resolvePath),
+      events: createEventsSection(),
     })
     .superRefine((config, ctx) => {
       const source = config.users.source ?? (config.backend === 'aws' ? 'korrect' : 'file');

@@ -105,6 +105,10 @@ export function backendProblems(config: Config, use: BackendUse): string[] {
               config.tracking.table,
               'tracking.table: required to send on the aws backend (tracking rows)',
             ),
+            ...need(
+              !config.events.queueUrl || config.tracking.suppressionTable,
+              'tracking.suppressionTable: required with events.queueUrl (bounces and complaints are recorded there)',
+            ),
           ]
         : [];
     case 'contacts':

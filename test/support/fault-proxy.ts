@@ -12,7 +12,12 @@ export type Fault =
   /** Forward, let the target answer, then destroy the client's connection instead of answering. */
   | { kind: 'drop-after' }
   /** Forward, let the target answer, then hold the answer back for `delayMs` (beyond the client's timeout). */
-  | { kind: 'delay-after'; delayMs: number };
+  | { kind: 'delay-after'; delayMs: number }
+  /**
+   * Hold the request for `delayMs`, then forward it and pass the answer back — unless the client went away
+   * meanwhile (e.g. its process was killed): then the target never sees the request.
+   */
+  | { kind: 'delay-before'; delayMs: number };
 
 export interface ProxiedRequest {
   method: string;
@@ -82,11 +87,26 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       requests.push(record);
       if (fault.kind === 'answer') return reply(res, fault.status, fault.headers ?? {}, fault.body ?? '');
       if (fault.kind === 'drop-before') return void res.socket?.destroy();
+      if (fault.kind === 'delay-before') {
+        let gone = false;
+        res.once('close', () => {
+          gone = !res.writableEnded;
+        });
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            resolve();
+          }, fault.delayMs);
+          timers.add(timer);
+        });
+        if (gone || res.destroyed) return;
+      }
       const answer = await forward(targetUrl, req, body).catch(() => undefined);
       if (!answer) return void res.socket?.destroy();
       record.targetStatus = answer.status;
       if (fault.kind === 'drop-after') return void res.socket?.destroy();
-      if (fault.kind === 'forward') return reply(res, answer.status, answer.headers, answer.body);
+      if (fault.kind === 'forward' || fault.kind === 'delay-before')
+        return reply(res, answer.status, answer.headers, answer.body);
       const timer = setTimeout(() => {
         timers.delete(timer);
         reply(res, answer.status, answer.headers, answer.body);

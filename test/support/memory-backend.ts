@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { BackendMap } from '../../src/adapters/backends.js';
 import { createLocalListener } from '../../src/adapters/local/host.js';
 import { createDirectoryReportStore } from '../../src/adapters/local/report-dir.js';
+import { parseInboundMime } from '../../src/adapters/mime-parse.js';
 import { createSharedPorts } from '../../src/adapters/shared-ports.js';
 import type { Backend, BackendEntry, LocalFiles } from '../../src/backend.js';
 import type { ServeHooks } from '../../src/cli/commands/serve.js';
@@ -11,9 +12,15 @@ import { createDeps } from '../../src/cli/deps.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { InputError } from '../../src/core/common/errors.js';
-import type { GateList, Mailer, SendingAccount } from '../../src/ports.js';
+import type { EventSource, GateList, Mailer, ProviderRecord, SendingAccount } from '../../src/ports.js';
 import { memoryAuditLog, memoryContactList } from './memory-contacts.js';
-import { memoryLedger, memoryTracking, quotaAccount, scriptedMailer } from './memory-ports.js';
+import {
+  memoryLedger,
+  memorySuppressions,
+  memoryTracking,
+  quotaAccount,
+  scriptedMailer,
+} from './memory-ports.js';
 
 /**
  * A backend for in-process command tests: users, payouts, reports, signing and templates come from the config's
@@ -23,13 +30,22 @@ import { memoryLedger, memoryTracking, quotaAccount, scriptedMailer } from './me
 export interface MemoryWorld {
   ledger: ReturnType<typeof memoryLedger>;
   tracking: ReturnType<typeof memoryTracking>;
+  /** Bounces and complaints recorded by `events`; its gate blocks them in the next send, after `gates`. */
+  suppressions: ReturnType<typeof memorySuppressions>;
   contacts: ReturnType<typeof memoryContactList>;
   audit: ReturnType<typeof memoryAuditLog>;
   mailer: Mailer;
   /** Every message the mailer was asked to send. */
   sent: ReturnType<typeof scriptedMailer>['sent'];
+  /**
+   * The memory provider's own record: a message the scripted mailer accepted is `sent`, any other `not-sent`; with a
+   * mailer of the test's own it cannot tell (`unknown`).
+   */
+  providerRecord: ProviderRecord;
   account: SendingAccount;
   gates: GateList[];
+  /** The event queue `events()` returns (e.g. `memoryQueue()` from memory-queue.ts); undefined: none configured. */
+  events?: EventSource | undefined;
   /** Files the command wrote (absolute path → content); `.eml` previews as text. */
   files: Map<string, string>;
   /** Files the command asked to open in a browser. */
@@ -45,10 +61,17 @@ export function createMemoryWorld(options: { mailer?: Mailer; account?: SendingA
   const world: MemoryWorld = {
     ledger: memoryLedger(),
     tracking: memoryTracking(),
+    suppressions: memorySuppressions(),
     contacts: memoryContactList(),
     audit: memoryAuditLog(),
     mailer: options.mailer ?? scripted.mailer,
     sent: scripted.sent,
+    providerRecord: {
+      lookup: async (messageId) => {
+        if (options.mailer) return 'unknown';
+        return scripted.sent.some((message) => message.messageId === messageId) ? 'sent' : 'not-sent';
+      },
+    },
     account: options.account ?? quotaAccount(),
     gates: [],
     files: new Map(),
@@ -84,13 +107,17 @@ function createMemoryBackend(
       return {
         mailer: world.mailer,
         account: world.account,
-        gates: world.gates,
+        providerRecord: world.providerRecord,
+        gates: [...world.gates, world.suppressions.gate],
         ledger: world.ledger,
         tracking: world.tracking,
+        suppressions: world.suppressions,
         ledgerLocation: 'memory ledger',
         close,
       };
     },
+    events: () => world.events,
+    parseMime: parseInboundMime,
     subscriptions: () => {
       world.opens += 1;
       return {

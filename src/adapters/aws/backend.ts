@@ -4,8 +4,9 @@ import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { MAX_CONCURRENCY } from '../../config/sections/sending.js';
 import { requireBackendConfig } from '../../config/validate.js';
-import type { GateList } from '../../ports.js';
+import type { EventSource, GateList } from '../../ports.js';
 import { createLocalFiles, createLocalListener } from '../local/host.js';
+import { parseInboundMime } from '../mime-parse.js';
 import { whoAmI } from '../operator.js';
 import { createProcessInstance } from '../process-instance.js';
 import { createSharedPorts } from '../shared-ports.js';
@@ -13,13 +14,19 @@ import { type AwsClients, createAwsClients } from './clients.js';
 import { AWS_CHECK_NAMES, createAwsChecks } from './doctor-checks.js';
 import { createDynamoAuditLog } from './dynamo-audit.js';
 import { createDynamoLedger } from './dynamo-ledger.js';
-import { createDynamoSuppressionGate } from './dynamo-suppression.js';
+import {
+  createDynamoSuppressionGate,
+  createDynamoSuppressions,
+  missingSuppressionTable,
+} from './dynamo-suppression.js';
 import { createDynamoTracking } from './dynamo-tracking.js';
+import { createS3InboundMailReader } from './s3-inbound-mail.js';
 import { createS3ReportStore } from './s3-report-store.js';
 import { createSesAccount } from './ses-account.js';
 import { createSesContactList } from './ses-contact-list.js';
 import { createSesContactListGate, createSesSuppressionGate } from './ses-gates.js';
 import { createSesMailer } from './ses-mailer.js';
+import { createSqsEventSource } from './sqs-events.js';
 
 /** The aws backend: S3 reports, SES v2, DynamoDB ledger/tracking/audit; every AWS SDK client comes from clients.ts. */
 export const createAwsBackend: CreateBackend = (loaded, options) => {
@@ -33,6 +40,9 @@ export const createAwsBackend: CreateBackend = (loaded, options) => {
     reports: createS3ReportStore(clients.s3(), config.reports.bucket ?? ''),
     campaign: shared.campaign,
     sending: () => createSendingPorts(config, clients),
+    events: createEventQueue(config, clients),
+    parseMime: parseInboundMime,
+    fetchStoredMail: createStoredMailReader(clients),
     subscriptions: () => createSubscriptionPorts(loaded, clients, shared.subscriptionSettings),
     files: createLocalFiles((text) => options.secrets.scrub(text)),
     listener: createLocalListener(),
@@ -64,15 +74,40 @@ function createSendingPorts(config: Config, clients: AwsClients): SendingPorts {
   return {
     mailer: createSesMailer(sendClient, { configurationSet: ses.configurationSet }),
     account: createSesAccount(sesClient),
+    // SES cannot be asked whether it accepted a message: only its events tell.
+    providerRecord: { lookup: async () => 'unknown' },
     gates,
     ledger: createDynamoLedger(doc, ledgerTable),
     tracking: createDynamoTracking(doc, tracking.table ?? ''),
+    // Without the table, bounces and complaints cannot be recorded: refused, not dropped (dynamo-suppression.ts).
+    suppressions: tracking.suppressionTable
+      ? createDynamoSuppressions(doc, tracking.suppressionTable)
+      : missingSuppressionTable(),
     ledgerLocation: `DynamoDB ${ledgerTable}`,
     close: () => {
       sesClient.destroy();
       sendClient.destroy();
       doc.destroy();
     },
+  };
+}
+
+/** Reads inbound mail an SES receipt rule stored in S3 (mailto opt-outs); the S3 client is built on first use. */
+function createStoredMailReader(clients: AwsClients): (bucket: string, key: string) => Promise<string> {
+  let read: ((bucket: string, key: string) => Promise<string>) | undefined;
+  return (bucket, key) => {
+    read ??= createS3InboundMailReader(clients.s3());
+    return read(bucket, key);
+  };
+}
+
+/** The SQS event queue when `events.queueUrl` is set (one client, built on the first call), else undefined. */
+function createEventQueue(config: Config, clients: AwsClients): () => EventSource | undefined {
+  const { queueUrl } = config.events;
+  let source: EventSource | undefined;
+  return () => {
+    if (queueUrl) source ??= createSqsEventSource(clients.sqs(queueUrl), queueUrl);
+    return source;
   };
 }
 

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../../config/schema.js';
@@ -15,6 +16,8 @@ export interface AwsClients {
   dynamo(): DynamoDBClient;
   documents(): DynamoDBDocumentClient;
   sts(): STSClient;
+  /** The SQS client of the event queue (`events.queueUrl`), in the queue's own region. */
+  sqs(queueUrl: string): SQSClient;
 }
 
 export function createAwsClients(config: Config): AwsClients {
@@ -34,7 +37,27 @@ export function createAwsClients(config: Config): AwsClients {
         marshallOptions: { removeUndefinedValues: true },
       }),
     sts: () => new STSClient({}),
+    sqs: (queueUrl) => {
+      const region = regionOfQueueUrl(queueUrl);
+      return new SQSClient(region ? { region } : {});
+    },
   };
+}
+
+/**
+ * The region an AWS queue URL names (`https://sqs.eu-west-1.amazonaws.com/…`, legacy
+ * `https://eu-west-1.queue.amazonaws.com/…`), else undefined (an emulator: the SDK chain's region). The client must
+ * be in that region: the SDK sends each call to the queue URL's host, and a signature for another region is refused.
+ */
+export function regionOfQueueUrl(queueUrl: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(queueUrl).hostname;
+  } catch {
+    return undefined;
+  }
+  const match = /^(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?$/.exec(host);
+  return match?.[1] ?? match?.[2];
 }
 
 /**

@@ -6,13 +6,17 @@ import type { AwsClients } from './clients.js';
 import { readCallerIdentity, readContactListTopics, readTableStatus } from './doctor-probes.js';
 import { createDynamoLedger } from './dynamo-ledger.js';
 import { createSesAccount } from './ses-account.js';
+import { createSqsEventSource } from './sqs-events.js';
 
 export const AWS_CHECK_NAMES = {
   identity: ['AWS identity'],
   sending: ['SES account', 'contact list'],
 } as const;
 
-/** The aws backend's own checks: who we are, the SES account, the contact list, the tables. Each drops its client. */
+/**
+ * The aws backend's own checks: who we are, the SES account, the contact list, the event queue (when
+ * `events.queueUrl` is set), the tables. Each drops its client.
+ */
 export function createAwsChecks(config: Config, clients: AwsClients): BackendDoctorChecks {
   const check = (name: string, run: BackendCheck['run'], failure: BackendCheck['failure'] = 'config') => ({
     name,
@@ -33,6 +37,9 @@ export function createAwsChecks(config: Config, clients: AwsClients): BackendDoc
     sending: [
       check('SES account', () => withClient(clients.ses(), checkSesAccount)),
       check('contact list', (signal) => checkContactList(config, clients, signal)),
+      ...(config.events.queueUrl
+        ? [check('event queue', () => checkEventQueue(config.events.queueUrl ?? '', clients))]
+        : []),
     ],
     ledger: check('ledger/tracking', (signal) => checkTables(config, clients, signal), 'reachability'),
   };
@@ -67,6 +74,20 @@ async function checkContactList(
     };
   }
   return { ok: true, detail: `SES contact list ${contactList} has topic ${topic}` };
+}
+
+/** GetQueueAttributes on `events.queueUrl`: reachable, with what waits and what is being handled. */
+async function checkEventQueue(queueUrl: string, clients: AwsClients): Promise<CheckOutcome> {
+  const depth = await withClient(clients.sqs(queueUrl), (sqs) => createSqsEventSource(sqs, queueUrl).depth());
+  // SQS gives no age of its oldest message (CloudWatch's ApproximateAgeOfOldestMessage does): say so, not 0.
+  const age =
+    depth.oldestAgeSeconds === undefined
+      ? 'oldest age not given by SQS (CloudWatch ApproximateAgeOfOldestMessage)'
+      : `the oldest waits for ${depth.oldestAgeSeconds} s`;
+  return {
+    ok: true,
+    detail: `SQS ${queueUrl} reachable: ${depth.visible} waiting, ${depth.inFlight} in flight; ${age}`,
+  };
 }
 
 /** The ledger answers a query; DescribeTable on every other table (tracking, suppression, audit). */

@@ -7,12 +7,13 @@ import type {
 } from '../../backend.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { requireBackendConfig } from '../../config/validate.js';
+import { parseInboundMime } from '../mime-parse.js';
 import { whoAmI } from '../operator.js';
 import { createProcessInstance } from '../process-instance.js';
 import { createSharedPorts } from '../shared-ports.js';
 import { probeWritableDir } from './doctor-probes.js';
 import { createLocalFiles, createLocalListener } from './host.js';
-import { createOutboxMailer, unlimitedAccount } from './outbox.js';
+import { createOutboxMailer, createOutboxRecord, unlimitedAccount } from './outbox.js';
 import { describeSimulation, isSimulating } from './outbox-simulation.js';
 import { createDirectoryReportStore } from './report-dir.js';
 import { checkSqliteStore } from './sqlite-doctor.js';
@@ -72,13 +73,19 @@ export function createLocalBackendWith(
           clock: options.clock,
         }),
         account: unlimitedAccount,
+        providerRecord: createOutboxRecord(config.outbox.dir),
         gates: [store.contacts, store.suppressions],
         ledger: store.ledger,
         tracking: store.tracking,
+        suppressions: store.suppressionStore,
         ledgerLocation: config.tracking.file,
         close: () => store.close(),
       };
     },
+    // The local backend reads events from a file (`events import`), never from a queue.
+    events: () => undefined,
+    // `events import` reads receipt notifications that carry their MIME; nothing is stored in S3 locally.
+    parseMime: parseInboundMime,
     subscriptions: () => {
       const store = openStore('subscriptions');
       return {

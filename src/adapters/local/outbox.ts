@@ -1,6 +1,7 @@
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SendFatalError, SendOutcomeUnknownError } from '../../core/send/send-errors.js';
-import type { Clock, Mailer, SendingAccount } from '../../ports.js';
+import type { Clock, Mailer, ProviderRecord, SendingAccount } from '../../ports.js';
 import { composeMime } from '../mime.js';
 import { isSimulating, type OutboxSimulation, simulateFailures } from './outbox-simulation.js';
 import { makePrivateDir, PlacementError, writePrivateFile } from './private-files.js';
@@ -50,7 +51,7 @@ function createFolderMailer(dir: string): Mailer {
         date: message.date,
         messageId: message.messageId,
       });
-      const file = `${path.join(dir, message.messageId.replace(/[^A-Za-z0-9._@-]/g, '_'))}.eml`;
+      const file = path.join(dir, emlName(message.messageId));
       try {
         await writePrivateFile(file, bytes, 'number');
       } catch (error) {
@@ -63,6 +64,51 @@ function createFolderMailer(dir: string): Mailer {
       return { messageId: message.messageId };
     },
   };
+}
+
+/**
+ * The outbox as its own record of what was sent: the `.eml` of a message appears atomically (written beside it, then
+ * linked into place), so a file there means the message was delivered and none means it never was — a crash before
+ * the link leaves only a `.tmp`, and a simulated timeout writes nothing. The name's `<campaign>.<recipient hash>`
+ * part decides, whatever the domain after `@` (a changed `email.from` must not make a sent message look unsent);
+ * `.2.eml`, `.3.eml`, … (a resend) count too. Without the folder (moved, or `outbox.dir` changed) it cannot tell.
+ */
+export function createOutboxRecord(dir: string): ProviderRecord {
+  return {
+    async lookup(messageId) {
+      const exact = emlName(messageId);
+      if (await isFile(path.join(dir, exact))) return 'sent';
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        return 'unknown';
+      }
+      return names.some((name) => isCopyOf(name, exact)) ? 'sent' : 'not-sent';
+    },
+  };
+}
+
+/**
+ * Whether `name` is a delivered copy of the message filed as `exact`: the same name before the `@` (any domain) and
+ * `.eml` at the end, or `exact` numbered (`.2.eml`); never the `.eml.tmp` of an unfinished write.
+ */
+function isCopyOf(name: string, exact: string): boolean {
+  if (!name.endsWith('.eml')) return false;
+  const at = exact.lastIndexOf('@');
+  if (at >= 0) return name.startsWith(exact.slice(0, at + 1));
+  const base = exact.slice(0, -'.eml'.length);
+  return name === exact || (/^\.\d+\.eml$/.test(name.slice(base.length)) && name.startsWith(base));
+}
+
+/** The `.eml` file name of a message: its Message-ID, with anything unsafe in a file name replaced. */
+function emlName(messageId: string): string {
+  return `${messageId.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  const info = await stat(file).catch(() => undefined);
+  return info?.isFile() === true;
 }
 
 /** The outbox has no quota and no rate limit of its own (`--rate` and `ses.maxRate` still apply). */

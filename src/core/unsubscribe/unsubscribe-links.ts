@@ -32,12 +32,18 @@ export function describeUnsubscribe(settings: UnsubscribeSettings): string {
   return `not set: e-mails carry no unsubscribe link (a real send refuses: set unsubscribe.mode)${footer}`;
 }
 
+/** The first word of a mailto opt-out's subject; the token follows it (`events sync` reads it back). */
+export const MAILTO_SUBJECT_WORD = 'unsubscribe';
+
 export const SES_UNSUBSCRIBE_PLACEHOLDER = '{{amazonSESUnsubscribeUrl}}';
 
 /**
- * Own mode (RFC 8058): `List-Unsubscribe: <https://…?data=TOKEN>, <mailto:…?subject=unsubscribe>` then
+ * Own mode (RFC 8058): `List-Unsubscribe: <https://…?data=TOKEN>, <mailto:…?subject=unsubscribe%20TOKEN>` then
  * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, and the same https link in the footer. The token is
- * created once per recipient per plan, so the header and the footer always agree.
+ * created once per recipient per plan, so the header, the footer and the mailto subject always agree; the mailto
+ * request is then authenticated by the token (`events sync` applies it), not by a From address anyone can forge.
+ * A token is base64url (no character needs escaping in a URI) of about 130 characters: the header stays far
+ * below RFC 5322's 998-character line limit, and the composer folds it between the two targets.
  */
 export function createUnsubscribeLinks(
   settings: UnsubscribeSettings,
@@ -47,11 +53,12 @@ export function createUnsubscribeLinks(
   if (settings.mode === 'ses') return () => ({ url: SES_UNSUBSCRIBE_PLACEHOLDER, headers: {} });
   return (email) => {
     const url = new URL(settings.baseUrl);
-    url.searchParams.set('data', createUnsubscribeToken(settings.key, { email, topic: settings.topic }, now));
+    const token = createUnsubscribeToken(settings.key, { email, topic: settings.topic }, now);
+    url.searchParams.set('data', token);
     const targets = [`<${url.href}>`];
     if (settings.mailto) {
       const address = /<([^>]+)>/.exec(settings.mailto)?.[1] ?? settings.mailto;
-      targets.push(`<mailto:${address}?subject=unsubscribe>`);
+      targets.push(`<mailto:${address}?subject=${MAILTO_SUBJECT_WORD}%20${token}>`);
     }
     return {
       url: url.href,
