@@ -4,6 +4,7 @@ import { createWorkspaceWriter } from '../adapters/backends.js';
 import { registerCampaigns } from './commands/campaigns.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEvents } from './commands/events.js';
 import { registerInit } from './commands/init.js';
 import { registerPreview } from './commands/preview.js';
 import { registerResolvePaths } from './commands/resolve-paths.js';
@@ -65,6 +66,8 @@ Examples:
   $ dn-mailer campaigns
   $ dn-mailer unsubscribe artist@example.com --reason "asked by phone"
   $ dn-mailer contacts show artist@example.com
+  $ dn-mailer events sync
+  $ dn-mailer events import examples/demo/ses-events.jsonl
   $ dn-mailer doctor
   $ dn-mailer init --backend local --dir my-workspace
   $ dn-mailer preview --month January --year 2025 --custom-id DYLVN --open
@@ -73,7 +76,8 @@ Examples:
   $ dn-mailer --config examples/demo/.distronationrc.json resolve-paths -m jan -y 2025
 
 Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data · 5 backend unavailable ·
-            6 partial (failed sends, an unfinished campaign in status, or resolve-paths --strict found an ID that is not complete) ·
+            6 partial (failed sends, an unfinished campaign in status, resolve-paths --strict found an ID that is not complete,
+              or events sync left malformed messages on the queue) ·
             130 cancelled`,
     );
 
@@ -93,6 +97,7 @@ Exit codes: 0 ok · 1 internal bug · 2 usage · 3 config · 4 bad input data ·
   registerStatus(program, runtime);
   registerCampaigns(program, runtime);
   registerSubscriptionCommands(program, runtime);
+  registerEvents(program, runtime);
   registerServe(program, runtime, options.serve);
   registerInit(program, runtime);
   registerDoctor(program, runtime);

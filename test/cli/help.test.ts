@@ -14,6 +14,8 @@ const COMMANDS = [
   ['unsubscribe'],
   ['resubscribe'],
   ['contacts', 'show'],
+  ['events', 'sync'],
+  ['events', 'import'],
   ['serve'],
   ['init'],
   ['doctor'],

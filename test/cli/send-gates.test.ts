@@ -737,6 +737,8 @@ describe('a ✔ for part of the month says it is part of the month', () => {
     });
     expect(status.code).toBe(ExitCode.ok);
     expect(status.stderr).toContain('Rows exist for the recipients a send planned: a month sent in parts');
-    expect(status.stderr).toContain('sent = accepted by the provider; bounces are not read.');
+    expect(status.stderr).toContain(
+      'sent = accepted by the provider; delivered, bounced and complained are read from the delivery events synced so far',
+    );
   });
 });

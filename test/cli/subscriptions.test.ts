@@ -298,6 +298,8 @@ describe('dn-mailer contacts show', () => {
           reason: 'asked by phone',
         },
       ],
+      suppression: null,
+      complaints: [],
     });
   });
 
@@ -309,9 +311,16 @@ describe('dn-mailer contacts show', () => {
       'n***@example.com\n  not on the contact list (every topic follows its default)\n\nNo changes recorded.\n',
     );
     const json = await run(['--json', 'contacts', 'show', 'nobody@example.com'], world);
-    expect(json.json()).toEqual({ email: 'nobody@example.com', preferences: null, history: [] });
-    expect(world.opens).toBe(2);
-    expect(world.closes).toBe(2);
+    expect(json.json()).toEqual({
+      email: 'nobody@example.com',
+      preferences: null,
+      history: [],
+      suppression: null,
+      complaints: [],
+    });
+    // Each run opens the subscription ports and the sending ports (the suppression table), and closes both.
+    expect(world.opens).toBe(4);
+    expect(world.closes).toBe(4);
   });
 
   it('an invalid address → exit 4', async () => {

@@ -62,8 +62,9 @@ describe('the rehearsal (examples/demo/.distronationrc.rehearsal.json): a month 
       '--failed',
       `take \`${REJECTED}\` out of \`outbox.simulate.reject\``,
       '--retry-failed',
+      "Unknown outcomes settled by the provider's record",
       `Take \`${UNKNOWN}\` out of \`outbox.simulate.unknown\``,
-      '--retry-unknown',
+      'no `--retry-unknown`',
     ])
       expect(section).toContain(step);
   });
@@ -102,21 +103,24 @@ describe('the rehearsal (examples/demo/.distronationrc.rehearsal.json): a month 
     expect(text.stdout).toContain('--retry-unknown');
   });
 
-  it('fixed (taken out of simulate.reject), --retry-failed sends the failed row; the unknown one stays held', async () => {
+  it('fixed (taken out of simulate.reject), --retry-failed sends the failed row; the unknown one, proven unsent by the outbox, is tried again (and the simulation answers unknown again)', async () => {
     await edit((c) => {
       c.outbox.simulate.reject = [];
     });
     const result = await send('--retry-failed', '--json');
     expect(result.code, result.stderr).toBe(6);
-    expect(parseJson<SendJson>(result).data).toMatchObject({ successful: 1, heldForRetry: 1 });
+    expect(parseJson<SendJson>(result).data).toMatchObject({ successful: 1, unknown: 1, heldForRetry: 0 });
+    expect(result.stderr).toContain(
+      "Unknown outcomes settled by the provider's record: 0 sent (kept), 1 never sent (sending again)",
+    );
   });
 
-  it('checked (no .eml for it in the outbox), --retry-unknown finishes the month: every row sent', async () => {
+  it('taken out of simulate.unknown, a plain rerun (no --retry-unknown) finishes the month: every row sent once', async () => {
     expect((await readOutbox(outboxDir)).flatMap((m) => m.to)).not.toContain(UNKNOWN);
     await edit((c) => {
       c.outbox.simulate.unknown = [];
     });
-    const result = await send('--retry-unknown', '--json');
+    const result = await send('--json');
     expect(result.code, result.stderr).toBe(0);
     expect(parseJson<SendJson>(result).data).toMatchObject({ successful: 1, failed: 0, unknown: 0 });
 

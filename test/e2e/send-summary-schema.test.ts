@@ -140,3 +140,62 @@ describe('docs/send-report-summary.schema.json against the real send-report --js
     expect(validate(schema, { ...first, success: 'yes' }).join('\n')).toContain('/success: expected boolean');
   });
 });
+
+describe('after delivery events (issue 12): docs/status.schema.json and the next send, against real output', () => {
+  let ws: Awaited<ReturnType<typeof demoWorkspace>>;
+  let statusSchema: JsonSchema;
+  const cli = (...args: string[]) => startCli([...args, '--config', ws.config], { cwd: ws.dir }).done;
+
+  beforeAll(async () => {
+    statusSchema = JSON.parse(await readFile(`${REPO_ROOT}docs/status.schema.json`, 'utf8')) as JsonSchema;
+    ws = await demoWorkspace();
+    const sent = await cli('send-report', ...SEND_JANUARY, '--yes');
+    expect(sent.code, sent.stderr).toBe(0);
+    // The demo's events: a delivery, a permanent bounce and a complaint for messages of this campaign.
+    const imported = await cli('events', 'import', 'ses-events.jsonl');
+    expect(imported.code, imported.stderr).toBe(0);
+  });
+
+  it('status --json (SQLite ledger rows with their delivery) matches docs/status.schema.json in every view', async () => {
+    const views = [
+      [],
+      ['--bounced'],
+      ['--all', '--verbose'],
+      ['--all', '--limit', '2'],
+      ['--email', 'dylan@example.com'],
+    ];
+    for (const view of views) {
+      const result = await cli('status', ...SEND_JANUARY.slice(0, 4), ...view, '--json');
+      expect(result.code, `${view.join(' ')}: ${result.stderr}`).toBe(0);
+      const document = parseJson<{ delivery?: { bounced: number }; rows?: { delivery?: unknown }[] }>(result);
+      expect(validate(statusSchema, document), view.join(' ')).toEqual([]);
+      if (view[0] === '--bounced') {
+        expect(document.delivery).toMatchObject({ bounced: 1, complained: 1 });
+        expect(document.rows?.map((row) => row.delivery)).toEqual([
+          expect.objectContaining({ state: expect.stringMatching(/^(bounced|complained)$/) }),
+          expect.objectContaining({ state: expect.stringMatching(/^(bounced|complained)$/) }),
+        ]);
+      }
+    }
+    const unknown = await cli('status', '--campaign-id', 'financial-1999-01', '--json');
+    expect(unknown.code).toBe(4);
+    expect(validate(statusSchema, parseJson(unknown))).toEqual([]);
+  });
+
+  it('the next campaign skips the bounced address with its reason, and its summary matches the send schema', async () => {
+    const next = await cli(
+      'send-report',
+      ...SEND_JANUARY,
+      '--campaign-id',
+      `${CAMPAIGN}-again`,
+      '--yes',
+      '--json',
+    );
+    expect(next.code, next.stderr).toBe(0);
+    const summary = parseJson<SendJson>(next);
+    expect(summary.data.results.skipped).toContainEqual(
+      expect.objectContaining({ reason: 'suppressed (bounce)' }),
+    );
+    expectValid(summary);
+  });
+});

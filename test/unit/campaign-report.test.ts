@@ -246,3 +246,81 @@ describe('renderCampaignReportHtml', () => {
     expect(countOf(html, 'total')).toBe('5');
   });
 });
+
+describe('the delivery funnel (issue 12): accepted → delivered / bounced / complained, and who needs attention', () => {
+  const delivered = (r: LedgerRow, delivery: LedgerRow['delivery']): LedgerRow => ({ ...r, delivery });
+  const [ann, bob, cat, dan, eve] = ROWS as [LedgerRow, LedgerRow, LedgerRow, LedgerRow, LedgerRow];
+  const EVENTS: LedgerRow[] = [
+    delivered(ann, { state: 'delivered', at: '2025-02-01T10:01:00.000Z' }),
+    delivered(bob, {
+      state: 'bounced',
+      at: '2025-02-01T10:02:00.000Z',
+      detail: 'Permanent/General: 550 <user> unknown',
+    }),
+    delivered(cat, { state: 'complained', at: '2025-02-01T10:03:00.000Z' }),
+    // A failed row the provider did deliver: not part of "accepted", counted apart.
+    delivered(dan, { state: 'delivered', at: '2025-02-01T10:04:00.000Z' }),
+    eve,
+  ];
+
+  it('from the ledger: each sent row counted once under its delivery state; bounced/complained need attention', () => {
+    const model = buildReportFromLedger(statusOf(EVENTS), { reveal: false });
+    expect(model.delivery).toEqual({
+      accepted: 3,
+      delivered: 1,
+      bounced: 1,
+      complained: 1,
+      delayed: 0,
+      rejected: 0,
+      noEvent: 0,
+      notSentWithEvent: 1,
+    });
+    expect(model.attention.map((a) => [a.email, a.state, a.reason])).toEqual([
+      ['d***@example.com', 'failed', '<script>alert(1)</script>'],
+      ['e***@example.com', 'skipped', 'suppressed'],
+      ['b***@example.com', 'bounced', 'Permanent/General: 550 <user> unknown'],
+      ['c***@example.com', 'complained', ''],
+    ]);
+    const revealed = buildReportFromLedger(statusOf(EVENTS), { reveal: true });
+    expect(revealed.attention.map((a) => a.email)).toContain('bob@example.com');
+  });
+
+  it('from a send summary: the funnel of the campaign’s ledger rows; none without them; none for a dry run', () => {
+    const model = buildReportFromSummary(summary(), { reveal: false, ledgerRows: EVENTS });
+    expect(model.delivery).toMatchObject({ accepted: 3, bounced: 1, complained: 1 });
+    expect(model.attention.map((a) => a.state)).toEqual(['failed', 'skipped', 'bounced', 'complained']);
+    expect(buildReportFromSummary(summary(), { reveal: false }).delivery).toBeNull();
+  });
+
+  it('renders the funnel with shares of the accepted messages, escaped details, and no section without a funnel', () => {
+    const html = renderCampaignReportHtml(buildReportFromLedger(statusOf(EVENTS), { reveal: false }));
+    const funnel = Object.fromEntries(
+      [...html.matchAll(/data-funnel="([a-z-]+)">(\d+)</g)].map((m) => [m[1], Number(m[2])]),
+    );
+    expect(funnel).toEqual({
+      accepted: 3,
+      delivered: 1,
+      bounced: 1,
+      complained: 1,
+      rejected: 0,
+      delayed: 0,
+      'no-event': 0,
+    });
+    expect(html).toContain('<h2 id="delivery">Delivery</h2>');
+    expect(html).toMatch(/data-funnel-row="bounced">.*33\.3%<\/td><\/tr>/);
+    expect(html).toContain(
+      '<td>b***@example.com</td><td>bounced</td><td>BOB</td><td>Permanent/General: 550 &lt;user&gt; unknown</td>',
+    );
+    expect(html).toContain('1 row(s) not marked sent nevertheless have a delivery event');
+    // Sent rows but no event yet: says where the events come from instead of an empty funnel.
+    const quiet = renderCampaignReportHtml(buildReportFromLedger(statusOf(ROWS), { reveal: false }));
+    expect(quiet).toContain(
+      'No delivery event recorded yet: sent only means the provider accepted the message.',
+    );
+    expect(quiet).toMatch(/data-funnel="no-event">3</);
+    // Without ledger rows (and for a dry run) there is no funnel at all.
+    expect(renderCampaignReportHtml(buildReportFromSummary(summary(), { reveal: false }))).not.toContain(
+      'id="delivery"',
+    );
+  });
+});

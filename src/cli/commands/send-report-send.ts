@@ -18,6 +18,7 @@ import {
 import type { SendSummary } from '../../core/send/send-summary.js';
 import type { SendLedger } from '../../ports.js';
 import type { RunContext } from '../context.js';
+import { syncQueue } from '../event-ports.js';
 import { watchInterrupts } from '../interrupts.js';
 import { printable } from '../ui/printable.js';
 import { askToConfirm } from '../ui/prompt.js';
@@ -65,7 +66,13 @@ export async function runSend(
   };
   try {
     const result = await sendCampaign(
-      { ...run.deps, ...campaign, ...sending, onProgress },
+      {
+        ...run.deps,
+        ...campaign,
+        ...sending,
+        onProgress,
+        syncEvents: run.deps.events() === undefined ? undefined : () => syncQueue(run),
+      },
       await toSendRequest(run, request, flags, campaign.email, interrupts.stop),
       (preview) => confirmSend(run, preview, flags.yes),
     ).finally(() => run.progress.stop());
@@ -97,6 +104,8 @@ async function toSendRequest(
     envelope: envelopeOf(email, config.unsubscribe, flags.redirectTo),
     retryFailed: flags.retryFailed,
     retryUnknown: flags.retryUnknown,
+    eventStreamSettleMs:
+      run.deps.events() === undefined ? undefined : run.deps.config.events.settleMinutes * 60_000,
     rate: flags.rate,
     maxRate: config.ses.maxRate,
     concurrency: flags.concurrency ?? config.ses.concurrency,

@@ -5,6 +5,7 @@ import { UsageError } from '../../core/common/errors.js';
 import { parsePeriod } from '../../core/common/months.js';
 import type { CampaignRequest } from '../../core/plan/plan-campaign.js';
 import { FINDING_NAMES, parseFindingNames } from '../../core/plan/plan-findings.js';
+import { syncBeforeRun } from '../event-ports.js';
 import type { CommandRuntime } from '../runtime.js';
 import { parseCount, parseList, parseRate, parseShard } from './options.js';
 import { runDryRun } from './send-report-dry-run.js';
@@ -24,6 +25,8 @@ export interface SendReportOptions {
   concurrency?: string;
   retryFailed: boolean;
   retryUnknown: boolean;
+  /** commander's `--no-sync`: false skips applying the event queue first. */
+  sync: boolean;
   shard?: string;
   report?: string;
   accept?: string;
@@ -65,6 +68,10 @@ export function registerSendReport(program: Command, runtime: CommandRuntime): v
     )
     .option('--retry-failed', 'resend messages that failed in an earlier run', false)
     .option('--retry-unknown', 'resend messages whose outcome is unknown (they may have arrived)', false)
+    .option(
+      '--no-sync',
+      'do not apply the event queue (events.queueUrl) first: bounces, complaints and proofs for unknown rows',
+    )
     .option('--out <dir>', 'dry run: preview folder (default: previews/<campaign-id> beside the config file)')
     .option('--campaign-id <id>', 'campaign identifier (default: financial-<yyyy>-<mm>)')
     .option(
@@ -123,6 +130,7 @@ Examples:
           ...(options.shard === undefined ? {} : { shard: parseShard(options.shard) }),
         };
         if (options.dryRun) return runDryRun(run, request, { out: options.out, redirectTo });
+        await syncBeforeRun(run, options.sync);
         return runSend(run, request, flags);
       }),
     );

@@ -11,11 +11,19 @@ import {
   type RowView,
   selectRows,
 } from '../../core/send/campaign-progress.js';
+import { countDeliveries } from '../../core/send/campaign-status.js';
 import type { RunContext } from '../context.js';
+import { syncBeforeRun } from '../event-ports.js';
 import type { CommandRuntime } from '../runtime.js';
 import { writePaged } from '../ui/pager.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
-import { maskRow, renderRecipient, renderStatus, type StatusViewOptions } from '../ui/status-view.js';
+import {
+  maskRow,
+  renderRecipient,
+  renderStatus,
+  type StatusViewOptions,
+  showsDelivery,
+} from '../ui/status-view.js';
 import { parseCount } from './options.js';
 
 interface StatusOptions {
@@ -25,12 +33,15 @@ interface StatusOptions {
   failed: boolean;
   unfinished: boolean;
   all: boolean;
+  bounced: boolean;
   email?: string;
   html?: string;
   limit?: string;
+  /** commander's `--no-sync`: false skips applying the event queue first. */
+  sync: boolean;
 }
 
-const VIEWS = ['failed', 'unfinished', 'all', 'email'];
+const VIEWS = ['failed', 'unfinished', 'all', 'bounced', 'email'];
 const conflicting = (flag: string) => VIEWS.filter((view) => view !== flag);
 
 export function registerStatus(program: Command, runtime: CommandRuntime): void {
@@ -54,31 +65,48 @@ export function registerStatus(program: Command, runtime: CommandRuntime): void 
     )
     .addOption(new Option('--all', 'list every row').default(false).conflicts(conflicting('all')))
     .addOption(
+      new Option(
+        '--bounced',
+        'list the sent rows that bounced, were complained about or were rejected (delivery events)',
+      )
+        .default(false)
+        .conflicts(conflicting('bounced')),
+    )
+    .addOption(
       new Option('--email <address>', "one recipient's row: did they get this campaign?").conflicts(
         conflicting('email'),
       ),
     )
     .option('--limit <n>', 'list at most n rows (and say how many more there are)')
-    .option('--html <file>', 'also write the HTML campaign report (counts, sends over time, problems)')
+    .option('--no-sync', 'do not apply the event queue (events.queueUrl) first')
+    .option(
+      '--html <file>',
+      'also write the HTML campaign report (counts, delivery funnel, sends over time, problems)',
+    )
     .addHelpText(
       'after',
       `
 On a terminal a long list opens in $PAGER (default: less -FRX); never with --json or when output is piped.
 Exit 0 only when every row is sent or skipped; 6 while any is planned, sending, failed or unknown (the output says
 which command finishes it); 4 when the campaign has no rows (the known ones are listed: dn-mailer campaigns).
+Once delivery events are synced (dn-mailer events sync; local: events import) it also counts delivered, bounced,
+complained, rejected and delayed among the sent rows; bounces and complaints do not change the exit code (the send
+is finished), the ✔ line names them.
 
 Examples:
   $ dn-mailer status --month January --year 2025
   $ dn-mailer status --month October --year 2025 --email artist@example.com
   $ dn-mailer status --campaign-id financial-2025-01 --unfinished --json
   $ dn-mailer status --month January --year 2025 --all --html report.html
-  $ dn-mailer status --month January --year 2025 --all --limit 50`,
+  $ dn-mailer status --month January --year 2025 --all --limit 50
+  $ dn-mailer status --month January --year 2025 --bounced`,
     )
     .action(
       runtime.handle(async (options: StatusOptions, command: Command) => {
         const run = await runtime.open(command);
         const limit = options.limit === undefined ? undefined : parseCount(options.limit, '--limit');
         const campaignId = options.campaignId ?? campaignFromPeriod(options, run.deps.clock.now());
+        await syncBeforeRun(run, options.sync, campaignId);
         const sending = run.deps.sending();
         try {
           const progress = await checkCampaign(sending.ledger, campaignId, sending.ledgerLocation);
@@ -87,6 +115,7 @@ Examples:
             chalk: run.chalk,
             ledger: sending.ledgerLocation,
             reveal: run.globals.verbose,
+            eventSource: run.deps.events() !== undefined,
           };
           if (options.email !== undefined) return showRecipient(run, progress, options.email, view);
           return await showCampaign(run, progress, { rowView: viewOf(options), limit }, view);
@@ -99,14 +128,16 @@ Examples:
 
 /**
  * What "finished" rests on, said next to every ✔: the ledger only holds rows a send planned, and `sent` means the
- * provider accepted the message.
+ * provider accepted the message; whether it then arrived is known only from the delivery events synced so far.
  */
 const LEDGER_LIMITS =
   'finished = every ledger row is sent or skipped. Rows exist for the recipients a send planned: a month sent in ' +
-  'parts (--only, --shard) is done when every part has run. sent = accepted by the provider; bounces are not read.';
+  'parts (--only, --shard) is done when every part has run. sent = accepted by the provider; delivered, bounced ' +
+  'and complained are read from the delivery events synced so far (dn-mailer events sync; local: events import).';
 
 function viewOf(options: StatusOptions): RowView {
   if (options.all) return 'all';
+  if (options.bounced) return 'bounced';
   if (options.unfinished) return 'unfinished';
   return options.failed ? 'failed' : 'attention';
 }
@@ -127,6 +158,8 @@ async function showCampaign(
       ...rest,
       ledger: view.ledger,
       view: rowView,
+      // Only where the text shows them, so a campaign without events keeps its document as it was.
+      ...(showsDelivery(progress, view) ? { delivery: countDeliveries(progress.rows) } : {}),
       problems: problems.map((row) => maskRow(row, view.reveal)),
       rows: rows.map((row) => maskRow(row, view.reveal)),
       ...(limit === undefined ? {} : { limit, rowsNotShown: hidden }),

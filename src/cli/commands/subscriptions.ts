@@ -2,11 +2,8 @@ import type { Command } from 'commander';
 import { maskEmail } from '../../core/common/email-address.js';
 import { ExitCode, InputError, UsageError } from '../../core/common/errors.js';
 import { loadRecipients } from '../../core/recipients/load-recipients.js';
-import {
-  changeSubscription,
-  type SubscriptionResult,
-  showContact,
-} from '../../core/unsubscribe/change-subscription.js';
+import { changeSubscription, type SubscriptionResult } from '../../core/unsubscribe/change-subscription.js';
+import { showContactRecord } from '../../core/unsubscribe/contact-record.js';
 import { UnsubscribeTokenError, verifyUnsubscribeToken } from '../../core/unsubscribe/unsubscribe-token.js';
 import type { RunContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
@@ -76,20 +73,32 @@ export function registerSubscriptionCommands(program: Command, runtime: CommandR
     .command('contacts')
     .description('look at the contact list')
     .command('show <email>')
-    .description("an address's preferences and its audit history")
+    .description(
+      "an address's preferences, its audit history, and whether sends skip it (a bounce or complaint suppression)",
+    )
     .addHelpText('after', '\nExamples:\n  $ dn-mailer contacts show artist@example.com --verbose')
     .action(
       runtime.handle(async (email: string, _options: unknown, command: Command) => {
         const run = await runtime.open(command);
         const parts = run.deps.subscriptions();
         try {
-          const contact = await showContact(parts, email);
-          run.io.stdout.write(
-            run.globals.json
-              ? `${JSON.stringify(contact, null, 2)}\n`
-              : renderContact(contact, run.globals.verbose, run.chalk),
-          );
-          return ExitCode.ok;
+          // The suppression table belongs to the sending ports (the send's gate reads it).
+          const sending = run.deps.sending();
+          try {
+            const contact = await showContactRecord(
+              { ...parts, suppressions: sending.suppressions },
+              email,
+              run.deps.clock.now(),
+            );
+            run.io.stdout.write(
+              run.globals.json
+                ? `${JSON.stringify(contact, null, 2)}\n`
+                : renderContact(contact, run.globals.verbose, run.chalk),
+            );
+            return ExitCode.ok;
+          } finally {
+            sending.close();
+          }
         } finally {
           parts.close();
         }

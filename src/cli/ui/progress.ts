@@ -107,6 +107,10 @@ function describeEvent(event: ProgressEvent): string | undefined {
       return `Throttled by the provider: slowing to ${event.rate.toFixed(1)}/s, retry in ${event.delayMs} ms`;
     case 'waiting-in-flight':
       return `Waiting for ${event.rows} messages another run is sending…`;
+    case 'unknowns-resolved':
+      if (event.by === 'events')
+        return `Unknown outcomes proven by the delivery events: ${event.unsent} never accepted by SES (sending again)${event.stillUnknown > 0 ? `, ${event.stillUnknown} still unknown — ${event.why ?? 'no proof yet'}` : ''}`;
+      return `Unknown outcomes settled by the provider's record: ${event.sent} sent (kept), ${event.unsent} never sent (sending again)${event.stillUnknown > 0 ? `, ${event.stillUnknown} still unknown` : ''}`;
     case 'send-progress':
       return undefined;
   }

@@ -4,6 +4,7 @@ import {
   describeReportStatusCounts,
   WITHOUT_EVERY_REPORT_TYPE,
 } from '../../core/reports/classify-reports.js';
+import type { DeliveryCounts } from '../../core/send/campaign-status.js';
 
 const escapeHtml = (text: string): string =>
   text
@@ -25,6 +26,10 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .counts td[data-count]{font-weight:600}
 .bar{fill:#2f5fb3}.axis{stroke:#6b6b76}svg text{font-size:11px;fill:#3a3a44}
 .none{color:#4a4a55}
+.funnel .track{display:inline-block;width:12rem;max-width:40vw;margin-right:.5rem;vertical-align:middle;background:#e6e6ec}.funnel .fill{display:block;height:.8rem;background:#2f5fb3}
+.funnel tr.step th{padding-left:1.5rem}
+.funnel [data-funnel-row=delivered] .fill{background:#2e7d32}.funnel [data-funnel-row=bounced] .fill,.funnel [data-funnel-row=rejected] .fill{background:#c62828}
+.funnel [data-funnel-row=complained] .fill{background:#e65100}.funnel [data-funnel-row=delayed] .fill,.funnel [data-funnel-row=no-event] .fill{background:#8a8a96}
 @media (prefers-color-scheme:dark){body{background:#16161a;color:#ececf1}th{background:#26262d}.meta,.none{color:#b5b5c0}svg text{fill:#d0d0d8}.bar{fill:#7aa7ff}}
 `;
 
@@ -45,6 +50,7 @@ export function renderCampaignReportHtml(model: CampaignReport): string {
 <p class="meta">Campaign <code>${escapeHtml(model.campaignId)}</code>${period} · from the ${escapeHtml(sourceLabel(model.source))}</p>
 ${renderPlan(model)}
 ${renderCounts(model)}
+${renderDelivery(model.delivery)}
 ${renderTotals(model)}
 ${renderChart(model.chart, model.source)}
 ${renderAttention(model)}
@@ -100,6 +106,48 @@ function renderCounts(model: CampaignReport): string {
 ${rows}
 </tbody>
 </table>`;
+}
+
+/** The funnel's rows: each a part of the accepted messages (a row holds its strongest event), in reading order. */
+const FUNNEL: [key: string, label: string, pick: (d: DeliveryCounts) => number][] = [
+  ['delivered', 'delivered', (d) => d.delivered],
+  ['bounced', 'bounced: not received', (d) => d.bounced],
+  ['complained', 'complained: marked as spam', (d) => d.complained],
+  ['rejected', 'rejected by the provider after accepting', (d) => d.rejected],
+  ['delayed', 'delayed: the provider is still trying', (d) => d.delayed],
+  ['no-event', 'no event yet', (d) => d.noEvent],
+];
+
+/** accepted → delivered / bounced / complained / …: what the provider reported after it accepted the messages. */
+function renderDelivery(delivery: DeliveryCounts | null): string {
+  if (!delivery) return '';
+  const heading = '<h2 id="delivery">Delivery</h2>';
+  const share = (count: number) =>
+    delivery.accepted === 0 ? 0 : Math.round((count / delivery.accepted) * 1000) / 10;
+  const row = (key: string, label: string, count: number, step: boolean) =>
+    `<tr${step ? ' class="step"' : ''} data-funnel-row="${key}"><th scope="row">${escapeHtml(label)}</th><td class="num" data-funnel="${key}">${count}</td><td><span class="track" aria-hidden="true"><span class="fill" style="width:${share(count)}%"></span></span>${share(count)}%</td></tr>`;
+  const rows = [
+    row('accepted', 'accepted by the provider (sent)', delivery.accepted, false),
+    ...FUNNEL.map(([key, label, pick]) => row(key, label, pick(delivery), true)),
+  ].join('\n');
+  const events = delivery.accepted - delivery.noEvent;
+  const intro =
+    events === 0
+      ? 'No delivery event recorded yet: sent only means the provider accepted the message. Events arrive after the send; run <code>dn-mailer events sync</code> (local: <code>events import</code>), then <code>dn-mailer status --html</code>.'
+      : `What the provider reported after accepting the messages, from the delivery events synced so far (${events} of ${delivery.accepted} sent rows have one). Bounced, complained and rejected rows are listed under Needs attention.`;
+  const others =
+    delivery.notSentWithEvent > 0
+      ? `\n<p data-funnel="not-sent-with-event">${delivery.notSentWithEvent} row(s) not marked sent nevertheless have a delivery event: <code>dn-mailer status --all</code> shows them.</p>`
+      : '';
+  return `${heading}
+<p>${intro}</p>
+<table class="funnel" aria-labelledby="delivery">
+<caption>Sent messages by what happened next</caption>
+<thead><tr><th scope="col">Outcome</th><th scope="col" class="num">Messages</th><th scope="col">Share of sent</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>${others}`;
 }
 
 const TOTAL_COLUMNS: [label: string, field: string, pick: (t: ReportTotals) => number][] = [
@@ -221,7 +269,8 @@ function renderAttention(model: CampaignReport): string {
   return renderTableSection(
     'attention',
     'Needs attention',
-    (count) => `${count} recipient(s) not sent, with reasons`,
+    (count) =>
+      `${count} recipient(s) not sent, or sent and not received as intended (bounced, complained), with reasons`,
     ['Recipient', 'State', 'Custom IDs', 'Reason'],
     model.attention.map((a) => [a.email, a.state, a.customIds.join(', '), a.reason]),
   );

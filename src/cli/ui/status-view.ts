@@ -1,6 +1,12 @@
 import type { ChalkInstance } from 'chalk';
 import { maskEmail } from '../../core/common/email-address.js';
 import type { CampaignProgress, FinishStep, RowView } from '../../core/send/campaign-progress.js';
+import {
+  countDeliveries,
+  DELIVERY_ORDER,
+  type DeliveryCounts,
+  hasDeliveryEvents,
+} from '../../core/send/campaign-status.js';
 import type { CampaignList } from '../../core/send/campaigns.js';
 import type { LedgerRow, LedgerStatus } from '../../ports.js';
 import { printable } from './printable.js';
@@ -11,6 +17,16 @@ export interface StatusViewOptions {
   chalk: ChalkInstance;
   ledger: string;
   reveal: boolean;
+  /** The backend reads delivery events from a queue (`events.queueUrl`): delivery counts are shown even before any. */
+  eventSource?: boolean;
+}
+
+/**
+ * Whether `status` shows delivery outcomes: once any row has a delivery state, or when the backend has an event
+ * source (then "0 delivered · N no event yet" is news too). A campaign without either is shown as before.
+ */
+export function showsDelivery(progress: CampaignProgress, options: Pick<StatusViewOptions, 'eventSource'>) {
+  return options.eventSource === true || hasDeliveryEvents(progress.rows);
 }
 
 const ORDER: readonly LedgerStatus[] = ['sent', 'skipped', 'failed', 'unknown', 'sending', 'planned'];
@@ -38,7 +54,10 @@ export function renderStatus(
   const lines = [
     `${printable(`${progress.campaignId} (${options.ledger})`)}: ${progress.total} rows · ${counts}`,
   ];
-  if (rows.length > 0) lines.push('', renderRows(rows, options.reveal));
+  const delivery = showsDelivery(progress, options) ? countDeliveries(progress.rows) : undefined;
+  if (delivery) lines.push(renderDeliveryCounts(delivery));
+  if (rows.length > 0) lines.push('', renderRows(rows, options.reveal, delivery !== undefined));
+  else if (view === 'bounced') lines.push('', 'No sent row bounced, was complained about or was rejected.');
   if (hidden > 0) {
     const total = rows.length + hidden;
     lines.push(
@@ -47,30 +66,85 @@ export function renderStatus(
       ),
     );
   }
-  lines.push('', ...renderVerdict(progress, view, options.chalk));
+  lines.push('', ...renderVerdict(progress, view, options.chalk, delivery));
   return `${lines.join('\n')}\n`;
 }
 
-function renderRows(rows: readonly LedgerRow[], reveal: boolean): string {
+/** `delivery (of 7 sent): 5 delivered · 1 bounced · 1 complained · 0 rejected · 0 delayed · 0 no event yet`. */
+function renderDeliveryCounts(counts: DeliveryCounts): string {
+  const parts = [
+    ...DELIVERY_ORDER.map((state) => `${counts[state]} ${state}`),
+    `${counts.noEvent} no event yet`,
+  ];
+  const others =
+    counts.notSentWithEvent > 0
+      ? ` (+ ${counts.notSentWithEvent} row${counts.notSentWithEvent === 1 ? '' : 's'} not marked sent with a delivery event: --all shows them)`
+      : '';
+  return `delivery (of ${counts.accepted} sent): ${parts.join(' · ')}${others}`;
+}
+
+/** `bounced — Permanent/General: 550 5.1.1 user unknown`; `no event yet` for a sent row without one. */
+function deliveryCell(row: LedgerRow): string {
+  if (!row.delivery) return row.status === 'sent' ? 'no event yet' : '';
+  return row.delivery.detail ? `${row.delivery.state} — ${row.delivery.detail}` : row.delivery.state;
+}
+
+function renderRows(rows: readonly LedgerRow[], reveal: boolean, delivery: boolean): string {
   // Ledger rows are data (a reason may quote a provider's answer): every cell printable.
   const table = rows.map((r) =>
     [
       revealEmail(r.email, reveal),
       r.status,
+      ...(delivery ? [deliveryCell(r)] : []),
       r.customIds.join(','),
       r.messageId ?? '',
       r.reason ?? '',
       r.updatedAt,
     ].map(printable),
   );
-  return renderTable(['RECIPIENT', 'STATUS', 'CUSTOM IDS', 'MESSAGE ID', 'REASON', 'UPDATED'], table);
+  const head = ['RECIPIENT', 'STATUS', ...(delivery ? ['DELIVERY'] : []), 'CUSTOM IDS', 'MESSAGE ID'];
+  return renderTable([...head, 'REASON', 'UPDATED'], table);
 }
 
-function renderVerdict(progress: CampaignProgress, view: RowView, chalk: ChalkInstance): string[] {
-  if (progress.finished) return [chalk.green('✔ finished: every row is sent or skipped')];
+/** What each undelivered state means for the creator, and what follows from it. */
+const UNDELIVERED_WHY = {
+  bounced: 'did not receive their statement (the address is suppressed when the bounce is permanent)',
+  complained: 'marked it as spam (the address is opted out and suppressed)',
+  rejected: 'did not receive their statement: the provider refused it after accepting it',
+} as const;
+
+function renderVerdict(
+  progress: CampaignProgress,
+  view: RowView,
+  chalk: ChalkInstance,
+  delivery: DeliveryCounts | undefined,
+): string[] {
+  // The sent rows that did not reach their creator as intended: named next to the verdict, never left out of it.
+  const states = (['bounced', 'complained', 'rejected'] as const).filter(
+    (state) => (delivery?.[state] ?? 0) > 0,
+  );
+  const count = (state: (typeof states)[number]) => delivery?.[state] ?? 0;
+  const undelivered = states.map((state) =>
+    chalk.yellow(`  ${count(state)} ${state}: ${UNDELIVERED_WHY[state]}`),
+  );
+  const outcomes = states.map((state) => `${count(state)} ${state}`).join(', ');
+  const listed = view === 'bounced' ? '' : ' (dn-mailer status --bounced lists them)';
+  if (progress.finished) {
+    // Finished is about the send (every row accepted or skipped), not about delivery: never an all-clear over
+    // creators who did not get their statement.
+    if (undelivered.length === 0) return [chalk.green('✔ finished: every row is sent or skipped')];
+    return [
+      chalk.yellow(
+        `✔ finished: every row is sent or skipped — but ${outcomes}: not every creator got their statement${listed}`,
+      ),
+      ...undelivered,
+    ];
+  }
   const left = progress.toFinish.map((step) => `${step.count} ${step.status}`).join(' · ');
   const lines = [chalk.red(`✘ not finished: ${left}`)];
   for (const step of progress.toFinish) lines.push(...renderStep(step, chalk));
+  if (undelivered.length > 0)
+    lines.push(chalk.yellow(`already sent, but ${outcomes}${listed}:`), ...undelivered);
   const unlisted = view === 'attention' || view === 'failed' ? progress.counts.planned : 0;
   if (unlisted > 0) lines.push(chalk.dim(`(planned rows are not listed: add --unfinished to list them)`));
   lines.push(
@@ -92,15 +166,24 @@ export function renderRecipient(
   options: StatusViewOptions,
 ): string {
   const who = showEmail(row.email, options.reveal);
+  const event = row.delivery;
   const facts = [
     `${row.status} (${row.updatedAt})`,
+    ...(event ? [`${event.state} (${event.at})${event.detail ? `: ${event.detail}` : ''}`] : []),
+    ...(!event && row.status === 'sent' && showsDelivery(progress, options) ? ['no delivery event yet'] : []),
     ...(row.messageId ? [`message ${row.messageId}`] : []),
     ...(row.reason ? [`reason: ${row.reason}`] : []),
     `custom IDs ${row.customIds.join(',') || '—'}`,
     `attempts ${row.attempts}`,
   ].map(printable);
   const lines = [`${printable(`${progress.campaignId} (${options.ledger})`)} · ${who}: ${facts.join(' · ')}`];
-  if (row.status === 'sent') lines.push(options.chalk.green(`✔ sent to ${who}`));
+  if (row.status === 'sent' && event && event.state in UNDELIVERED_WHY) {
+    const state = event.state as keyof typeof UNDELIVERED_WHY;
+    lines.push(
+      options.chalk.yellow(`✔ sent to ${who}, then ${state}: the creator ${UNDELIVERED_WHY[state]}`),
+    );
+  } else if (row.status === 'sent')
+    lines.push(options.chalk.green(`✔ sent to ${who}${event?.state === 'delivered' ? ' (delivered)' : ''}`));
   else if (row.status === 'skipped') lines.push(`○ not mailed on purpose (skipped)`);
   else {
     lines.push(options.chalk.red(`✘ not sent to ${who} yet`));

@@ -7,7 +7,12 @@ import type { CampaignTotals } from '../plan/campaign-totals.js';
 import type { Manifest } from '../plan/manifest.js';
 import { type Finding, showRecipient } from '../plan/plan-findings.js';
 import { type ReportStatusCounts, WITHOUT_EVERY_REPORT_TYPE } from '../reports/classify-reports.js';
-import type { CampaignStatus } from '../send/campaign-status.js';
+import {
+  type CampaignStatus,
+  countDeliveries,
+  type DeliveryCounts,
+  undeliveredRows,
+} from '../send/campaign-status.js';
 import type { SendSummary } from '../send/send-summary.js';
 
 /** What report.html shows, whatever it was built from: a send summary, a dry-run manifest or the ledger. */
@@ -29,6 +34,12 @@ export interface CampaignReport {
   /** The payout figures added up per currency (none from the ledger, which holds no figures). */
   totals: ReportTotals[];
   chart: SendSeries;
+  /**
+   * The funnel after the provider accepted the messages (accepted → delivered / bounced / complained / rejected /
+   * delayed / no event yet), from the ledger's delivery states; null when nothing was sent (a dry run) or the source
+   * has no ledger rows. Opens and clicks are not in it: the report does not read tracking rows.
+   */
+  delivery: DeliveryCounts | null;
   /** What the plan said (null from the ledger alone): how recipients unsubscribe, and its findings. */
   plan: ReportPlan | null;
 }
@@ -71,7 +82,10 @@ export interface SendSeries {
 interface ReportOptions {
   /** Full addresses instead of `a***@example.com`. */
   reveal: boolean;
-  /** Ledger rows of the campaign, for the chart of sends over time (a summary charts only its own run's rows). */
+  /**
+   * Ledger rows of the campaign, for the chart of sends over time (a summary charts only its own run's rows) and
+   * the delivery funnel (every sent row of the campaign, whichever run sent it).
+   */
   ledgerRows?: readonly LedgerRow[];
   /** A send's plan: its unsubscribe mode and the findings that were accepted. */
   plan?: { unsubscribe: string; findings: readonly Finding[] } | undefined;
@@ -122,6 +136,7 @@ export function buildReportFromSummary(summary: SendSummary, options: ReportOpti
       ...attention('skipped', r.skipped),
       ...attention('held-for-retry', r.heldForRetry),
       ...attention('held-back', r.heldBack),
+      ...undeliveredAttention(options.ledgerRows ?? [], mask),
     ],
     missingReports: maskMissing(d.missingReports, mask),
     // The summary lists the IDs without every report type, not the other statuses.
@@ -133,6 +148,7 @@ export function buildReportFromSummary(summary: SendSummary, options: ReportOpti
       ...buildSendSeries((options.ledgerRows ?? []).filter((row) => row.runId === d.batchId)),
       ratePerSecond: d.achievedRate,
     },
+    delivery: options.ledgerRows ? countDeliveries(options.ledgerRows) : null,
     plan: options.plan ? reportPlan(options.plan, mask) : null,
   };
 }
@@ -171,6 +187,7 @@ export function buildReportFromManifest(manifest: Manifest, options: ReportOptio
     payoutWarnings: manifest.payoutWarnings,
     totals: toReportTotals(manifest.totals),
     chart: buildSendSeries([]),
+    delivery: null,
     plan: reportPlan(manifest, mask),
   };
 }
@@ -191,21 +208,35 @@ export function buildReportFromLedger(status: CampaignStatus, options: ReportOpt
       { state: 'total', label: 'rows', count: status.total },
       ...Object.entries(status.counts).map(([state, count]) => ({ state, label: state, count })),
     ],
-    attention: status.rows
-      .filter((row) => needsAttention.has(row.status))
-      .map((row) => ({
-        email: mask(row.email),
-        customIds: row.customIds,
-        state: row.status,
-        reason: row.reason ?? '',
-      })),
+    attention: [
+      ...status.rows
+        .filter((row) => needsAttention.has(row.status))
+        .map((row) => ({
+          email: mask(row.email),
+          customIds: row.customIds,
+          state: row.status,
+          reason: row.reason ?? '',
+        })),
+      ...undeliveredAttention(status.rows, mask),
+    ],
     missingReports: null,
     reportStatus: null,
     payoutWarnings: null,
     totals: [],
     chart: { ...buildSendSeries(status.rows), ratePerSecond: null },
+    delivery: countDeliveries(status.rows),
     plan: null,
   };
+}
+
+/** Sent rows the creator did not get as intended (bounced, complained, rejected), with the provider's detail. */
+function undeliveredAttention(rows: readonly LedgerRow[], mask: (email: string) => string) {
+  return undeliveredRows(rows).map((row) => ({
+    email: mask(row.email),
+    customIds: row.customIds,
+    state: row.delivery?.state ?? row.status,
+    reason: row.delivery?.detail ?? '',
+  }));
 }
 
 /** Sends over time from the `updatedAt` of `sent` rows: per second for spans up to 10 minutes, else per minute. */

@@ -22,7 +22,18 @@ export type ProgressEvent =
       rate: number;
     }
   | { type: 'throttled'; delayMs: number; rate: number }
-  | { type: 'waiting-in-flight'; rows: number; waitMs: number };
+  | { type: 'waiting-in-flight'; rows: number; waitMs: number }
+  /** Unknown rows settled with the provider's record before sending: sent ones kept, unsent ones sent again. */
+  | {
+      type: 'unknowns-resolved';
+      sent: number;
+      unsent: number;
+      stillUnknown: number;
+      /** What proved it: the provider's own record (the outbox), or the delivery events. */
+      by?: 'events' | undefined;
+      /** Why rows stay unknown (the first row's reason; rows of one run share it). */
+      why?: string | undefined;
+    };
 
 export type OnProgress = (event: ProgressEvent) => void;
 

@@ -3,7 +3,7 @@ import { normalizeEmail } from '../common/email-address.js';
 import { InputError } from '../common/errors.js';
 import { monthName } from '../common/months.js';
 import { defaultCampaignId } from '../plan/plan-campaign.js';
-import { type CampaignStatus, loadCampaignStatus } from './campaign-status.js';
+import { type CampaignStatus, loadCampaignStatus, undeliveredRows } from './campaign-status.js';
 import {
   isCanaryCampaign,
   isFinished,
@@ -12,8 +12,11 @@ import {
   periodOfCampaign,
 } from './campaigns.js';
 
-/** Which rows `status` lists: the ones needing a decision (default), failed/unknown/stuck, every unfinished, all. */
-export type RowView = 'attention' | 'failed' | 'unfinished' | 'all';
+/**
+ * Which rows `status` lists: the ones needing a decision (default), failed/unknown/stuck, every unfinished, all, or
+ * the sent ones the creator did not get as intended (bounced, complained, rejected: delivery events).
+ */
+export type RowView = 'attention' | 'failed' | 'unfinished' | 'all' | 'bounced';
 
 /** One part of an unfinished campaign: rows in one state and the command that finishes them. */
 export interface FinishStep {
@@ -67,6 +70,7 @@ async function unknownCampaign(ledger: SendLedger, campaignId: string, where: st
 export function selectRows(status: CampaignStatus, view: RowView): LedgerRow[] {
   if (view === 'all') return status.rows;
   if (view === 'unfinished') return status.rows.filter((row) => isUnfinishedStatus(row.status));
+  if (view === 'bounced') return undeliveredRows(status.rows);
   return status.problems;
 }
 

@@ -71,7 +71,8 @@ export async function prepareSend(
   for (const message of plan.messages) {
     const row = rows.get(message.to);
     const status = row?.status ?? 'planned';
-    if (row && status === 'sent') prep.alreadySent.push(row);
+    // A row with a delivery event was accepted by the provider whatever its status says: never sent twice.
+    if (row && (status === 'sent' || row.delivery !== undefined)) prep.alreadySent.push(row);
     else if (row && status === 'skipped') prep.alreadySkipped.push(row);
     else if (row && status === 'sending') prep.inFlight.push(row);
     else if (row && status === 'failed' && !options.retryFailed) prep.heldForRetry.push(row);

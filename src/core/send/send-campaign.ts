@@ -1,15 +1,17 @@
 import type {
   GateList,
   Mailer,
+  ProviderRecord,
   RunInstance,
   SendingAccount,
   SendLedger,
   StopSignal,
   TrackingStore,
 } from '../../ports.js';
-import { maskEmail } from '../common/email-address.js';
+import { maskEmail, normalizeEmail } from '../common/email-address.js';
 import { BackendError, CancelledError, ConfigError, UsageError } from '../common/errors.js';
-import { isHeldBack } from '../plan/build-plan.js';
+import { resolveUnknownsFromProvider, resolveUnknownsFromStream } from '../events/resolve-unknowns.js';
+import { isHeldBack, type Plan } from '../plan/build-plan.js';
 import {
   type CampaignDeps,
   type CampaignPlan,
@@ -28,10 +30,12 @@ import {
 import { isUnsubscribeUnset, type UnsubscribeSettings } from '../unsubscribe/unsubscribe-links.js';
 import { isCanaryCampaign } from './campaigns.js';
 import { type ExecuteOptions, executeSend } from './execute-sends.js';
+import { messageIdFor } from './message-id.js';
 import type { Envelope } from './outgoing.js';
-import { prepareSend } from './prepare-sends.js';
+import { type PrepareOptions, prepareSend } from './prepare-sends.js';
 import { recordHeldBack } from './record-held-back.js';
 import { createRunId } from './run-id.js';
+import { PROOF_WAIT_MS, sendProvenUnsent } from './send-proven-unsent.js';
 import { buildSendSummary, type SendSummary } from './send-summary.js';
 
 export interface SendCampaignDeps extends CampaignDeps {
@@ -44,12 +48,21 @@ export interface SendCampaignDeps extends CampaignDeps {
   random: () => number;
   /** This process (host, PID): named in the run ID, so a later run can tell when its claims were abandoned. */
   instance: RunInstance;
+  /** What the provider itself holds (the local outbox), to settle unknown rows with proof. */
+  providerRecord: ProviderRecord;
+  /** With an event queue: applies what it holds now (`events sync`), for the proof after this run's own sends. */
+  syncEvents?: (() => Promise<void>) | undefined;
 }
 
 export interface SendRequest extends CampaignRequest {
   envelope: Envelope;
   retryFailed: boolean;
   retryUnknown: boolean;
+  /**
+   * With an event queue (events.queueUrl): unknown rows the event stream proves unsent are sent again; this is its
+   * settle time (events.settleMinutes). Undefined: no stream, unknown rows wait for --retry-unknown.
+   */
+  eventStreamSettleMs?: number | undefined;
   rate?: number | undefined;
   maxRate?: number | undefined;
   concurrency: number;
@@ -118,14 +131,16 @@ export async function sendCampaign(
   const campaignId =
     redirectTo && !isCanaryCampaign(baseId) ? await nextCanaryId(deps.ledger, baseId) : baseId;
   const sample = redirectTo !== undefined;
-  const prep = await prepareSend(deps, campaign.plan, {
+  await settleUnknowns(deps, campaign.plan, campaignId, request);
+  const prepareOptions: PrepareOptions = {
     campaignId,
     retryFailed: request.retryFailed,
     retryUnknown: request.retryUnknown,
     rates: [request.rate, request.maxRate],
     limit,
     sample,
-  });
+  };
+  const prep = await prepareSend(deps, campaign.plan, prepareOptions);
   // The gate guards what this run would do: a rerun with nothing left to send or record does not re-litigate it.
   if (prep.toSend.length + prep.gated.length > 0 || campaign.plan.unsent.some(isHeldBack)) {
     gateSend(campaign, request, deps.settings);
@@ -163,11 +178,21 @@ export async function sendCampaign(
     sample,
   };
   if (!sample) await recordHeldBack(deps.ledger, campaignId, campaign.plan.unsent, runId, deps.clock.now());
-  const result = await executeSend(deps, campaign.plan, prep, options);
+  const first = { prep, result: await executeSend(deps, campaign.plan, prep, options) };
+  const settleMs = request.eventStreamSettleMs;
+  // A second pass only for a whole run of the real campaign: --limit and canaries send what they were asked to.
+  const done =
+    settleMs !== undefined && deps.syncEvents && !sample && limit === undefined
+      ? await sendProvenUnsent(deps, campaign.plan, first, prepareOptions, options, {
+          settleMs,
+          waitMs: PROOF_WAIT_MS,
+          syncEvents: deps.syncEvents,
+        })
+      : first;
   const summary = buildSendSummary({
     campaign,
-    prep,
-    result,
+    prep: done.prep,
+    result: done.result,
     runId,
     provider: deps.mailer.provider,
     durationMs: deps.clock.now().getTime() - started,
@@ -211,6 +236,31 @@ function gateSend(campaign: CampaignPlan, request: SendRequest, settings: Campai
   }
   const unaccepted = unacceptedFindings(campaign.findings.findings, request.accept);
   if (unaccepted.length > 0) throw findingsRefusal(unaccepted, mask, 'dn-mailer send-report …');
+}
+
+/**
+ * Before deciding what to send: rows whose outcome was unknown (a crash, a timeout) are settled with the provider's
+ * own record where it keeps one, so a proven-unsent row is sent again without --retry-unknown and a sent one never.
+ */
+async function settleUnknowns(
+  deps: SendCampaignDeps,
+  plan: Plan,
+  campaignId: string,
+  request: SendRequest,
+): Promise<void> {
+  const planned = new Map(plan.messages.map((message) => [normalizeEmail(message.to), message.to]));
+  const byProvider = await resolveUnknownsFromProvider(deps, campaignId, (row) =>
+    messageIdFor(campaignId, planned.get(row.email) ?? row.email, request.envelope.from),
+  );
+  if (byProvider.sent + byProvider.unsent > 0)
+    deps.onProgress?.({ type: 'unknowns-resolved', ...byProvider });
+  if (request.eventStreamSettleMs === undefined) return;
+  const byStream = await resolveUnknownsFromStream(deps, campaignId, request.eventStreamSettleMs);
+  if (byStream.unsent > 0 || byStream.stillUnknown > 0) {
+    const { unsent, stillUnknown } = byStream;
+    const why = byStream.waiting[0]?.why;
+    deps.onProgress?.({ type: 'unknowns-resolved', sent: 0, unsent, stillUnknown, by: 'events', why });
+  }
 }
 
 /**
