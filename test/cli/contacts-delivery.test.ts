@@ -125,7 +125,7 @@ describe('dn-mailer contacts show: suppressions and complaints', () => {
     ]);
     const result = await show(world, BOUNCED);
     expect(result.stdout).toContain(
-      '  suppressed: bounce since 2024-11-01T00:00:00.000Z, expired 2025-01-30T00:00:00.000Z (the table removes it soon)\n',
+      '  suppressed: bounce since 2024-11-01T00:00:00.000Z, expired 2025-01-30T00:00:00.000Z (it still blocks until removed from the suppression table)\n',
     );
     expect(result.stdout).not.toContain('sends skip this address');
   });

@@ -48,7 +48,7 @@ function renderSuppression(
     const since = printable(suppression.at);
     const until = suppression.expiresAt
       ? suppression.expired
-        ? `, expired ${suppression.expiresAt} (the table removes it soon)`
+        ? `, expired ${suppression.expiresAt} (it still blocks until removed from the suppression table)`
         : `, expires ${suppression.expiresAt}`
       : ', does not expire';
     const effect = suppression.expired ? '' : ' — sends skip this address';

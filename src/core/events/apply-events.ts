@@ -257,10 +257,13 @@ async function suppressFor(event: DeliveryEvent, ports: EventPorts, result: Even
   }
   if (event.type !== 'bounce' && event.type !== 'complaint') return;
   const reason = event.type;
+  // The suppression lasts suppressionDays from when dn-mailer learns of it (an event synced late still suppresses
+  // for the whole period), never from an event time already long past.
+  const since = Math.max(Date.parse(event.at), ports.clock.now().getTime());
   const expirationTime =
     ports.suppressionDays === undefined
       ? undefined
-      : Math.floor(Date.parse(event.at) / 1000) + ports.suppressionDays * 86_400;
+      : Math.floor(since / 1000) + ports.suppressionDays * 86_400;
   const fresh: string[] = [];
   for (const email of event.recipients) {
     if (!(await ports.suppressions.get(email))) fresh.push(email);
