@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { BACKENDS, type BackendMap } from '../adapters/backends.js';
+import { BACKENDS, type BackendMap, buildIamPolicy } from '../adapters/backends.js';
 import type { Backend, BackendDoctorChecks } from '../backend.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -23,6 +23,8 @@ export interface Deps extends Backend {
   reportFile(campaignId: string, batchId: string): string;
   rules: RecipientRules;
   patterns: readonly ReportPattern[];
+  /** The least-privilege IAM policy the aws backend needs for this config (generated from the code's SDK calls). */
+  iamPolicy(): unknown;
 }
 
 export interface DepsOptions {
@@ -76,6 +78,7 @@ export const createDeps: DepsFactory = (loaded, io, options = {}) => {
       sharedCustomIds: config.users.sharedCustomIds,
     },
     patterns: config.reports.patterns,
+    iamPolicy: () => buildIamPolicy(config),
   };
 };
 

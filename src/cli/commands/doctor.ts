@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import { ConfigError, UsageError } from '../../core/common/errors.js';
+import { ConfigError, ExitCode, UsageError } from '../../core/common/errors.js';
 import { type Period, parsePeriod } from '../../core/common/months.js';
 import { createDoctorChecks, type DoctorDeps } from '../../core/doctor/doctor-checks.js';
 import { type DoctorReport, doctorExitCode, runDoctor } from '../../core/doctor/run-doctor.js';
@@ -15,6 +15,7 @@ interface DoctorOptions {
   month: string;
   year?: string;
   timeoutMs: string;
+  iamPolicy: boolean;
 }
 
 export function registerDoctor(program: Command, runtime: CommandRuntime): void {
@@ -24,6 +25,11 @@ export function registerDoctor(program: Command, runtime: CommandRuntime): void 
     .option('-m, --month <month>', 'the month to plan (January, jan, 1, 01 or previous)', 'previous')
     .option('-y, --year <year>', 'four-digit year (inferred with --month previous)')
     .option('--timeout-ms <ms>', 'how long each check may take', '10000')
+    .option(
+      '--iam-policy',
+      'print the least-privilege IAM policy the aws backend needs for this config (JSON), and run no check',
+      false,
+    )
     .addHelpText(
       'after',
       `
@@ -40,10 +46,16 @@ Exit codes: 0 every check passed · 3 a config or credential check failed (a set
 Examples:
   $ dn-mailer doctor
   $ dn-mailer doctor --month January --year 2025
-  $ dn-mailer doctor --backend aws --json`,
+  $ dn-mailer doctor --backend aws --json
+  $ dn-mailer doctor --iam-policy > dn-mailer-policy.json   # for accounts that do not use the stack`,
     )
     .action(
       runtime.handle(async (options: DoctorOptions, self: Command) => {
+        if (options.iamPolicy) {
+          const run = await runtime.open(self);
+          runtime.io.stdout.write(`${JSON.stringify(run.deps.iamPolicy(), null, 2)}\n`);
+          return ExitCode.ok;
+        }
         const timeoutMs = parseTimeout(options.timeoutMs);
         const period = parsePeriod(options.month, options.year, runtime.io.now());
         const globals = self.optsWithGlobals<GlobalOptions>();
