@@ -15,7 +15,7 @@ export const BACKENDS = {
 export type BackendMap = Record<Config['backend'], BackendEntry>;
 
 /** The IAM policy the aws backend needs for a config (`doctor --iam-policy`), whatever backend the config names. */
-export { buildIamPolicy } from './aws/iam-policy.js';
+export { buildIamPolicy, SCOPED_BY_CONFIG, unscopedStatements } from './aws/iam-policy.js';
 
 /** What `init` writes a new workspace with (no config, so no backend yet). */
 export { createWorkspaceWriter } from './local/workspace.js';

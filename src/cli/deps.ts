@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { BACKENDS, type BackendMap, buildIamPolicy } from '../adapters/backends.js';
+import {
+  BACKENDS,
+  type BackendMap,
+  buildIamPolicy,
+  SCOPED_BY_CONFIG,
+  unscopedStatements,
+} from '../adapters/backends.js';
 import type { Backend, BackendDoctorChecks } from '../backend.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -23,8 +29,11 @@ export interface Deps extends Backend {
   reportFile(campaignId: string, batchId: string): string;
   rules: RecipientRules;
   patterns: readonly ReportPattern[];
-  /** The least-privilege IAM policy the aws backend needs for this config (generated from the code's SDK calls). */
-  iamPolicy(): unknown;
+  /**
+   * The least-privilege IAM policy the aws backend needs for this config (generated from the code's SDK calls), and
+   * what it cannot scope because the config names no resource for it (statement → the config key that would).
+   */
+  iamPolicy(): { document: unknown; unscoped: { statement: string; key: string }[] };
 }
 
 export interface DepsOptions {
@@ -78,7 +87,14 @@ export const createDeps: DepsFactory = (loaded, io, options = {}) => {
       sharedCustomIds: config.users.sharedCustomIds,
     },
     patterns: config.reports.patterns,
-    iamPolicy: () => buildIamPolicy(config),
+    iamPolicy: () => {
+      const document = buildIamPolicy(config);
+      const unscoped = unscopedStatements(document).map((statement) => ({
+        statement,
+        key: SCOPED_BY_CONFIG[statement] ?? statement,
+      }));
+      return { document, unscoped };
+    },
   };
 };
 

@@ -1,6 +1,7 @@
 import type { InboundPorts } from '../core/events/apply-inbound.js';
 import { resolveUnknownsFromStream } from '../core/events/resolve-unknowns.js';
 import { type SyncSummary, syncEvents } from '../core/events/sync-events.js';
+import type { EventSource, SendLedger } from '../ports.js';
 import type { RunContext } from './context.js';
 import { describeSync } from './ui/events-view.js';
 
@@ -55,44 +56,44 @@ export async function syncBeforeRun(
   const source = run.deps.events();
   if (!enabled || !source) return undefined;
   run.progress.note(`Syncing delivery events from ${source.location}…`);
-  const summary = await withEventPorts(run, (ports) =>
-    syncEvents(source, ports, { receivers: run.deps.config.events.receivers }),
-  );
-  run.progress.note(describeSync(summary, run.globals.verbose));
-  if (settleCampaign !== undefined) await settleByStream(run, settleCampaign);
-  return summary;
+  return withEventPorts(run, async (ports) => {
+    const summary = await drain(run, source, ports);
+    run.progress.note(describeSync(summary, run.globals.verbose));
+    if (settleCampaign !== undefined) await settleByStream(run, ports.ledger, settleCampaign);
+    return summary;
+  });
 }
 
 /** One quiet `events sync` of the configured queue (the second pass of a send waits on it); nothing without one. */
 export async function syncQueue(run: RunContext): Promise<void> {
   const source = run.deps.events();
   if (!source) return;
-  await withEventPorts(run, (ports) =>
-    syncEvents(source, ports, { receivers: run.deps.config.events.receivers }),
-  );
+  await withEventPorts(run, (ports) => drain(run, source, ports));
+}
+
+function drain(
+  run: RunContext,
+  source: EventSource,
+  ports: Parameters<typeof syncEvents>[1],
+): Promise<SyncSummary> {
+  return syncEvents(source, ports, { receivers: run.deps.config.events.receivers });
 }
 
 /**
  * `status`: the stream's proof for the campaign's unknown rows, as `send-report` applies it before sending — proven
  * unsent rows become `planned` (the next send sends them), the others stay unknown with the reason printed.
  */
-async function settleByStream(run: RunContext, campaignId: string): Promise<void> {
-  const sending = run.deps.sending();
-  try {
-    const settleMs = run.deps.config.events.settleMinutes * 60_000;
-    const settled = await resolveUnknownsFromStream(
-      { ...sending, clock: run.deps.clock, instance: run.deps.instance },
-      campaignId,
-      settleMs,
+async function settleByStream(run: RunContext, ledger: SendLedger, campaignId: string): Promise<void> {
+  const settled = await resolveUnknownsFromStream(
+    { ledger, clock: run.deps.clock, instance: run.deps.instance },
+    campaignId,
+    run.deps.config.events.settleMinutes * 60_000,
+  );
+  if (settled.unsent > 0)
+    run.progress.note(
+      `${settled.unsent} unknown row(s) proven never accepted by SES: the next send-report sends them`,
     );
-    if (settled.unsent > 0)
-      run.progress.note(
-        `${settled.unsent} unknown row(s) proven never accepted by SES: the next send-report sends them`,
-      );
-    const reasons = new Map<string, number>();
-    for (const { why } of settled.waiting) reasons.set(why, (reasons.get(why) ?? 0) + 1);
-    for (const [why, count] of reasons) run.progress.note(`${count} unknown row(s) stay unknown: ${why}`);
-  } finally {
-    sending.close();
-  }
+  const reasons = new Map<string, number>();
+  for (const { why } of settled.waiting) reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  for (const [why, count] of reasons) run.progress.note(`${count} unknown row(s) stay unknown: ${why}`);
 }

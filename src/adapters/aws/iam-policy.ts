@@ -89,6 +89,23 @@ export function buildIamPolicy(config: Config): { Version: '2012-10-17'; Stateme
   return { Version: '2012-10-17', Statement: statements };
 }
 
+/**
+ * The statements that grant on every resource only because the config names none of theirs (tables, bucket, queue,
+ * secrets) — not the two that are `*` by design (SES, the inbound-mail bucket a notification names).
+ */
+export const SCOPED_BY_CONFIG: Readonly<Record<string, string>> = {
+  Ledger: 'tracking.*Table',
+  Reports: 'reports.bucket',
+  Events: 'events.queueUrl',
+  Secrets: 'a { secret } reference',
+};
+
+export function unscopedStatements(policy: { Statement: readonly Statement[] }): string[] {
+  return policy.Statement.filter((s) => s.Sid in SCOPED_BY_CONFIG && s.Resource.includes('*')).map(
+    (s) => s.Sid,
+  );
+}
+
 function orAll(resources: readonly string[]): string[] {
   return resources.length > 0 ? [...resources] : ['*'];
 }

@@ -53,7 +53,11 @@ Examples:
       runtime.handle(async (options: DoctorOptions, self: Command) => {
         if (options.iamPolicy) {
           const run = await runtime.open(self);
-          runtime.io.stdout.write(`${JSON.stringify(run.deps.iamPolicy(), null, 2)}\n`);
+          const { document, unscoped } = run.deps.iamPolicy();
+          runtime.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+          // Exit 0 either way, but a policy that grants on "*" is not the least privilege: say which and why.
+          for (const { statement, key } of unscoped)
+            run.progress.note(`⚠ ${statement}: the config names no resource (${key}), so it grants on "*"`);
           return ExitCode.ok;
         }
         const timeoutMs = parseTimeout(options.timeoutMs);

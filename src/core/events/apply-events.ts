@@ -120,10 +120,11 @@ async function applyBatch(
       continue;
     }
     result.applied += 1;
-    if (await applyToRow(event, row, ports, deliveries)) result.unknownResolved += 1;
+    const delivery = deliveryOf(event, row.email);
+    if (await applyToRow(event, row, delivery, ports, deliveries)) result.unknownResolved += 1;
     if (event.type === 'complaint' && event.recipients.includes(row.email))
       await optOut(row.email, event, ports, result);
-    const trackingRow = trackingRowFor(event, row, ports);
+    const trackingRow = trackingRowFor(event, row, delivery, ports);
     if (trackingRow) tracking.push(trackingRow);
   }
   await writeDeliveries();
@@ -192,11 +193,11 @@ async function findRow(
 async function applyToRow(
   event: DeliveryEvent,
   row: LedgerRow,
+  delivery: DeliveryOutcome | undefined,
   ports: EventPorts,
   deliveries: DeliveryUpdate[],
 ): Promise<boolean> {
   const unresolved = row.status === 'unknown' || row.status === 'sending';
-  const delivery = deliveryOf(event, row.email);
   if (delivery) {
     deliveries.push({ campaignId: row.campaignId, email: row.email, delivery, messageId: event.messageId });
   } else if (unresolved && event.type !== 'subscription') {
@@ -296,21 +297,33 @@ async function optOut(
   result.optedOut.push(email);
 }
 
-function trackingRowFor(event: DeliveryEvent, row: LedgerRow, ports: EventPorts): TrackingRow | undefined {
+/** The events whose tracking row says the message did not get through. */
+const FAILED_EVENTS: ReadonlySet<DeliveryEventType> = new Set([
+  'bounce',
+  'complaint',
+  'reject',
+  'rendering-failure',
+]);
+
+function trackingRowFor(
+  event: DeliveryEvent,
+  row: LedgerRow,
+  delivery: DeliveryOutcome | undefined,
+  ports: EventPorts,
+): TrackingRow | undefined {
   const eventType = TRACKING_TYPE[event.type];
   if (!eventType) return undefined;
   const timestamp = Date.parse(event.at);
   const period = periodOfCampaign(row.campaignId);
-  const failed = event.type === 'bounce' || event.type === 'complaint' || event.type === 'reject';
   return {
     campaignId: row.campaignId,
     timestamp,
     email: row.email,
     recipient: row.email,
     eventType,
-    sendStatus: failed ? 'failed' : event.type === 'rendering-failure' ? 'failed' : 'success',
+    sendStatus: FAILED_EVENTS.has(event.type) ? 'failed' : 'success',
     sesMessageId: event.messageId,
-    reason: deliveryOf(event, row.email)?.detail ?? (event.type === 'click' ? event.detail : undefined),
+    reason: delivery?.detail ?? (event.type === 'click' ? event.detail : undefined),
     month: period ? monthNumber(period.month) : '',
     year: period ? String(period.year) : '',
     customIds: row.customIds,

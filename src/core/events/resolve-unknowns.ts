@@ -26,12 +26,7 @@ export async function resolveUnknownsFromProvider(
   messageIdOf: (row: LedgerRow) => string,
 ): Promise<UnknownsResolved> {
   const result: UnknownsResolved = { sent: 0, unsent: 0, stillUnknown: 0 };
-  const abandoned = (row: LedgerRow) =>
-    row.status === 'sending' && deps.instance !== undefined && isAbandonedClaim(row.runId, deps.instance);
-  const open = (await deps.ledger.listRows(campaignId)).filter(
-    (row) => row.status === 'unknown' || abandoned(row),
-  );
-  for (const row of open) {
+  for (const row of unsettled(await deps.ledger.listRows(campaignId), deps.instance)) {
     const messageId = messageIdOf(row);
     const found = await deps.providerRecord.lookup(messageId);
     if (found === 'unknown') {
@@ -76,11 +71,7 @@ export async function resolveUnknownsFromStream(
     ...rows.map((row) => Date.parse(row.delivery?.acceptedAt ?? '')).filter((t) => !Number.isNaN(t)),
   );
   const result = { sent: 0, unsent: 0, stillUnknown: 0, waiting: [] as { email: string; why: string }[] };
-  // `sending` rows of a run of this host whose process is gone are as unknown as `unknown` ones (a killed run
-  // never reached the point where a later run would mark them).
-  const abandoned = (row: LedgerRow) =>
-    row.status === 'sending' && deps.instance !== undefined && isAbandonedClaim(row.runId, deps.instance);
-  for (const row of rows.filter((r) => r.status === 'unknown' || abandoned(r))) {
+  for (const row of unsettled(rows, deps.instance)) {
     const claimed = Date.parse(row.claimedAt ?? '');
     const why = unprovenBecause(claimed, latestAccepted, now, settleMs);
     if (why) {
@@ -117,4 +108,14 @@ function unprovenBecause(
   if (now - claimed < settleMs)
     return `events may still arrive: proof after ${new Date(claimed + settleMs).toISOString()} (events.settleMinutes)`;
   return undefined;
+}
+
+/**
+ * The rows whose outcome nobody knows: `unknown` ones, and `sending` ones of a run of this host whose process is gone
+ * (a killed run never reached the point where a later run would mark them unknown).
+ */
+function unsettled(rows: readonly LedgerRow[], instance: RunInstance | undefined): LedgerRow[] {
+  const abandoned = (row: LedgerRow) =>
+    row.status === 'sending' && instance !== undefined && isAbandonedClaim(row.runId, instance);
+  return rows.filter((row) => row.status === 'unknown' || abandoned(row));
 }
