@@ -99,7 +99,11 @@ async function runBaseline(workspace: PlanWorkspace, measured: Measured) {
     baseUrl: BASE_URL,
     keyPairId: KEY_PAIR_ID,
     expiresAt: measured.expiresAt,
-    unsubscribeFor: createUnsubscribeLinks(await campaign.settings.unsubscribe(), deps.clock.now()),
+    unsubscribeFor: await createUnsubscribeLinks(
+      await campaign.settings.unsubscribe(),
+      recipients.map((recipient) => recipient.email),
+      deps.clock.now(),
+    ),
     settings: campaign.settings,
     render: prepareTemplates(await campaign.templates.load(), campaign.settings, PERIOD),
   });

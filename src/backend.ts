@@ -7,6 +7,7 @@ import type { Plan } from './core/plan/build-plan.js';
 import type { Manifest } from './core/plan/manifest.js';
 import type { CampaignSettings } from './core/plan/plan-campaign.js';
 import type { Approval } from './core/plan/plan-digest.js';
+import type { UnsubscribeTokens } from './core/unsubscribe/unsubscribe-tokens.js';
 import type {
   AuditLog,
   Clock,
@@ -96,8 +97,8 @@ export interface SubscriptionPorts {
   audit: AuditLog;
   /** The operator, for audit rows written from the CLI. */
   actor: () => Promise<string>;
-  /** The token key (a secret), loaded on first use. */
-  tokenKey: () => Promise<Buffer>;
+  /** The unsubscribe tokens in every configured format (the key loaded on first use). */
+  tokens: () => Promise<UnsubscribeTokens>;
   maxAgeDays: number;
   topic: string;
   close(): void;
@@ -140,7 +141,7 @@ export interface HttpListenOptions {
 export interface EndpointPorts {
   contacts: ContactList;
   audit: AuditLog;
-  tokenKey: Buffer;
+  tokens: UnsubscribeTokens;
   maxAgeDays: number;
   brandName: string;
   clock: Clock;

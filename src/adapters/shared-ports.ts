@@ -1,15 +1,18 @@
 import type { BackendOptions, CampaignPorts, SubscriptionPorts } from '../backend.js';
-import { sesListManagement } from '../config/envelope.js';
+import { sesListManagement, unsubscribeKmsKeyId } from '../config/envelope.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { requireCampaignConfig } from '../config/validate.js';
 import { ConfigError } from '../core/common/errors.js';
 import type { RetryDeps } from '../core/common/retry.js';
+import type { TokenFormat } from '../core/unsubscribe/token-format.js';
 import type { UnsubscribeSettings } from '../core/unsubscribe/unsubscribe-links.js';
-import { parseTokenKey } from '../core/unsubscribe/unsubscribe-token.js';
+import { createAesTokenFormat, parseTokenKey } from '../core/unsubscribe/unsubscribe-token.js';
+import { createUnsubscribeTokens, type UnsubscribeTokens } from '../core/unsubscribe/unsubscribe-tokens.js';
 import type { UserSource } from '../ports.js';
-import { createSecretsManagerClient } from './aws/clients.js';
+import { createKmsClient, createSecretsManagerClient } from './aws/clients.js';
 import { createCloudFrontLinkSigner } from './aws/cloudfront-signer.js';
+import { createKmsTokenFormat } from './aws/kms-token-format.js';
 import { createSecretsManagerStore } from './aws/secrets-manager.js';
 import { loadFirestoreAdapter } from './firebase/load-firestore.js';
 import { createKorrectClient, type KorrectClient } from './korrect/client.js';
@@ -22,13 +25,12 @@ import { createSecretResolver, type ResolveSecret } from './secrets.js';
 
 /**
  * The ports both backends share — users (Korrect, a file or Firestore), payouts, the CloudFront signer, templates,
- * the unsubscribe token key — built from the config. Each backend's `createBackend` calls this once.
+ * the unsubscribe tokens — built from the config. Each backend's `createBackend` calls this once.
  */
 export interface SharedPorts {
   users: UserSource;
   campaign: () => CampaignPorts;
-  tokenKey: () => Promise<Buffer>;
-  subscriptionSettings: Pick<SubscriptionPorts, 'tokenKey' | 'maxAgeDays' | 'topic'>;
+  subscriptionSettings: Pick<SubscriptionPorts, 'tokens' | 'maxAgeDays' | 'topic'>;
 }
 
 export function createSharedPorts(loaded: LoadedConfig, options: BackendOptions): SharedPorts {
@@ -45,16 +47,15 @@ export function createSharedPorts(loaded: LoadedConfig, options: BackendOptions)
   });
   const korrect = createKorrect(config, resolveSecret, retryDeps);
   let campaign: CampaignPorts | undefined;
-  const tokenKey = createTokenKeyLoader(config, resolveSecret);
+  const tokens = createTokensLoader(config, resolveSecret, retryDeps('KMS'));
   return {
     users: createUserSource(config, korrect, resolveSecret),
     campaign: () => {
-      campaign ??= createCampaignPorts(config, resolveSecret, korrect, tokenKey);
+      campaign ??= createCampaignPorts(config, resolveSecret, korrect, tokens);
       return campaign;
     },
-    tokenKey,
     subscriptionSettings: {
-      tokenKey,
+      tokens,
       maxAgeDays: config.unsubscribe.maxAgeDays,
       topic: config.unsubscribe.topic,
     },
@@ -122,7 +123,7 @@ function createCampaignPorts(
   config: Config,
   resolveSecret: ResolveSecret,
   korrect: KorrectFactory,
-  tokenKey: () => Promise<Buffer>,
+  tokens: () => Promise<UnsubscribeTokens>,
 ): CampaignPorts {
   const campaign = requireCampaignConfig(config);
   const { payouts, links, email } = campaign;
@@ -150,7 +151,7 @@ function createCampaignPorts(
       lang: payouts.locale.split('-')[0] ?? 'en',
       footerNote: email.footerNote ?? null,
       unsubscribe: () => {
-        unsubscribe ??= loadUnsubscribeSettings(campaign, tokenKey);
+        unsubscribe ??= loadUnsubscribeSettings(campaign, tokens);
         return unsubscribe;
       },
       subject: email.subject,
@@ -167,36 +168,61 @@ function createCampaignPorts(
 
 async function loadUnsubscribeSettings(
   config: Config,
-  tokenKey: () => Promise<Buffer>,
+  tokens: () => Promise<UnsubscribeTokens>,
 ): Promise<UnsubscribeSettings> {
   const { unsubscribe, email } = config;
   const managed = sesListManagement(unsubscribe);
   if (managed) return { mode: 'ses', topic: managed.topic, contactList: managed.contactList };
-  if (unsubscribe.mode === 'own' && unsubscribe.baseUrl && unsubscribe.tokenKey) {
+  if (unsubscribe.mode === 'own' && unsubscribe.baseUrl) {
     return {
       mode: 'own',
       baseUrl: unsubscribe.baseUrl,
       mailto: unsubscribe.mailto,
       topic: unsubscribe.topic,
-      key: await tokenKey(),
+      tokens: await tokens(),
     };
   }
   const noneReason = unsubscribe.mode === 'none' ? (unsubscribe.noneReason ?? null) : null;
   return { mode: 'static', url: email?.unsubscribeUrl ?? null, noneReason };
 }
 
-function createTokenKeyLoader(config: Config, resolveSecret: ResolveSecret): () => Promise<Buffer> {
-  let key: Promise<Buffer> | undefined;
-  return () => {
-    const ref = config.unsubscribe.tokenKey;
-    if (!ref) {
-      return Promise.reject(
-        new ConfigError('unsubscribe.tokenKey: required to read or check unsubscribe tokens', {
-          hint: 'set unsubscribe.tokenKey to a { file } / { env } / { secret } holding 32 random bytes (openssl rand -base64 32)',
-        }),
+/**
+ * The unsubscribe tokens: the issuing format (`unsubscribe.token`) first, then the other one when it is configured
+ * too (an AES key, or a KMS key), so links of both kinds are read. Built on first use (the key is a secret; a KMS
+ * client only when a KMS key is configured).
+ */
+function createTokensLoader(
+  config: Config,
+  resolveSecret: ResolveSecret,
+  retryDeps: RetryDeps,
+): () => Promise<UnsubscribeTokens> {
+  let tokens: Promise<UnsubscribeTokens> | undefined;
+  const { unsubscribe } = config;
+  const build = async (): Promise<UnsubscribeTokens> => {
+    const ref = unsubscribe.tokenKey;
+    const kmsKeyId = unsubscribeKmsKeyId(unsubscribe);
+    if (!ref && (unsubscribe.token === 'aes' || !kmsKeyId)) {
+      throw new ConfigError(
+        'unsubscribe.tokenKey: required to make or check unsubscribe tokens (token aes)',
+        {
+          hint: 'set unsubscribe.tokenKey to a { file } / { env } / { secret } holding 32 random bytes (openssl rand -base64 32), or use unsubscribe.token: kms',
+        },
       );
     }
-    key ??= resolveSecret(ref, 'unsubscribe.tokenKey').then(parseTokenKey);
-    return key;
+    const aes = ref
+      ? createAesTokenFormat(parseTokenKey(await resolveSecret(ref, 'unsubscribe.tokenKey')))
+      : undefined;
+    const kms = kmsKeyId
+      ? createKmsTokenFormat(createKmsClient(), { keyId: kmsKeyId, ...retryDeps })
+      : undefined;
+    const ordered = unsubscribe.token === 'kms' ? [kms, aes] : [aes, kms];
+    return createUnsubscribeTokens({
+      formats: ordered.filter((format): format is TokenFormat => format !== undefined),
+      maxAgeDays: unsubscribe.maxAgeDays,
+    });
+  };
+  return () => {
+    tokens ??= build();
+    return tokens;
   };
 }

@@ -1,3 +1,4 @@
+import { unsubscribeTokensConfigured } from '../config/envelope.js';
 import type { InboundPorts } from '../core/events/apply-inbound.js';
 import { resolveUnknownsFromStream } from '../core/events/resolve-unknowns.js';
 import { type SyncSummary, syncEvents } from '../core/events/sync-events.js';
@@ -30,8 +31,8 @@ export async function withEventPorts<T>(
         trackingTtlDays: run.deps.config.tracking.ttlDays,
         suppressionDays: run.deps.config.events.suppressionDays,
         // mailto opt-outs: the token key is read only when an inbound mail carries a token.
-        tokenKey: async () => (run.deps.config.unsubscribe.tokenKey ? parts.tokenKey() : undefined),
-        maxAgeDays: parts.maxAgeDays,
+        tokens: async () =>
+          unsubscribeTokensConfigured(run.deps.config.unsubscribe) ? parts.tokens() : undefined,
         parseMime: (raw) => run.deps.parseMime(raw),
         fetchStored: run.deps.fetchStoredMail,
       });

@@ -26,3 +26,15 @@ export function envelopeOf(
     listManagement: sesListManagement(unsubscribe),
   };
 }
+
+/** The KMS key of unsubscribe tokens in the KMS format, when the config reads or issues them (else undefined). */
+export const DEFAULT_UNSUBSCRIBE_KMS_KEY = 'alias/dn-unsubscribe';
+
+/** Whether links' tokens can be read at all (an AES key or a KMS key). */
+export function unsubscribeTokensConfigured(unsubscribe: Config['unsubscribe']): boolean {
+  return unsubscribe.tokenKey !== undefined || unsubscribeKmsKeyId(unsubscribe) !== undefined;
+}
+
+export function unsubscribeKmsKeyId(unsubscribe: Config['unsubscribe']): string | undefined {
+  return unsubscribe.kmsKeyId ?? (unsubscribe.token === 'kms' ? DEFAULT_UNSUBSCRIBE_KMS_KEY : undefined);
+}

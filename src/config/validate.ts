@@ -60,7 +60,10 @@ function unsubscribeProblems(config: Config): string[] {
   const problems: string[] = [];
   if (unsubscribe.mode === 'own') {
     if (!unsubscribe.baseUrl) problems.push('unsubscribe.baseUrl: required when unsubscribe.mode is own');
-    if (!unsubscribe.tokenKey) problems.push('unsubscribe.tokenKey: required when unsubscribe.mode is own');
+    if (unsubscribe.token === 'aes' && !unsubscribe.tokenKey)
+      problems.push(
+        'unsubscribe.tokenKey: required when unsubscribe.mode is own and unsubscribe.token is aes',
+      );
   }
   if (unsubscribe.mode === 'none' && !unsubscribe.noneReason) {
     problems.push(

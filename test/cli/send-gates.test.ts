@@ -603,7 +603,7 @@ describe('doctor plans the month and checks the unsubscribe mode', () => {
     const result = await doctor(['--month', 'January', '--year', '2025']);
     expect(result.code, result.stdout + result.stderr).toBe(ExitCode.ok);
     expect(lineOf(result.stdout, 'unsubscribe')).toBe(
-      '✔ unsubscribe — own: one-click links to http://127.0.0.1:8787/unsubscribe and a footer link; token key loads',
+      '✔ unsubscribe — own: one-click links to http://127.0.0.1:8787/unsubscribe and a footer link; a test aes token made and read back',
     );
     expect(lineOf(result.stdout, 'month plan')).toBe(
       '✔ month plan — January 2025: 7 messages, 11 report links; findings a send refuses until accepted: payout-warnings (1), ambiguous-reports (1)',

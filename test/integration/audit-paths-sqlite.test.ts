@@ -10,6 +10,7 @@ import {
   createUnsubscribeToken,
 } from '../../src/core/unsubscribe/unsubscribe-token.js';
 import type { AuditSource } from '../../src/ports.js';
+import { aesTokens } from '../support/unsubscribe-endpoint.js';
 
 const TOPIC = 'financial-reports';
 const AT = new Date('2025-03-01T12:00:00.000Z');
@@ -58,7 +59,7 @@ describe('audit rows for each path, through the real core flows on the SQLite st
       contacts: store.contactList,
       audit: store.audit,
       clock,
-      tokenKey: key,
+      tokens: aesTokens(key),
       maxAgeDays: 30,
       brandName: 'DN',
     };

@@ -8,6 +8,7 @@ import {
 import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js';
 import {
   ADDRESS,
+  aesTokens,
   formResubscribeToken,
   TOKEN_KEY,
   TOPIC,
@@ -20,7 +21,7 @@ function lambda() {
   const handler = createUnsubscribeHandler({
     contacts,
     audit,
-    tokenKey: TOKEN_KEY,
+    tokens: aesTokens(),
     maxAgeDays: 30,
     brandName: 'Distro Nation',
     clock: { now: () => new Date() },

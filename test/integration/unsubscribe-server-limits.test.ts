@@ -7,7 +7,7 @@ import {
 } from '../../src/adapters/http/index.js';
 import { createLocalListener } from '../../src/adapters/local/host.js';
 import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js';
-import { TOKEN_KEY, tokenFor } from '../support/unsubscribe-endpoint.js';
+import { aesTokens, tokenFor } from '../support/unsubscribe-endpoint.js';
 
 /**
  * `dn-mailer serve`'s node:http server (createLocalListener) against slow and greedy clients, with small limits
@@ -28,7 +28,7 @@ async function serve(limits: Partial<EndpointServerLimits>) {
     {
       contacts: memoryContactList(),
       audit: memoryAuditLog(),
-      tokenKey: TOKEN_KEY,
+      tokens: aesTokens(),
       maxAgeDays: 30,
       brandName: 'Distro Nation',
       clock: { now: () => new Date() },

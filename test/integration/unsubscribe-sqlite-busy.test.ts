@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalListener } from '../../src/adapters/local/host.js';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import { StoreBusyError } from '../../src/core/common/errors.js';
-import { ADDRESS, postForm, TOKEN_KEY, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
+import { ADDRESS, aesTokens, postForm, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
 
 /**
  * `dn-mailer serve` on a SQLite file another process holds a write lock on (BEGIN IMMEDIATE from a second
@@ -30,7 +30,7 @@ describe('the unsubscribe endpoint on a locked SQLite file', () => {
       {
         contacts: store.contactList,
         audit: store.audit,
-        tokenKey: TOKEN_KEY,
+        tokens: aesTokens(),
         maxAgeDays: 30,
         brandName: 'Distro Nation',
         clock: { now: () => new Date() },

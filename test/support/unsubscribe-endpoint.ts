@@ -4,7 +4,14 @@ import {
   toNodeListener,
   type UnsubscribeHandlerDeps,
 } from '../../src/adapters/http/index.js';
-import { createUnsubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
+import {
+  createAesTokenFormat,
+  createUnsubscribeToken,
+} from '../../src/core/unsubscribe/unsubscribe-token.js';
+import {
+  createUnsubscribeTokens,
+  type UnsubscribeTokens,
+} from '../../src/core/unsubscribe/unsubscribe-tokens.js';
 import { listenOnLoopback } from './loopback.js';
 import { memoryAuditLog, memoryContactList } from './memory-contacts.js';
 
@@ -29,6 +36,11 @@ export function tokenFor(email = ADDRESS, issuedAt = new Date(), key = TOKEN_KEY
   return createUnsubscribeToken(key, { email, topic }, issuedAt);
 }
 
+/** dn-mailer's own (AES) tokens with `key`, as the endpoint and the CLI read them. */
+export function aesTokens(key: Buffer = TOKEN_KEY, maxAgeDays = 30): UnsubscribeTokens {
+  return createUnsubscribeTokens({ formats: [createAesTokenFormat(key)], maxAgeDays });
+}
+
 export type Overrides = Partial<Omit<UnsubscribeHandlerDeps, 'contacts' | 'audit'>> & {
   trustProxy?: number | boolean;
 };
@@ -42,7 +54,7 @@ export async function startEndpoint(overrides: Overrides = {}) {
   const handler = createUnsubscribeHandler({
     contacts,
     audit,
-    tokenKey: TOKEN_KEY,
+    tokens: aesTokens(TOKEN_KEY, overrides.maxAgeDays ?? 30),
     maxAgeDays: 30,
     brandName: 'Distro Nation',
     clock: { now: () => new Date() },

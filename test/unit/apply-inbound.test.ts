@@ -11,6 +11,7 @@ import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js
 import { memoryLedger, memorySuppressions, memoryTracking } from '../support/memory-ports.js';
 import { memoryQueue } from '../support/memory-queue.js';
 import { type SesReceiptInput, sesReceipt, snsEnvelope } from '../support/ses-event-builder.js';
+import { aesTokens } from '../support/unsubscribe-endpoint.js';
 
 const KEY = Buffer.alloc(32, 9);
 const NOW = new Date('2025-03-01T12:00:00.000Z');
@@ -31,8 +32,7 @@ function world(
     clock: { now: () => NOW },
     actor: 'operator',
     trackingTtlDays: 90,
-    tokenKey: async () => KEY,
-    maxAgeDays: 30,
+    tokens: async () => aesTokens(KEY),
     parseMime: parseInboundMime,
   } satisfies InboundPorts;
   return ports;

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   buildIamPolicy,
+  buildIamStatements,
   COMMANDS_WITHOUT_PERMISSION,
   IAM_ACTION_OF_COMMAND,
+  secretArnOf,
 } from '../../src/adapters/aws/iam-policy.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { REPO_ROOT } from '../support/cli.js';
@@ -22,25 +24,27 @@ async function commandsInCode(): Promise<Set<string>> {
   return found;
 }
 
-const CONFIG = validateConfig(
-  {
-    backend: 'aws',
-    users: {
-      source: 'korrect',
-      korrect: { baseUrl: 'https://korrect.example', apiKey: { secret: 'dn/korrect' } },
-    },
-    reports: { bucket: 'dn-reports' },
-    tracking: {
-      ledgerTable: 'dn-ledger',
-      table: 'dn-tracking',
-      suppressionTable: 'dn-suppressions',
-      auditTable: 'dn-audit',
-    },
-    events: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dn-events' },
+const CONFIG_INPUT = {
+  backend: 'aws',
+  users: {
+    source: 'korrect',
+    korrect: { baseUrl: 'https://korrect.example', apiKey: { secret: 'dn/korrect' } },
   },
-  (p) => p,
-  'test',
-);
+  reports: { bucket: 'dn-reports' },
+  tracking: {
+    ledgerTable: 'dn-ledger',
+    table: 'dn-tracking',
+    suppressionTable: 'dn-suppressions',
+    auditTable: 'dn-audit',
+  },
+  events: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dn-events' },
+};
+const CONFIG = validateConfig(CONFIG_INPUT, (p) => p, 'test');
+
+/** CONFIG with other `unsubscribe` settings. */
+function withUnsubscribe(unsubscribe: Record<string, unknown>) {
+  return validateConfig({ ...CONFIG_INPUT, unsubscribe }, (p) => p, 'test');
+}
 
 describe('the IAM policy is generated from the code', () => {
   it('names an action for every SDK command the aws adapters send, and for none they do not', async () => {
@@ -76,6 +80,64 @@ describe('the IAM policy is generated from the code', () => {
     ])
       expect(actions).toContain(action);
     expect(actions).not.toContain('sqs:ChangeMessageVisibility');
+  });
+
+  it('grants kms:Encrypt and kms:Decrypt on the configured token key: an ARN as is, an alias through the key it names', () => {
+    const kmsOf = (config: typeof CONFIG) =>
+      buildIamPolicy(config).Statement.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+    const [byAlias, ...moreByAlias] = kmsOf(
+      withUnsubscribe({ token: 'kms', kmsKeyId: 'alias/dn-unsubscribe' }),
+    );
+    expect(moreByAlias).toEqual([]);
+    expect(byAlias?.Action).toEqual(['kms:Decrypt', 'kms:Encrypt']);
+    expect(byAlias?.Resource).toEqual(['arn:aws:kms:*:*:key/*']);
+    expect(byAlias?.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/dn-unsubscribe'] },
+    });
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const [byArn] = kmsOf(withUnsubscribe({ token: 'kms', kmsKeyId: keyArn }));
+    expect(byArn?.Resource).toEqual([keyArn]);
+    expect(byArn?.Condition).toBeUndefined();
+    const [byAliasArn] = kmsOf(
+      withUnsubscribe({ token: 'kms', kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:alias/dn-links' }),
+    );
+    expect(byAliasArn?.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/dn-links'] },
+    });
+    // AES links are the default, and the KMS ones of the deployed endpoint are still read: the default alias.
+    expect(kmsOf(CONFIG)[0]?.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/dn-unsubscribe'] },
+    });
+  });
+
+  it('the statements come from ARNs the caller gives (the infra stack passes its own), with the same actions', () => {
+    const statements = buildIamStatements({
+      tableArns: ['arn:aws:dynamodb:eu-west-1:123456789012:table/t'],
+      bucketArns: ['arn:aws:s3:::b'],
+      inboundMailArns: ['arn:aws:s3:::inbound/*'],
+      queueArns: ['arn:aws:sqs:eu-west-1:123456789012:q'],
+      secretArns: [secretArnOf('dn-mailer/*', 'eu-west-1', '123456789012'), secretArnOf('dn/korrect')],
+      kmsKey: { arn: 'arn:aws:kms:eu-west-1:123456789012:key/k' },
+    });
+    const resources = Object.fromEntries(statements.map((s) => [s.Sid, s.Resource]));
+    expect(resources).toEqual({
+      Ledger: [
+        'arn:aws:dynamodb:eu-west-1:123456789012:table/t',
+        'arn:aws:dynamodb:eu-west-1:123456789012:table/t/index/*',
+      ],
+      Sending: ['*'],
+      Reports: ['arn:aws:s3:::b'],
+      InboundMail: ['arn:aws:s3:::inbound/*'],
+      Events: ['arn:aws:sqs:eu-west-1:123456789012:q'],
+      Secrets: [
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dn-mailer/*',
+        'arn:aws:secretsmanager:*:*:secret:dn/korrect-*',
+      ],
+      UnsubscribeTokens: ['arn:aws:kms:eu-west-1:123456789012:key/k'],
+    });
+    expect(new Set(statements.flatMap((s) => s.Action))).toEqual(
+      new Set(Object.values(IAM_ACTION_OF_COMMAND)),
+    );
   });
 
   it('dn-mailer doctor --iam-policy prints it as JSON and runs no check', async () => {

@@ -4,6 +4,7 @@ import { composeMime } from '../../src/adapters/mime.js';
 import { findMailtoToken } from '../../src/core/events/mailto-request.js';
 import { createUnsubscribeLinks } from '../../src/core/unsubscribe/unsubscribe-links.js';
 import { verifyUnsubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
+import { aesTokens } from '../support/unsubscribe-endpoint.js';
 
 const KEY = Buffer.alloc(32, 7);
 const NOW = new Date('2025-02-10T12:00:00.000Z');
@@ -11,22 +12,24 @@ const NOW = new Date('2025-02-10T12:00:00.000Z');
 const EMAIL = `${'a'.repeat(64)}@${'long-domain-name.'.repeat(8)}example.com`;
 const TOPIC = 'financial-reports-and-statements';
 
-function linksFor(email: string) {
-  return createUnsubscribeLinks(
+async function linksFor(email: string) {
+  const links = await createUnsubscribeLinks(
     {
       mode: 'own',
       baseUrl: 'https://unsubscribe.distronation.test/unsubscribe',
       mailto: 'Distro Nation <unsubscribe@distronation.test>',
       topic: TOPIC,
-      key: KEY,
+      tokens: aesTokens(KEY),
     },
+    [email],
     NOW,
-  )(email);
+  );
+  return links(email);
 }
 
 describe('List-Unsubscribe mailto target', () => {
-  it('carries the one-click link token in its subject: unsubscribe%20TOKEN', () => {
-    const link = linksFor('mollie@example.com');
+  it('carries the one-click link token in its subject: unsubscribe%20TOKEN', async () => {
+    const link = await linksFor('mollie@example.com');
     const header = link.headers['List-Unsubscribe'] ?? '';
     const token = new URL(link.url ?? '').searchParams.get('data') ?? '';
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -40,7 +43,7 @@ describe('List-Unsubscribe mailto target', () => {
   });
 
   it('survives the real composer and parser: folded within RFC 5322 limits, the token intact', async () => {
-    const link = linksFor(EMAIL);
+    const link = await linksFor(EMAIL);
     const token = new URL(link.url ?? '').searchParams.get('data') ?? '';
     // The token of a 254-character address: still a short part of a 998-character line.
     expect(token.length).toBeLessThan(450);
@@ -71,8 +74,10 @@ describe('List-Unsubscribe mailto target', () => {
   });
 });
 
+const mollieLink = await linksFor('mollie@example.com');
+
 describe('findMailtoToken', () => {
-  const token = new URL(linksFor('mollie@example.com').url ?? '').searchParams.get('data') ?? '';
+  const token = new URL(mollieLink.url ?? '').searchParams.get('data') ?? '';
   it.each([
     [`unsubscribe ${token}`],
     [`Re: unsubscribe ${token}`],

@@ -14,6 +14,7 @@ import {
 import { DEFAULT_REPORT_PATTERNS } from '../../src/core/reports/report-paths.js';
 import type { UnsubscribeSettings } from '../../src/core/unsubscribe/unsubscribe-links.js';
 import { defaultTemplates } from '../support/templates.js';
+import { aesTokens } from '../support/unsubscribe-endpoint.js';
 
 /**
  * The approval digest over plans made by `planCampaign` on in-memory ports: a small world of creators (user rows,
@@ -61,7 +62,7 @@ const OWN: UnsubscribeSettings = {
   baseUrl: 'https://unsubscribe.test/u',
   mailto: 'unsubscribe@example.com',
   topic: 'financial-reports',
-  key: Buffer.alloc(32, 7),
+  tokens: aesTokens(Buffer.alloc(32, 7)),
 };
 const IDENTITY: Omit<PlanIdentity, 'settings'> = {
   from: 'Distro Nation Finance <reports@example.com>',

@@ -9,7 +9,7 @@ import {
 } from '../../src/core/unsubscribe/unsubscribe-flow.js';
 import { createResubscribeToken } from '../../src/core/unsubscribe/unsubscribe-token.js';
 import { memoryAuditLog, memoryContactList } from '../support/memory-contacts.js';
-import { ADDRESS, TOKEN_KEY, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
+import { ADDRESS, aesTokens, TOKEN_KEY, TOPIC, tokenFor } from '../support/unsubscribe-endpoint.js';
 
 const NOW = new Date('2025-02-10T12:00:00Z');
 
@@ -18,7 +18,7 @@ function deps() {
     contacts: memoryContactList(),
     audit: memoryAuditLog(),
     clock: { now: () => NOW },
-    tokenKey: TOKEN_KEY,
+    tokens: aesTokens(),
     maxAgeDays: 30,
     brandName: 'Brand',
   };

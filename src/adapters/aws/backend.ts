@@ -114,7 +114,7 @@ function createEventQueue(config: Config, clients: AwsClients): () => EventSourc
 function createSubscriptionPorts(
   loaded: LoadedConfig,
   clients: AwsClients,
-  settings: Pick<SubscriptionPorts, 'tokenKey' | 'maxAgeDays' | 'topic'>,
+  settings: Pick<SubscriptionPorts, 'tokens' | 'maxAgeDays' | 'topic'>,
 ): SubscriptionPorts {
   const { config } = loaded;
   requireBackendConfig(config, 'contacts');

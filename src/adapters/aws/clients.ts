@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
@@ -66,6 +67,19 @@ export function regionOfQueueUrl(queueUrl: string): string | undefined {
  */
 export function createSecretsManagerClient(): SecretsManagerClient {
   return new SecretsManagerClient({});
+}
+
+/**
+ * The KMS client of the unsubscribe tokens (`unsubscribe.token: kms`): region, credentials and endpoint from the
+ * SDK chain (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_KMS`, …). `maxAttempts: 1` because the token format
+ * retries throttling and unavailability itself (kms-calls.ts, with backoff and a bound), and retries of two layers
+ * would multiply. The timeouts make a dead connection an error that is retried there, never a hang.
+ */
+export function createKmsClient(): KMSClient {
+  return new KMSClient({
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+  });
 }
 
 export type SesSendClientOptions = Omit<

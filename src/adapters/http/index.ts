@@ -1,7 +1,8 @@
 /**
  * The unsubscribe endpoint, for `dn-mailer serve`, any Node server or a Lambda behind API Gateway:
  *
- *   const handler = createUnsubscribeHandler({ contacts, audit, tokenKey, maxAgeDays, brandName, clock });
+ *   const tokens = createUnsubscribeTokens({ formats: [createAesTokenFormat(parseTokenKey(key))], maxAgeDays: 30 });
+ *   const handler = createUnsubscribeHandler({ contacts, audit, tokens, maxAgeDays: 30, brandName, clock });
  *   createEndpointServer(toNodeListener(handler, { trustProxy: 1 })).listen(8787, '127.0.0.1');
  *   export const lambda = toLambdaHandler(handler);
  */

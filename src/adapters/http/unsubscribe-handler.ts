@@ -4,6 +4,7 @@ import {
   runUnsubscribeFlow,
   type UnsubscribeFlowRequest,
 } from '../../core/unsubscribe/unsubscribe-flow.js';
+import type { UnsubscribeTokens } from '../../core/unsubscribe/unsubscribe-tokens.js';
 import type { AuditLog, Clock, ContactList } from '../../ports.js';
 import { parseFormBody } from './form-body.js';
 import { createFixedWindowLimiter } from './ip-rate-limit.js';
@@ -14,7 +15,8 @@ import { isSameOrigin, originOf } from './same-origin.js';
 export interface UnsubscribeHandlerDeps {
   contacts: ContactList;
   audit: AuditLog;
-  tokenKey: Buffer;
+  /** The token formats the links are read in (`createUnsubscribeTokens`). */
+  tokens: UnsubscribeTokens;
   maxAgeDays: number;
   brandName: string;
   clock: Clock;

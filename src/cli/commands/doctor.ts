@@ -35,9 +35,9 @@ export function registerDoctor(program: Command, runtime: CommandRuntime): void 
       `
 Checks: config · backend · AWS identity (aws) · users (Korrect or file) · reports (bucket or folder) ·
 signing key · SES account and contact list (aws) · outbox (local) · ledger/tracking (readable and writable) ·
-templates · unsubscribe (the mode in force; the token key loads) · run reports (the folder a send writes its
-report.html to is writable) · month plan (the month planned as a send plans
-it — users, payouts, reports, links, e-mails — and its findings). Nothing is written or sent.
+templates · unsubscribe (the mode in force; a test token made and read back: the AES key loads, or KMS
+answers) · run reports (the folder a send writes its report.html to is writable) · month plan (the month
+planned as a send plans it — users, payouts, reports, links, e-mails — and its findings). Nothing is written or sent.
 A check that needs a valid config is skipped when the config is invalid.
 
 Exit codes: 0 every check passed · 3 a config or credential check failed (a setting, key or permission to fix)

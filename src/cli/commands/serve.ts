@@ -58,7 +58,7 @@ Examples:
             {
               contacts: parts.contacts,
               audit: parts.audit,
-              tokenKey: await parts.tokenKey(),
+              tokens: await parts.tokens(),
               maxAgeDays: parts.maxAgeDays,
               brandName: run.deps.config.email?.brandName ?? DEFAULT_BRAND,
               clock: run.deps.clock,

@@ -4,7 +4,8 @@ import { ExitCode, InputError, UsageError } from '../../core/common/errors.js';
 import { loadRecipients } from '../../core/recipients/load-recipients.js';
 import { changeSubscription, type SubscriptionResult } from '../../core/unsubscribe/change-subscription.js';
 import { showContactRecord } from '../../core/unsubscribe/contact-record.js';
-import { UnsubscribeTokenError, verifyUnsubscribeToken } from '../../core/unsubscribe/unsubscribe-token.js';
+import { UnsubscribeTokenError } from '../../core/unsubscribe/unsubscribe-token.js';
+import type { UnsubscribeTokens } from '../../core/unsubscribe/unsubscribe-tokens.js';
 import type { RunContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { renderContact } from '../ui/contact-view.js';
@@ -149,18 +150,10 @@ async function change(
   }
 }
 
-async function readToken(
-  data: string,
-  parts: { tokenKey: () => Promise<Buffer>; maxAgeDays: number },
-  now: Date,
-) {
+async function readToken(data: string, parts: { tokens: () => Promise<UnsubscribeTokens> }, now: Date) {
+  const tokens = await parts.tokens();
   try {
-    return verifyUnsubscribeToken(
-      await parts.tokenKey(),
-      data.trim().replace(/^.*[?&]data=/, ''),
-      now,
-      parts.maxAgeDays,
-    );
+    return await tokens.verify(data.trim().replace(/^.*[?&]data=/, ''), now);
   } catch (error) {
     if (error instanceof UnsubscribeTokenError)
       throw new InputError(`--token: ${error.message}`, {

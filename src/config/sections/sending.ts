@@ -96,9 +96,22 @@ export function createSendingSections(resolvePath: ResolvePath) {
         'own mode: the mailto address of List-Unsubscribe',
         'unsubscribe@distro-nation.com',
       ).optional(),
-      tokenKey: secretRef(resolvePath, 'own mode: 32-byte key (base64 or hex) that encrypts the tokens', {
-        secret: 'dn-mailer/unsubscribe-token-key',
-      }).optional(),
+      token: z.enum(['aes', 'kms']).default('aes').meta({
+        description:
+          "own mode: the links' token format. aes: dn-mailer's own (unsubscribe.tokenKey); kms: the KMS ciphertext of {email, topic, timestamp} that Distro Nation's deployed endpoint reads (unsubscribe.kmsKeyId). Both are read back either way when both are configured",
+      }),
+      kmsKeyId: z.string().min(1).optional().meta({
+        description:
+          "own mode: the KMS key (alias, key ID or ARN) of kms tokens; default alias/dn-unsubscribe with token kms. Set with token aes, links in the KMS format (the old Lambda's) are read too",
+        sample: 'alias/dn-unsubscribe',
+      }),
+      tokenKey: secretRef(
+        resolvePath,
+        'own mode: 32-byte key (base64 or hex) that encrypts the tokens (token aes)',
+        {
+          secret: 'dn-mailer/unsubscribe-token-key',
+        },
+      ).optional(),
       maxAgeDays: count('own mode: days a token stays valid', 30, 1, 365),
       contactList: z.string().min(1).optional().meta({
         description: 'SES contact list whose opt-outs are honoured (aws backend)',
@@ -110,7 +123,7 @@ export function createSendingSections(resolvePath: ResolvePath) {
         .default('financial-reports')
         .meta({ description: 'the topic these e-mails belong to' }),
     })
-    .default({ topic: 'financial-reports', maxAgeDays: 30 })
+    .default({ topic: 'financial-reports', maxAgeDays: 30, token: 'aes' })
     .meta({ description: 'opt-outs: the links in every e-mail, and the lists honoured before every send' });
 
   return { ses, outbox, tracking, unsubscribe };

@@ -130,7 +130,17 @@ async function checkUnsubscribe(deps: DoctorDeps): Promise<CheckOutcome> {
       hint: 'set unsubscribe.mode: own (one-click links; dn-mailer serve) or ses, or none with unsubscribe.noneReason',
     };
   }
-  return { ok: true, detail: settings.mode === 'own' ? `${detail}; token key loads` : detail };
+  if (settings.mode !== 'own') return { ok: true, detail };
+  // A real round trip: the key loads (AES) or KMS encrypts and decrypts with this identity's permissions.
+  const { tokens } = settings;
+  const now = deps.clock.now();
+  const probe = { email: 'doctor-check@dn-mailer.invalid', topic: settings.topic };
+  const read = await tokens.verify(await tokens.issue(probe, now), now);
+  if (read.email !== probe.email) {
+    return { ok: false, detail: `${detail}; a test token read back wrong`, hint: 'report this as a bug' };
+  }
+  const formats = tokens.reads.length > 1 ? ` (links in ${tokens.reads.join(' and ')} format are read)` : '';
+  return { ok: true, detail: `${detail}; a test ${tokens.issuing} token made and read back${formats}` };
 }
 
 /** The month planned as a send plans it: a payouts file, a bucket or a template the send would trip on fails here. */

@@ -1,13 +1,13 @@
-import { UnsubscribeTokenError, verifyUnsubscribeToken } from '../unsubscribe/unsubscribe-token.js';
+import { UnsubscribeTokenError } from '../unsubscribe/unsubscribe-token.js';
+import type { UnsubscribeTokens } from '../unsubscribe/unsubscribe-tokens.js';
 import type { EventPorts } from './apply-events.js';
 import type { InboundNotification } from './delivery-event.js';
 import { addressOf, findMailtoToken, verdictProblem } from './mailto-request.js';
 
 /** What applying inbound mail needs on top of the event ports: the token key, and the MIME parser and S3 reader. */
 export interface InboundExtras {
-  /** The unsubscribe token key, loaded only when a mail carries a token; undefined when none is configured. */
-  tokenKey: () => Promise<Buffer | undefined>;
-  maxAgeDays: number;
+  /** The unsubscribe tokens, loaded only when a mail carries a token; undefined when no format is configured. */
+  tokens: () => Promise<UnsubscribeTokens | undefined>;
   /** Parses a raw MIME message (an adapter: core never imports a MIME parser). */
   parseMime: (raw: string) => Promise<{ from?: string | undefined; subject?: string | undefined }>;
   /** Reads the raw MIME an S3 receipt action stored; undefined: this backend cannot, such mails stay queued. */
@@ -141,10 +141,11 @@ async function checkToken(
   token: string,
   ports: InboundPorts,
 ): Promise<{ email: string; topic: string } | { problem: string }> {
-  const key = await ports.tokenKey();
-  if (!key) return { problem: 'a token that cannot be checked (unsubscribe.tokenKey is not set)' };
+  const tokens = await ports.tokens();
+  if (!tokens)
+    return { problem: 'a token that cannot be checked (neither unsubscribe.tokenKey nor kmsKeyId is set)' };
   try {
-    return verifyUnsubscribeToken(key, token, ports.clock.now(), ports.maxAgeDays);
+    return await tokens.verify(token, ports.clock.now());
   } catch (error) {
     if (!(error instanceof UnsubscribeTokenError)) throw error;
     return {

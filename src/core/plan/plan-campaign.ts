@@ -127,9 +127,6 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   const render = prepareTemplates(sources, settings, request.period);
   const expiresAt = linkExpiry(deps.clock.now(), settings.expiresInDays);
   const unsubscribeSettings = await settings.unsubscribe();
-  const linksFor = createUnsubscribeLinks(unsubscribeSettings, deps.clock.now());
-  const { unsubscribeAs } = request;
-  const unsubscribeFor = unsubscribeAs ? () => linksFor(unsubscribeAs) : linksFor;
 
   const loaded = await loadRecipients(deps.users, deps.rules, onProgress);
   const { recipients, unmatched } = selectForCampaign(loaded.recipients, request);
@@ -138,6 +135,13 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
       hint: 'give custom IDs (before or after their alias) or addresses; dn-mailer resolve-paths lists them',
     });
   }
+  const { unsubscribeAs } = request;
+  const linksFor = await createUnsubscribeLinks(
+    unsubscribeSettings,
+    unsubscribeAs ? [unsubscribeAs] : recipients.map((recipient) => recipient.email),
+    deps.clock.now(),
+  );
+  const unsubscribeFor = unsubscribeAs ? () => linksFor(unsubscribeAs) : linksFor;
   const ids = [...new Set(recipients.flatMap((recipient) => recipient.customIds.map((id) => id.resolved)))];
   onProgress({ type: 'payouts-loading', origin: deps.payouts.origin, ids: ids.length });
   const [payouts, resolutions] = await Promise.all([

@@ -1,13 +1,8 @@
 import type { AuditLog, AuditSource, Clock, ContactList, TopicStatus } from '../../ports.js';
 import { maskEmail, normalizeEmail } from '../common/email-address.js';
 import { sameStatus } from './change-subscription.js';
-import {
-  createResubscribeToken,
-  RESUBSCRIBE_TOKEN_MINUTES,
-  UnsubscribeTokenError,
-  verifyResubscribeToken,
-  verifyUnsubscribeToken,
-} from './unsubscribe-token.js';
+import { RESUBSCRIBE_TOKEN_MINUTES, UnsubscribeTokenError } from './unsubscribe-token.js';
+import type { UnsubscribeTokens } from './unsubscribe-tokens.js';
 
 /**
  * What the unsubscribe endpoint decides, without any HTTP: which page to show and which preference to change.
@@ -17,7 +12,8 @@ export interface UnsubscribeFlowDeps {
   contacts: ContactList;
   audit: AuditLog;
   clock: Clock;
-  tokenKey: Buffer;
+  /** Reads links' tokens (every configured format) and makes the resubscribe buttons' ones. */
+  tokens: UnsubscribeTokens;
   maxAgeDays: number;
   brandName: string;
 }
@@ -94,7 +90,7 @@ export async function runUnsubscribeFlow(
   if (intent === 'unknown') return { page: 'bad-request', status: 400, brandName };
   if (intent === 'resubscribe') return resubscribe(deps, request);
   const token = request.token?.trim() ?? '';
-  const checked = checkToken(deps, token);
+  const checked = await checkToken(deps, token);
   if ('reason' in checked) return invalidLink(deps, checked.reason);
   const { email, topic } = checked;
   const shown: Shown = { brandName, email: maskEmail(email), topic };
@@ -111,7 +107,7 @@ export async function runUnsubscribeFlow(
   // Only an unsubscribe made just now can be undone here: otherwise anyone holding the link could POST
   // "unsubscribe" (changing nothing) to get a resubscribe token for an address that opted out long ago.
   const resubscribeToken = changed
-    ? createResubscribeToken(deps.tokenKey, { email, topic }, deps.clock.now())
+    ? await deps.tokens.issueResubscribe({ email, topic }, deps.clock.now())
     : undefined;
   return { ...shown, page: 'unsubscribed', status: 200, token, resubscribeToken };
 }
@@ -131,7 +127,7 @@ async function resubscribe(
   if (grant === '') return expired;
   let subject: { email: string; topic: string };
   try {
-    subject = verifyResubscribeToken(deps.tokenKey, grant, deps.clock.now());
+    subject = await deps.tokens.verifyResubscribe(grant, deps.clock.now());
   } catch (error) {
     if (!(error instanceof UnsubscribeTokenError)) throw error;
     return error.kind === 'expired' ? expired : invalidLink(deps, error.kind);
@@ -140,7 +136,7 @@ async function resubscribe(
   const { topic } = subject;
   await changePreference(deps, { email, topic, action: 'resubscribe', source: 'page', ip: request.ip });
   const link = request.token?.trim() ?? '';
-  const checked = checkToken(deps, link);
+  const checked = await checkToken(deps, link);
   const sameLink = !('reason' in checked) && checked.email === email && checked.topic === topic;
   return {
     brandName,
@@ -162,13 +158,13 @@ function invalidLink(deps: UnsubscribeFlowDeps, reason: InvalidLinkReason): Unsu
   };
 }
 
-function checkToken(
+async function checkToken(
   deps: UnsubscribeFlowDeps,
   token: string,
-): { email: string; topic: string } | { reason: InvalidLinkReason } {
+): Promise<{ email: string; topic: string } | { reason: InvalidLinkReason }> {
   if (token === '') return { reason: 'missing' };
   try {
-    const { email, topic } = verifyUnsubscribeToken(deps.tokenKey, token, deps.clock.now(), deps.maxAgeDays);
+    const { email, topic } = await deps.tokens.verify(token, deps.clock.now());
     return { email: normalizeEmail(email), topic };
   } catch (error) {
     if (error instanceof UnsubscribeTokenError) return { reason: error.kind };

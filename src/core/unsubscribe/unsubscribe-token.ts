@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { ConfigError, InputError } from '../common/errors.js';
+import type { OpenedToken, TokenFormat, TokenPurpose } from './token-format.js';
 
 /**
  * Unsubscribe tokens (`unsubscribe.mode: own`): AES-256-GCM over `{"e": email, "t": topic, "i": issuedAt}`.
@@ -125,8 +126,8 @@ function sealClaims(key: Buffer, claims: Claims, iv: Uint8Array): string {
 const fail = (kind: UnsubscribeTokenErrorKind, message: string) => new UnsubscribeTokenError(kind, message);
 
 /**
- * The claims of a valid token, or an UnsubscribeTokenError whose `kind` says what is wrong, checked in this order:
- * malformed (not canonical base64url, too short or too long) · unsupported-version · wrong-key · tampered (GCM
+ * The claims of a valid link token, or an UnsubscribeTokenError whose `kind` says what is wrong, checked in this
+ * order: malformed (not canonical base64url, too short or too long) · unsupported-version · wrong-key · tampered (GCM
  * authentication failed) · malformed (authentic but unreadable claims, or issued in the future) · wrong-purpose (a
  * resubscribe button's token) · expired (older than `maxAgeDays`; exactly `maxAgeDays` old is still valid).
  */
@@ -136,20 +137,7 @@ export function verifyUnsubscribeToken(
   now: Date,
   maxAgeDays = 30,
 ): UnsubscribeClaims {
-  const claims = openToken(key, token, now);
-  if (claims.p !== undefined) {
-    throw fail(
-      'wrong-purpose',
-      'unsubscribe token: this is the token of a resubscribe button, not of a link',
-    );
-  }
-  if (now.getTime() / 1000 - claims.i > maxAgeDays * DAY_SECONDS) {
-    throw fail(
-      'expired',
-      `unsubscribe token: expired, issued ${new Date(claims.i * 1000).toISOString()}, more than ${maxAgeDays} days ago`,
-    );
-  }
-  return { email: claims.e, topic: claims.t, issuedAt: new Date(claims.i * 1000) };
+  return checkOpenedToken(openAesToken(key, token), 'unsubscribe', now, maxAgeDays * DAY_SECONDS * 1000);
 }
 
 /** Like verifyUnsubscribeToken, for a resubscribe button's token: valid `maxAgeMinutes`, never a link's token. */
@@ -159,24 +147,66 @@ export function verifyResubscribeToken(
   now: Date,
   maxAgeMinutes = RESUBSCRIBE_TOKEN_MINUTES,
 ): UnsubscribeClaims {
-  const claims = openToken(key, token, now);
-  if (claims.p !== RESUBSCRIBE_PURPOSE) {
-    throw fail(
-      'wrong-purpose',
-      'resubscribe token: this is an unsubscribe link token, not a resubscribe button',
-    );
-  }
-  if (now.getTime() / 1000 - claims.i > maxAgeMinutes * 60) {
-    throw fail(
-      'expired',
-      `resubscribe token: expired, issued ${new Date(claims.i * 1000).toISOString()}, more than ${maxAgeMinutes} minutes ago`,
-    );
-  }
-  return { email: claims.e, topic: claims.t, issuedAt: new Date(claims.i * 1000) };
+  return checkOpenedToken(openAesToken(key, token), 'resubscribe', now, maxAgeMinutes * 60_000);
 }
 
-/** Decodes, authenticates and reads a token of either purpose, refusing one issued in the future. */
-function openToken(key: Buffer, token: string, now: Date): Claims {
+/**
+ * The checks every token format shares, after the format authenticated and read the token: issued in the future
+ * (beyond the clock skew: malformed), made for the other purpose, older than `maxAgeMs` (exactly that old is valid).
+ */
+export function checkOpenedToken(
+  opened: OpenedToken,
+  purpose: TokenPurpose,
+  now: Date,
+  maxAgeMs: number,
+): UnsubscribeClaims {
+  const noun = purpose === 'unsubscribe' ? 'unsubscribe token' : 'resubscribe token';
+  const issued = opened.issuedAt.toISOString();
+  if (opened.issuedAt.getTime() - now.getTime() > TOKEN_CLOCK_SKEW_SECONDS * 1000) {
+    throw fail(
+      'malformed',
+      `${noun}: issued in the future (${issued}); check the clock of the machine that sent it`,
+    );
+  }
+  if (opened.purpose !== purpose) {
+    throw fail(
+      'wrong-purpose',
+      purpose === 'unsubscribe'
+        ? 'unsubscribe token: this is the token of a resubscribe button, not of a link'
+        : 'resubscribe token: this is an unsubscribe link token, not a resubscribe button',
+    );
+  }
+  if (now.getTime() - opened.issuedAt.getTime() > maxAgeMs) {
+    throw fail('expired', `${noun}: expired, issued ${issued}, more than ${describeAge(maxAgeMs)} ago`);
+  }
+  return { email: opened.email, topic: opened.topic, issuedAt: opened.issuedAt };
+}
+
+function describeAge(ms: number): string {
+  const days = ms / (DAY_SECONDS * 1000);
+  return Number.isInteger(days) ? `${days} days` : `${ms / 60_000} minutes`;
+}
+
+/** dn-mailer's own format as a TokenFormat (`unsubscribe.token: aes`), for `createUnsubscribeTokens`. */
+export function createAesTokenFormat(key: Buffer): TokenFormat {
+  checkKey(key);
+  const keyId = keyIdOf(key);
+  return {
+    name: 'aes',
+    recognizes(token) {
+      const bytes = /^[A-Za-z0-9_-]{1,4096}$/.test(token) ? Buffer.from(token, 'base64url') : Buffer.alloc(0);
+      return bytes[0] === TOKEN_VERSION && bytes.subarray(1, HEADER_BYTES).equals(keyId);
+    },
+    seal: async (subject, now) =>
+      subject.purpose === 'unsubscribe'
+        ? createUnsubscribeToken(key, subject, now)
+        : createResubscribeToken(key, subject, now),
+    open: async (token) => openAesToken(key, token),
+  };
+}
+
+/** Decodes, authenticates and reads a token of either purpose (its time and purpose are checked by the caller). */
+function openAesToken(key: Buffer, token: string): OpenedToken {
   checkKey(key);
   const bytes = decodeToken(token);
   if (bytes[0] !== TOKEN_VERSION) {
@@ -196,13 +226,12 @@ function openToken(key: Buffer, token: string, now: Date): Claims {
     );
   }
   const claims = readClaims(decrypt(key, header, bytes));
-  if (claims.i - now.getTime() / 1000 > TOKEN_CLOCK_SKEW_SECONDS) {
-    throw fail(
-      'malformed',
-      `unsubscribe token: issued in the future (${new Date(claims.i * 1000).toISOString()}); check the clock of the machine that sent it`,
-    );
-  }
-  return claims;
+  return {
+    email: claims.e,
+    topic: claims.t,
+    purpose: claims.p === RESUBSCRIBE_PURPOSE ? 'resubscribe' : 'unsubscribe',
+    issuedAt: new Date(claims.i * 1000),
+  };
 }
 
 /** Canonical base64url only: a lenient decoder would accept changed characters that decode to the same bytes. */
