@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/common/errors.js';
 import { validateConfig } from './validate.js';
-import { type AwsAnswers, awsConfig } from './workspace-files.js';
+import { type AwsAnswers, awsConfig, type OperatorAnswers } from './workspace-files.js';
 
 /** One question of `init --backend aws`: its flag, its prompt, an example shown as a hint (never a default). */
 export interface AwsQuestion {
@@ -139,9 +139,12 @@ export function checkAwsAnswer(question: AwsQuestion, raw: string): string | und
   return question.shape(value);
 }
 
-/** The flags of the questions not answered, as `--flag`. */
-export function missingAwsFlags(answers: Partial<Record<keyof AwsAnswers, string>>): string[] {
-  return AWS_QUESTIONS.filter((question) => answers[question.key] === undefined).map((q) => `--${q.flag}`);
+/** The flags of the questions (default: all of them) not answered, as `--flag`. */
+export function missingAwsFlags(
+  answers: Partial<Record<keyof AwsAnswers, string>>,
+  questions: readonly AwsQuestion[] = AWS_QUESTIONS,
+): string[] {
+  return questions.filter((question) => answers[question.key] === undefined).map((q) => `--${q.flag}`);
 }
 
 /**
@@ -166,11 +169,7 @@ export function checkAwsAnswers(answers: AwsAnswers): string[] {
 /** What must exist in AWS before `doctor` passes: what `init` cannot check without the network. */
 export function awsResourcesNeeded(a: AwsAnswers): string[] {
   return [
-    `Secrets Manager secret ${a.korrectKeySecret} (the Korrect API key)`,
-    `S3 bucket ${a.bucket} (the reports), listable by this identity`,
-    `CloudFront distribution ${a.cloudFrontUrl} with public key ${a.keyPairId} in its key group`,
-    `Secrets Manager secret ${a.privateKeySecret} (the CloudFront private key, PEM)`,
-    `SES verified identity for ${a.from}, out of the sandbox`,
+    ...operatorResourcesNeeded(a),
     `SES configuration set ${a.configurationSet}`,
     `SES contact list ${a.contactList}`,
     `DynamoDB table ${a.ledgerTable} (keys campaignId (S), email (S))`,
@@ -178,5 +177,16 @@ export function awsResourcesNeeded(a: AwsAnswers): string[] {
     `DynamoDB table ${a.auditTable} (keys email (S), at (S))`,
     `the unsubscribe endpoint at ${a.unsubscribeUrl} (dn-mailer serve behind it)`,
     `Secrets Manager secret ${a.tokenKeySecret} (the unsubscribe token key)`,
+  ];
+}
+
+/** The resources behind the answers only the operator knows (no stack of infra/ creates them). */
+export function operatorResourcesNeeded(a: OperatorAnswers): string[] {
+  return [
+    `Secrets Manager secret ${a.korrectKeySecret} (the Korrect API key)`,
+    `S3 bucket ${a.bucket} (the reports), listable by this identity`,
+    `CloudFront distribution ${a.cloudFrontUrl} with public key ${a.keyPairId} in its key group`,
+    `Secrets Manager secret ${a.privateKeySecret} (the CloudFront private key, PEM)`,
+    `SES verified identity for ${a.from}, out of the sandbox`,
   ];
 }

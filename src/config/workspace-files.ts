@@ -25,8 +25,36 @@ export interface PlannedFile {
   content: string;
 }
 
+/** The answers only the operator knows (Korrect, reports, CloudFront, sender): the stack does not make these. */
+export type OperatorAnswers = Pick<
+  AwsAnswers,
+  | 'korrectBaseUrl'
+  | 'korrectKeySecret'
+  | 'bucket'
+  | 'cloudFrontUrl'
+  | 'keyPairId'
+  | 'privateKeySecret'
+  | 'from'
+>;
+
 /** The config of an aws workspace, from the operator's answers (what `init` writes and validates first). */
 export function awsConfig(a: AwsAnswers): Record<string, unknown> {
+  return {
+    ...operatorSections(a),
+    ses: { configurationSet: a.configurationSet },
+    tracking: { ledgerTable: a.ledgerTable, table: a.trackingTable, auditTable: a.auditTable },
+    unsubscribe: {
+      mode: 'own',
+      baseUrl: a.unsubscribeUrl,
+      tokenKey: { secret: a.tokenKeySecret },
+      contactList: a.contactList,
+      topic: schemaDefault('unsubscribe.topic'),
+    },
+  };
+}
+
+/** The start of every aws config: the backend, users, reports, links and sender, from the operator's answers. */
+export function operatorSections(a: OperatorAnswers): Record<string, unknown> {
   return {
     backend: 'aws',
     users: {
@@ -42,17 +70,14 @@ export function awsConfig(a: AwsAnswers): Record<string, unknown> {
       expiresInDays: schemaDefault('links.expiresInDays'),
     },
     email: { from: a.from },
-    ses: { configurationSet: a.configurationSet },
-    tracking: { ledgerTable: a.ledgerTable, table: a.trackingTable, auditTable: a.auditTable },
-    unsubscribe: {
-      mode: 'own',
-      baseUrl: a.unsubscribeUrl,
-      tokenKey: { secret: a.tokenKeySecret },
-      contactList: a.contactList,
-      topic: schemaDefault('unsubscribe.topic'),
-    },
   };
 }
+
+/** The line comments of the operator's sections of an aws config. */
+export const OPERATOR_COMMENTS: Readonly<Record<string, string>> = {
+  'users.excludeEmails': 'internal test accounts',
+  'users.customIdAliases': "the original system's aliases; add your own",
+};
 
 /** The commented `.distronationrc.yaml` of an aws workspace, from the operator's answers. */
 export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
@@ -65,8 +90,7 @@ export function awsConfigFile(answers: AwsAnswers, today: Date): PlannedFile {
   return {
     path: '.distronationrc.yaml',
     content: renderConfig(config, header, {
-      'users.excludeEmails': 'internal test accounts',
-      'users.customIdAliases': "the original system's aliases; add your own",
+      ...OPERATOR_COMMENTS,
       'tracking.ledgerTable': 'keys campaignId (S), email (S)',
       'tracking.table': 'keys campaignId (S), timestamp (N); TTL on expirationTime',
       'tracking.auditTable': 'keys email (S), at (S)',
@@ -187,7 +211,7 @@ export function localWorkspaceFiles(
  * header, each top-level section's description from the schema, and `lineComments` (by dotted key) after values.
  * Secret references (`{ secret: … }`, `{ file: … }`) and empty collections are written on one line.
  */
-function renderConfig(
+export function renderConfig(
   config: Record<string, unknown>,
   header: readonly string[],
   lineComments: Record<string, string>,
@@ -240,6 +264,6 @@ function originalAliases(): unknown {
   return sample;
 }
 
-function isoDay(date: Date): string {
+export function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
