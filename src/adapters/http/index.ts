@@ -6,6 +6,13 @@
  *   createEndpointServer(toNodeListener(handler, { trustProxy: 1 })).listen(8787, '127.0.0.1');
  *   export const lambda = toLambdaHandler(handler);
  */
+
+export type { TokenFormat } from '../../core/unsubscribe/token-format.js';
+export { createAesTokenFormat, parseTokenKey } from '../../core/unsubscribe/unsubscribe-token.js';
+export {
+  createUnsubscribeTokens,
+  type UnsubscribeTokens,
+} from '../../core/unsubscribe/unsubscribe-tokens.js';
 export { normalizeIp, resolveClientIp } from './client-ip.js';
 export type { ApiGatewayResult, ApiGatewayV1Event, ApiGatewayV2Event } from './lambda.js';
 export { toLambdaHandler } from './lambda.js';
