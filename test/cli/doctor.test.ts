@@ -53,7 +53,9 @@ describe('dn-mailer doctor (in-process, memory backend)', () => {
     expect(detail('signing key')).toBe('links.privateKey loads and signs for key pair KDEMO0000000000');
     expect(detail('memory')).toBe('in memory');
     expect(detail('templates')).toMatch(/subject, HTML and text compile, every variable known$/);
-    expect(detail('unsubscribe')).toMatch(/^own: one-click links to .*; a test aes token made and read back$/);
+    expect(detail('unsubscribe')).toMatch(
+      /^own: one-click links to .*; a test aes token made and read back$/,
+    );
     // NOW is in February 2025: the month planned is January, with the demo's two reviewed findings.
     expect(detail('month plan')).toMatch(
       /^January 2025: \d+ messages, \d+ report links; findings a send refuses until accepted: payout-warnings \(1\), ambiguous-reports \(1\)$/,

@@ -10,7 +10,6 @@ import {
   ADDRESS,
   aesTokens,
   formResubscribeToken,
-  TOKEN_KEY,
   TOPIC,
   tokenFor,
 } from '../support/unsubscribe-endpoint.js';

@@ -38,6 +38,7 @@ const CONFIG_INPUT = {
     auditTable: 'dn-audit',
   },
   events: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dn-events' },
+  unsubscribe: { mode: 'own', token: 'kms', baseUrl: 'https://u.example/unsubscribe' },
 };
 const CONFIG = validateConfig(CONFIG_INPUT, (p) => p, 'test');
 
@@ -104,9 +105,15 @@ describe('the IAM policy is generated from the code', () => {
     expect(byAliasArn?.Condition).toEqual({
       'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/dn-links'] },
     });
-    // AES links are the default, and the KMS ones of the deployed endpoint are still read: the default alias.
+    // token kms without a key id: the default alias.
     expect(kmsOf(CONFIG)[0]?.Condition).toEqual({
       'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/dn-unsubscribe'] },
+    });
+    // AES tokens and no kmsKeyId: the code never calls KMS, so nothing is granted.
+    expect(kmsOf(withUnsubscribe({ token: 'aes', tokenKey: { secret: 'dn/token' } }))).toEqual([]);
+    // AES tokens with a kmsKeyId: the old endpoint's KMS links are read, so Decrypt (and Encrypt) on that key.
+    expect(kmsOf(withUnsubscribe({ token: 'aes', kmsKeyId: 'alias/old' }))[0]?.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/old'] },
     });
   });
 

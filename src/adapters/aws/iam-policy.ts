@@ -1,3 +1,4 @@
+import { unsubscribeKmsKeyId } from '../../config/envelope.js';
 import type { Config } from '../../config/schema.js';
 
 /**
@@ -66,8 +67,8 @@ export interface IamScope {
   inboundMailArns: readonly string[];
   queueArns: readonly string[];
   secretArns: readonly string[];
-  /** The unsubscribe token key: its ARN, or an alias (granted on any key that alias names). */
-  kmsKey: { arn: string } | { alias: string };
+  /** The unsubscribe token key: its ARN, or an alias (granted on any key that alias names); none: no KMS grant. */
+  kmsKey?: { arn: string } | { alias: string } | undefined;
 }
 
 /**
@@ -88,6 +89,7 @@ export function iamScopeOfConfig(config: Config): IamScope {
     config.tracking.auditTable,
   ].filter((name): name is string => name !== undefined);
   const bucket = config.reports.bucket;
+  const kmsKeyId = unsubscribeKmsKeyId(config.unsubscribe);
   return {
     tableArns: tables.map((name) => `arn:aws:dynamodb:*:*:table/${name}`),
     bucketArns: bucket ? [`arn:aws:s3:::${bucket}`] : [],
@@ -95,7 +97,7 @@ export function iamScopeOfConfig(config: Config): IamScope {
     inboundMailArns: [],
     queueArns: queueArn(config.events.queueUrl),
     secretArns: secretRefs(config).map((ref) => secretArnOf(ref)),
-    kmsKey: kmsKeyOf(config.unsubscribe.kmsKeyId ?? 'alias/dn-unsubscribe'),
+    kmsKey: kmsKeyId === undefined ? undefined : kmsKeyOf(kmsKeyId),
   };
 }
 
@@ -104,9 +106,8 @@ export function iamScopeOfConfig(config: Config): IamScope {
  * and the infra stack's GitHub Actions role (ARNs of the resources it creates), so neither can grant what the other
  * does not. Every action comes from IAM_ACTION_OF_COMMAND.
  *
- * The KMS statement is always there: `unsubscribe.kmsKeyId` always has a value (default `alias/dn-unsubscribe`),
- * and the links of either format are read back (`unsubscribe --token`, the endpoint), so a workspace on AES tokens
- * still opens the KMS ones of the deployed endpoint's mails.
+ * The KMS statement is there when the tokens are made or read in the KMS format (`unsubscribe.token: kms`, or a
+ * `kmsKeyId` set beside AES tokens to read the old endpoint's links); the stack's role always has it.
  */
 export function buildIamStatements(scope: IamScope): Statement[] {
   const tableArns = scope.tableArns.flatMap((arn) => [arn, `${arn}/index/*`]);
@@ -122,7 +123,7 @@ export function buildIamStatements(scope: IamScope): Statement[] {
       Action: actionsOf('secretsmanager'),
       Resource: orAll(scope.secretArns),
     },
-    buildKmsStatement(scope.kmsKey),
+    ...(scope.kmsKey ? [buildKmsStatement(scope.kmsKey)] : []),
   ];
 }
 
@@ -135,7 +136,7 @@ function actionsOf(service: string): string[] {
  * An alias is not a resource KMS authorizes `Decrypt` on (the ciphertext names the key, not the alias), so an alias
  * is granted as "any key that carries this alias" (`kms:ResourceAliases`), which covers `Encrypt` by alias too.
  */
-export function buildKmsStatement(key: IamScope['kmsKey']): Statement {
+export function buildKmsStatement(key: NonNullable<IamScope['kmsKey']>): Statement {
   const statement: Statement = {
     Sid: 'UnsubscribeTokens',
     Effect: 'Allow',
