@@ -99,7 +99,7 @@ function renderInit(
   stack: StackWorkspace | undefined,
 ): string {
   const lines = stack ? renderStackFields(stack) : [];
-  lines.push(`✔ wrote ${count} files into ${dir}`);
+  lines.push(`✔ wrote ${count} ${count === 1 ? 'file' : 'files'} into ${dir}`);
   for (const check of report.checks) lines.push(`${check.ok ? '✔' : '✘'} ${check.name}: ${check.detail}`);
   if (report.missing.length > 0) {
     lines.push('Still missing (init cannot check these; doctor does):');
