@@ -5,6 +5,7 @@ import { applyDelivery, isDeliveryState } from '../../core/send/delivery-state.j
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { DeliveryOutcome, DeliveryUpdate, LedgerRow, LedgerStatus, SendLedger } from '../../ports.js';
 import { runSqlite } from './sqlite-errors.js';
+import { createGroupCommit, type LedgerWriteStats } from './sqlite-group-commit.js';
 
 interface LedgerRecord {
   campaign_id: string;
@@ -23,12 +24,31 @@ interface LedgerRecord {
   claimed_at: string | null;
 }
 
+/** The SQLite ledger: the port, plus what its writes cost and a way to commit what waits before closing. */
+export interface SqliteLedger extends SendLedger {
+  /** Transactions committed and moves they carried since the ledger was opened (benchmarks, tests). */
+  writeStats(): LedgerWriteStats;
+  /** Commits the claims and finishes still waiting for their group (the store calls it before closing). */
+  drain(): void;
+}
+
+export interface SqliteLedgerOptions {
+  /** Concurrent claims and finishes share one transaction (default); false: one commit per call, as before. */
+  groupCommit?: boolean | undefined;
+}
+
 /**
  * The send ledger in SQLite. Every transition is one conditional UPDATE whose WHERE names the statuses the row may
  * still have; `changes === 1` is the claim. SQLite serialises writers on the file (WAL + busy_timeout), so two
- * connections or processes can never both move the same row.
+ * connections or processes can never both move the same row. Claims and finishes asked for together are committed
+ * together (`sqlite-group-commit.ts`); each call still resolves only once its move is committed.
  */
-export function createSqliteLedger(db: Database.Database, file: string): SendLedger {
+export function createSqliteLedger(
+  db: Database.Database,
+  file: string,
+  options: SqliteLedgerOptions = {},
+): SqliteLedger {
+  const group = createGroupCommit(db, file, options.groupCommit ?? true);
   const select = db.prepare('SELECT * FROM ledger WHERE campaign_id = ? ORDER BY email');
   const summarise = db.prepare(
     `SELECT campaign_id AS campaignId, status, COUNT(*) AS count, MAX(updated_at) AS updatedAt
@@ -96,7 +116,9 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
     if (updates.length === 0) return [];
     const doing =
       updates.length === 1 ? 'recording a delivery event' : `recording ${updates.length} delivery events`;
-    return runSqlite(file, doing, () => recordAll.immediate(updates));
+    const found = runSqlite(file, doing, () => recordAll.immediate(updates));
+    group.countCommit();
+    return found;
   };
 
   return {
@@ -110,20 +132,15 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
     },
     async ensurePlanned(campaignId, rows, at) {
       runSqlite(file, 'planning ledger rows', () => insertAll.immediate(campaignId, rows, at.toISOString()));
+      group.countCommit();
     },
     async claim(campaignId, email, from, runId, at) {
       assertClaimable(from);
-      const result = runSqlite(file, 'claiming a ledger row', () =>
-        claimStatement(from.length).run(
-          runId,
-          at.toISOString(),
-          at.toISOString(),
-          campaignId,
-          email,
-          ...from,
-        ),
+      const iso = at.toISOString();
+      return group.submit(
+        'claiming a ledger row',
+        () => claimStatement(from.length).run(runId, iso, iso, campaignId, email, ...from).changes === 1,
       );
-      return result.changes === 1;
     },
     async finish(campaignId, email, from, outcome, at, runId) {
       assertFinishable(from, outcome.status);
@@ -136,16 +153,19 @@ export function createSqliteLedger(db: Database.Database, file: string): SendLed
         email,
         from,
       ];
-      const result = runSqlite(file, 'finishing a ledger row', () =>
-        runId === undefined ? finishAny.run(...values) : finishOwn.run(...values, runId),
+      return group.submit(
+        'finishing a ledger row',
+        () =>
+          (runId === undefined ? finishAny.run(...values) : finishOwn.run(...values, runId)).changes === 1,
       );
-      return result.changes === 1;
     },
     async recordDelivery(campaignId, email, delivery, messageId) {
       const [found] = await recordDeliveries([{ campaignId, email, delivery, messageId }]);
       return found === true;
     },
     recordDeliveries,
+    writeStats: group.stats,
+    drain: group.drain,
   };
 }
 
