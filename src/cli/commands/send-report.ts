@@ -53,7 +53,10 @@ export function registerSendReport(program: Command, runtime: CommandRuntime): v
     )
     .option('--rate <n>', 'messages per second at most (also capped by ses.maxRate and the account)')
     .option('--concurrency <n>', `sends in flight (default: ses.concurrency; at most ${MAX_CONCURRENCY})`)
-    .option('--shard <i/n>', "this job's deterministic slice of the recipients (parallel CI jobs), e.g. 2/3")
+    .option(
+      '--shard <i/n>',
+      "this job's deterministic slice of the recipients (parallel CI jobs), e.g. 2/3; with --approve-file, the slice is checked against the same slice of the reviewed plan",
+    )
     .option(
       '--accept <findings>',
       `send although the plan found these (comma-separated: ${FINDING_NAMES.join(', ')}); --yes never accepts one`,

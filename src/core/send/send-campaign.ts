@@ -27,6 +27,7 @@ import {
   type PlanFindings,
   unacceptedFindings,
 } from '../plan/plan-findings.js';
+import { approvalForShard } from '../plan/shard-approval.js';
 import { isUnsubscribeUnset, type UnsubscribeSettings } from '../unsubscribe/unsubscribe-links.js';
 import { isCanaryCampaign } from './campaigns.js';
 import { type ExecuteOptions, executeSend } from './execute-sends.js';
@@ -231,7 +232,12 @@ function requireUnsubscribe(settings: UnsubscribeSettings): void {
 function gateSend(campaign: CampaignPlan, request: SendRequest, settings: CampaignSettings): void {
   const mask = (email: string) => (request.revealEmails ? email : maskEmail(email));
   if (request.approve) {
-    checkApproval(request.approve, canonicalPlan(campaign, { ...request.envelope, settings }), mask);
+    const fresh = canonicalPlan(campaign, { ...request.envelope, settings });
+    // A shard sends its slice of the reviewed month: compare with that slice.
+    const approval = request.shard
+      ? approvalForShard(request.approve, request.shard, fresh)
+      : request.approve;
+    checkApproval(approval, fresh, mask);
     return;
   }
   const unaccepted = unacceptedFindings(campaign.findings.findings, request.accept);
