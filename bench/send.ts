@@ -3,12 +3,23 @@
  * aws-ses-v2-local, and the SQLite store or the DynamoDB ledger + tracking against dynalite. Unthrottled runs at a
  * few concurrencies, a `--rate 50` run per backend, and the old Lambda's loop (sequential SendEmail, 100 ms apart)
  * on a sample as the baseline. Every run is checked: ledger, emulator store and tracking rows must agree.
+ *
+ * The aws goal (#15): the DynamoDB send against a bare SendEmail loop (same SES client, messages and concurrency,
+ * no ledger), in the same process, in two rounds of bare → per-row planning (the path before #15, `batching:
+ * false`) → batched planning; DynamoDB requests per message for both paths.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDynalite } from '../test/support/dynalite.js';
 import { startSesLocal } from '../test/support/ses-local.js';
+import {
+  AWS_GOAL_CONCURRENCY,
+  AWS_GOAL_ROUNDS,
+  type AwsRound,
+  printAwsGoal,
+} from './support/send-aws-goal.js';
+import { type BareRun, runBareLoop } from './support/send-bare.js';
 import { type BaselineRun, OLD_LAMBDA_DELAY_MS, runOldLambdaLoop } from './support/send-baseline.js';
 import { averageSize, buildSendPlan } from './support/send-fixture.js';
 import type { Backend } from './support/send-ports.js';
@@ -43,6 +54,16 @@ export async function run(): Promise<void> {
       };
       printHeader();
       await go({ label: 'warmup', backend: 'sqlite', messages: 200, concurrency: 16 });
+      await runBareLoop(ses, 'warmup-bare', 200, AWS_GOAL_CONCURRENCY);
+      const rounds: AwsRound[] = [];
+      for (let round = 1; round <= AWS_GOAL_ROUNDS; round++) {
+        const bare = await runBareLoop(ses, `bare-r${round}`, messages, AWS_GOAL_CONCURRENCY);
+        printBareRow(bare);
+        const spec = { backend: 'dynamo', messages, concurrency: AWS_GOAL_CONCURRENCY } as const;
+        const perRow = await go({ ...spec, label: `perrow-r${round}`, batching: false });
+        const batched = await go({ ...spec, label: `batched-r${round}`, batching: true });
+        rounds.push({ bare, perRow, batched });
+      }
       for (const backend of BACKENDS)
         for (const concurrency of concurrencies)
           await go({ label: `${backend}-c${concurrency}`, backend, messages, concurrency });
@@ -57,7 +78,11 @@ export async function run(): Promise<void> {
       const baseline = await runOldLambdaLoop(ses, BASELINE_MESSAGES);
       printDetails(runs);
       printSummary(runs, baseline, messages);
-      const mismatches = runs.reduce((sum, r) => sum + r.check.mismatches, 0) + baseline.mismatches;
+      printAwsGoal(rounds);
+      const mismatches =
+        runs.reduce((sum, r) => sum + r.check.mismatches, 0) +
+        baseline.mismatches +
+        rounds.reduce((sum, r) => sum + r.bare.mismatches, 0);
       if (mismatches > 0) process.exitCode = 1;
     } finally {
       await dynamo.stop();
@@ -142,6 +167,32 @@ function printRow(m: SendMeasure): void {
       .join(' '),
   );
   for (const reason of m.check.reasons) console.log(`    mismatch: ${reason}`);
+}
+
+/** A bare SendEmail loop in the runs table: no ledger, so no planning and no DynamoDB. */
+function printBareRow(m: BareRun): void {
+  const values = [
+    m.label,
+    'none',
+    String(m.messages),
+    String(m.concurrency),
+    '∞',
+    m.seconds.toFixed(2),
+    m.rate.toFixed(0),
+    m.seconds.toFixed(2),
+    '-',
+    '0',
+    '-',
+    '-',
+    `${m.cpu.ours.toFixed(1)} s`,
+    `${m.cpu.emulator.toFixed(1)} s`,
+    String(m.mismatches),
+  ];
+  console.log(
+    values
+      .map((v, i) => (i < 2 ? v.padEnd(COLUMNS[i]?.[1] ?? 0) : v.padStart(COLUMNS[i]?.[1] ?? 0)))
+      .join(' '),
+  );
 }
 
 function printDetails(runs: readonly SendMeasure[]): void {

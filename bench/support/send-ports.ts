@@ -53,6 +53,8 @@ export interface PortsInput {
   tmpDir: string;
   ses: SesLocal;
   dynamo: Dynalite;
+  /** DynamoDB ledger planning through BatchWriteItem under a lease (true) or per-row PutItem (false). */
+  batching: boolean;
 }
 
 export async function createSendPorts(input: PortsInput): Promise<SendPorts> {
@@ -101,7 +103,7 @@ export async function createSendPorts(input: PortsInput): Promise<SendPorts> {
   return {
     ...common,
     gates: [createDynamoSuppressionGate(doc, names.gate)],
-    ledger: counted(createDynamoLedger(doc, names.ledger), 'ledger', calls),
+    ledger: counted(createDynamoLedger(doc, names.ledger, { batching: input.batching }), 'ledger', calls),
     tracking: counted(createDynamoTracking(doc, names.tracking), 'tracking', calls),
     dynamoCommands,
     trackingRows: (campaignId) => readDynamoTracking(input.dynamo, names.tracking, campaignId),

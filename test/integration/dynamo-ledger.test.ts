@@ -77,18 +77,43 @@ describe('DynamoDB ledger (createDynamoLedger)', () => {
     expect(await unlucky.claim('c-lost', 'a@x.test', ['planned'], 'run-3', at)).toBe(false);
   });
 
-  it('plans a rerun with one Query page and PutItem only for recipients it has not seen', async () => {
+  it('plans a rerun with one Query page and writes only the recipients it has not seen, 25 a BatchWriteItem', async () => {
     const client = newClient();
     const counts = countCommands(client);
     const ledger = createDynamoLedger(createDocClient(client), table);
     const rows = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ email: `u${i}@x.test`, customIds: [] }));
     await ledger.ensurePlanned('c-rerun', rows(30), at);
-    expect(counts.get('PutItemCommand')).toBe(30);
+    // The planning lease: one conditional PutItem to take it, one DeleteItem to give it back.
+    expect(Object.fromEntries(counts)).toEqual({
+      PutItemCommand: 1,
+      QueryCommand: 1,
+      BatchWriteItemCommand: 2,
+      DeleteItemCommand: 1,
+    });
     counts.clear();
     await ledger.ensurePlanned('c-rerun', rows(35), at);
-    expect(Object.fromEntries(counts)).toEqual({ QueryCommand: 1, PutItemCommand: 5 });
+    expect(Object.fromEntries(counts)).toEqual({
+      PutItemCommand: 1,
+      QueryCommand: 1,
+      BatchWriteItemCommand: 1,
+      DeleteItemCommand: 1,
+    });
     expect(await ledger.listRows('c-rerun')).toHaveLength(35);
+  });
+
+  it('without batching, plans with one conditional PutItem per recipient it has not seen (the path before #15)', async () => {
+    const client = newClient();
+    const counts = countCommands(client);
+    const ledger = createDynamoLedger(createDocClient(client), table, { batching: false });
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ email: `v${i}@x.test`, customIds: [] }));
+    await ledger.ensurePlanned('c-rerun-old', rows(30), at);
+    expect(Object.fromEntries(counts)).toEqual({ PutItemCommand: 31, QueryCommand: 1, DeleteItemCommand: 1 });
+    counts.clear();
+    await ledger.ensurePlanned('c-rerun-old', rows(35), at);
+    expect(Object.fromEntries(counts)).toEqual({ PutItemCommand: 6, QueryCommand: 1, DeleteItemCommand: 1 });
+    expect(await ledger.listRows('c-rerun-old')).toHaveLength(35);
   });
 
   it('reads a campaign larger than 1 MB in several Query pages', async () => {

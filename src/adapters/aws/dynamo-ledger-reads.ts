@@ -39,7 +39,7 @@ export function queryCampaignItems(
 
 export async function listLedgerCampaigns(ledger: LedgerTable): Promise<CampaignSummary[]> {
   return summariseCampaigns(
-    (await scanAll(ledger)).map((item) => ({
+    (await scanAll(ledger)).filter(isLedgerRow).map((item) => ({
       campaignId: String(item.campaignId),
       status: checkStatus(item, ledger.table),
       count: 1,
@@ -59,7 +59,7 @@ function scanAll({ doc, table, call }: LedgerTable): Promise<Record<string, unkn
       doc.send(
         new ScanCommand({
           TableName: table,
-          ProjectionExpression: 'campaignId, #status, #updatedAt',
+          ProjectionExpression: 'campaignId, #status, #updatedAt, leaseOf',
           ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
           ConsistentRead: true,
           ExclusiveStartKey: start,
@@ -67,6 +67,11 @@ function scanAll({ doc, table, call }: LedgerTable): Promise<Record<string, unkn
       ),
     ),
   );
+}
+
+/** Planning leases (dynamo-ledger-planning.ts) live in the same table, under a partition of their own. */
+function isLedgerRow(item: Record<string, unknown>): boolean {
+  return item.leaseOf === undefined;
 }
 
 function checkStatus(item: Record<string, unknown>, table: string): LedgerStatus {

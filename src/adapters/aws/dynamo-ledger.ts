@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BackendError } from '../../core/common/errors.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
-import type { SendLedger } from '../../ports.js';
+import type { Random, SendLedger, Sleep } from '../../ports.js';
 import { recordDynamoDeliveries, recordDynamoDelivery } from './dynamo-ledger-delivery.js';
+import { isConditionFailed, type PlanningOptions, planRows } from './dynamo-ledger-planning.js';
 import {
   type LedgerTable,
   listLedgerCampaigns,
@@ -14,10 +14,23 @@ import {
 import { translateAwsError } from './errors.js';
 
 export interface DynamoLedgerOptions {
-  /** PutItem calls in flight while planning (default 16). */
+  /** Requests in flight while planning (default 16). */
   concurrency?: number;
   /** A unique token per write (default `randomUUID`), to recognise our own write after an SDK retry. */
   newToken?: () => string;
+  /**
+   * Planning writes the absent rows with BatchWriteItem under a planning lease (default true); false: one
+   * conditional PutItem per row, as before (kept for comparison: `npm run bench -- send`). See planRows.
+   */
+  batching?: boolean;
+  /** Clocks and waits of the planning lease (defaults: the real ones). */
+  now?: () => number;
+  monotonic?: () => number;
+  sleep?: Sleep;
+  random?: Random;
+  leaseMs?: number;
+  safetyMs?: number;
+  waitMs?: number;
 }
 
 const NAMES = {
@@ -35,6 +48,9 @@ const NAMES = {
  * The SDK retries a timed-out UpdateItem; if the first attempt did land, the retry fails its condition. Each write
  * therefore stores a fresh `writeToken`, and a failed condition is checked against it with one consistent read.
  * Delivery events are merged by `dynamo-ledger-delivery.ts` (read, then a write conditional on what was read).
+ * Planning (`ensurePlanned`) writes the absent rows 25 a BatchWriteItem under a planning lease
+ * (`dynamo-ledger-planning.ts`, where the argument that it never overwrites a row is made). Claim and finish stay one
+ * conditional UpdateItem each: batching them would need TransactWriteItems (BatchWriteItem has no conditions).
  */
 export function createDynamoLedger(
   doc: DynamoDBDocumentClient,
@@ -42,7 +58,19 @@ export function createDynamoLedger(
   options: DynamoLedgerOptions = {},
 ): SendLedger {
   const newToken = options.newToken ?? randomUUID;
-  const concurrency = options.concurrency ?? 16;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const planning: PlanningOptions = {
+    batching: options.batching ?? true,
+    concurrency: options.concurrency ?? 16,
+    newToken,
+    now: options.now ?? Date.now,
+    monotonic: options.monotonic ?? (() => performance.now()),
+    sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    random: options.random ?? Math.random,
+    leaseMs,
+    safetyMs: options.safetyMs ?? Math.min(20_000, leaseMs / 3),
+    waitMs: options.waitMs ?? leaseMs * 1.5,
+  };
 
   async function call<T>(doing: string, send: () => Promise<T>): Promise<T> {
     try {
@@ -92,37 +120,7 @@ export function createDynamoLedger(
       return (await queryCampaignItems(reads, campaignId)).map((item) => toLedgerRow(item, table));
     },
     listCampaigns: () => listLedgerCampaigns(reads),
-    async ensurePlanned(campaignId, rows, at) {
-      const items = await queryCampaignItems(reads, campaignId, 'email');
-      const existing = new Set(items.map((item) => String(item.email)));
-      const missing = new Map(rows.filter((row) => !existing.has(row.email)).map((row) => [row.email, row]));
-      const limit = pLimit({ concurrency, rejectOnClear: true });
-      const put = async (row: { email: string; customIds: string[] }) => {
-        try {
-          await call('planning rows', () =>
-            doc.send(
-              new PutCommand({
-                TableName: table,
-                Item: {
-                  campaignId,
-                  email: row.email,
-                  status: 'planned',
-                  customIds: row.customIds,
-                  attempts: 0,
-                  updatedAt: at.toISOString(),
-                },
-                ConditionExpression: 'attribute_not_exists(email)',
-              }),
-            ),
-          );
-        } catch (error) {
-          if (isConditionFailed(error)) return; // another run planned it first: keep its row as it is
-          limit.clearQueue();
-          throw error;
-        }
-      };
-      await Promise.all([...missing.values()].map((row) => limit(() => put(row))));
-    },
+    ensurePlanned: (campaignId, rows, at) => planRows(reads, campaignId, rows, at, planning),
     async claim(campaignId, email, from, runId, at) {
       assertClaimable(from);
       const token = newToken();
@@ -196,8 +194,4 @@ export function createDynamoLedger(
 function omitRunId(): Record<string, string> {
   const { '#runId': _unused, ...rest } = NAMES;
   return rest;
-}
-
-function isConditionFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -1,11 +1,8 @@
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandOutput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import pLimit from 'p-limit';
+import { createHash } from 'node:crypto';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BackendError } from '../../core/common/errors.js';
 import type { Random, Sleep, TrackingRow, TrackingStore } from '../../ports.js';
+import { batchPut, type PutRequest } from './dynamo-batch-write.js';
 import { translateAwsError } from './errors.js';
 
 export interface DynamoTrackingOptions {
@@ -15,17 +12,37 @@ export interface DynamoTrackingOptions {
   maxAttempts?: number;
   /** Batches in flight (default 4). */
   concurrency?: number;
+  /** Wall clock, ms (default Date.now): how long a writer slot is held. */
+  now?: () => number;
 }
 
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_SIZE = 25;
-
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
+/**
+ * The range key `timestamp` stays a Number of milliseconds, as the reference schema has it, with a writer's slot in
+ * its three decimals: `<ms>.<slot>`. Readers that take it as milliseconds get the right time (`new Date(t)` drops
+ * the fraction), rows sort by time, and the GSIs keyed on it (`email-event-index`) are unchanged.
+ *
+ * - Send rows (`financial_send`): slots 1–499, one per store and campaign, taken with a conditional PutItem on a slot
+ *   item (`#tracking-writers#<campaignId>`, timestamp = the slot), held for SLOT_HOLD_MS — longer than any run.
+ *   Runs and shards writing at the same time hold different slots, so their rows cannot share a key; within one
+ *   writer, rows of the same millisecond move forward by 1 ms (the send loop already keeps them apart).
+ * - Event rows (delivery, bounce, …): slots 500–999 from a hash of the row, so a replayed event writes the same
+ *   item under the same key (idempotent). Two different events of one campaign collide only if they share the
+ *   millisecond and the hash slot (1 in 500); within one call the second moves to the next free slot.
+ *
+ * Doubles hold `<ms>.<3 digits>` exactly enough (distinct and printed back with those digits) until 2^43 ms, the
+ * year 2248.
+ */
+const SEND_SLOTS = { first: 1, last: 499 } as const;
+const EVENT_SLOTS = { first: 500, count: 500 } as const;
+/** A writer slot is held for a week; its item expires (TTL) a day after that. */
+const SLOT_HOLD_MS = 7 * 86_400_000;
+const SLOT_TRIES = 40;
 
 /**
  * Tracking rows in the reference's FINANCIAL_CAMPAIGN_TRACKING_TABLE (`tracking.table`) through BatchWriteItem,
- * 25 puts a call. DynamoDB may leave some puts unprocessed (throttling): those are sent again with jittered
- * exponential backoff, a bounded number of times, then the call fails naming how many rows did not land.
+ * 25 puts a call (unconditional: the keys above are this writer's alone, or the event's own). DynamoDB may leave
+ * some puts unprocessed (throttling): those are sent again with jittered exponential backoff, a bounded number of
+ * times, then the call fails naming how many rows did not land.
  */
 export function createDynamoTracking(
   doc: DynamoDBDocumentClient,
@@ -34,78 +51,120 @@ export function createDynamoTracking(
 ): TrackingStore {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
-  const maxAttempts = options.maxAttempts ?? 8;
+  const now = options.now ?? Date.now;
+  const slots = new Map<string, Promise<number>>();
 
-  async function writeBatch(requests: WriteRequest[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > maxAttempts) {
-        throw new BackendError(
-          `${pending.length} tracking rows were still unprocessed by ${table} after ${maxAttempts} attempts`,
-          { hint: 'the table is throttled: raise its capacity (or use on-demand) and run again' },
-        );
-      }
-      if (attempt > 1) await sleep(Math.min(5_000, 50 * 2 ** (attempt - 1)) * (0.5 + random() / 2));
-      let output: BatchWriteCommandOutput;
-      try {
-        output = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      } catch (error) {
-        throw translateAwsError(error, `writing tracking rows to the table ${table}`);
-      }
-      pending = (output.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+  /** This store's send slot for a campaign, taken once. */
+  const slotFor = (campaignId: string): Promise<number> => {
+    let slot = slots.get(campaignId);
+    if (!slot) {
+      slot = takeSlot(doc, table, campaignId, random, now);
+      slot.catch(() => slots.delete(campaignId)); // a failed attempt is tried again by the next call
+      slots.set(campaignId, slot);
     }
-  }
+    return slot;
+  };
 
   return {
     async record(rows) {
-      const requests = withUniqueKeys(rows).map(
-        (row): WriteRequest => ({ PutRequest: { Item: toItem(row) } }),
-      );
-      const limit = pLimit({ concurrency: options.concurrency ?? 4, rejectOnClear: true });
-      const batches: WriteRequest[][] = [];
-      for (let i = 0; i < requests.length; i += BATCH_SIZE) batches.push(requests.slice(i, i + BATCH_SIZE));
-      await Promise.all(
-        batches.map((batch) =>
-          limit(async () => {
-            try {
-              await writeBatch(batch);
-            } catch (error) {
-              limit.clearQueue();
-              throw error;
-            }
-          }),
-        ),
-      );
+      const sendSlots = new Map<string, number>();
+      for (const row of rows) {
+        if (row.eventType === 'financial_send' && !sendSlots.has(row.campaignId)) {
+          sendSlots.set(row.campaignId, await slotFor(row.campaignId));
+        }
+      }
+      const requests = withUniqueKeys(rows, sendSlots).map((Item): PutRequest => ({ PutRequest: { Item } }));
+      await batchPut(doc, table, requests, {
+        sleep,
+        random,
+        maxAttempts: options.maxAttempts ?? 8,
+        concurrency: options.concurrency ?? 4,
+        what: 'tracking rows',
+      });
     },
   };
 }
 
+/** Takes a free send slot (or one whose hold has run out) with a conditional PutItem, trying random slots. */
+async function takeSlot(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  campaignId: string,
+  random: Random,
+  now: () => number,
+): Promise<number> {
+  const span = SEND_SLOTS.last - SEND_SLOTS.first + 1;
+  for (let attempt = 0; attempt < SLOT_TRIES; attempt += 1) {
+    const slot = SEND_SLOTS.first + Math.floor(random() * span);
+    const at = now();
+    try {
+      await doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            campaignId: `#tracking-writers#${campaignId}`,
+            timestamp: slot,
+            heldUntil: at + SLOT_HOLD_MS,
+            expirationTime: Math.floor((at + SLOT_HOLD_MS) / 1000) + 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(campaignId) OR heldUntil < :now',
+          ExpressionAttributeValues: { ':now': at },
+        }),
+      );
+      return slot;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') continue;
+      throw translateAwsError(error, `taking a writer slot in the tracking table ${table}`);
+    }
+  }
+  throw new BackendError(
+    `no free writer slot for ${campaignId} in the tracking table ${table} after ${SLOT_TRIES} tries`,
+    {
+      hint: `more than ${SEND_SLOTS.last - SEND_SLOTS.first + 1} sends of this campaign ran within a week; wait, or send under a new campaign ID`,
+    },
+  );
+}
+
+/** `<ms>.<slot, three digits>` as a Number (parsed from the decimal, so it prints back the same). */
+export function trackingKey(ms: number, slot: number): number {
+  return Number(`${Math.floor(ms)}.${String(slot).padStart(3, '0')}`);
+}
+
 /**
- * The table's key is (campaignId, timestamp in ms): two rows of one campaign in the same millisecond would collide,
- * and a batch holding both is refused as a whole. A row equal to an earlier one of the same call (the same delivery
- * event twice in one batch of queue messages) is dropped; a different row moves forward by 1 ms until its key is free.
- *
- * Replays: an event's row is built from the event alone (its time, its TTL counted from that time), so applying the
- * event again writes the same item under the same key, an overwrite that changes nothing. Known limit (#15, the key
- * is not redesigned here): two different events of one campaign in the same millisecond share a key. In one call
- * the second is moved by 1 ms, but across calls — or when a replay groups the events differently — the later write
- * overwrites the earlier row (or lands 1 ms off, next to the row it duplicates). The ledger, not this table, holds
- * each message's delivery state, so only the history of that one pair is affected.
+ * The rows as items, each under a key no other row of the call has. A row equal to an earlier one of the same call
+ * (the same delivery event twice in one batch of queue messages) is dropped.
  */
-function withUniqueKeys(rows: readonly TrackingRow[]): TrackingRow[] {
+function withUniqueKeys(
+  rows: readonly TrackingRow[],
+  sendSlots: ReadonlyMap<string, number>,
+): Record<string, unknown>[] {
   const used = new Set<string>();
   const seen = new Set<string>();
-  const unique: TrackingRow[] = [];
+  const items: Record<string, unknown>[] = [];
   for (const row of rows) {
     const content = contentOf(row);
     if (seen.has(content)) continue;
     seen.add(content);
-    let timestamp = row.timestamp;
-    while (used.has(`${row.campaignId}\u0000${timestamp}`)) timestamp++;
+    const sendSlot = row.eventType === 'financial_send' ? sendSlots.get(row.campaignId) : undefined;
+    let timestamp: number;
+    if (sendSlot !== undefined) {
+      let ms = Math.floor(row.timestamp);
+      while (used.has(`${row.campaignId}\u0000${trackingKey(ms, sendSlot)}`)) ms += 1;
+      timestamp = trackingKey(ms, sendSlot);
+    } else {
+      const start = hashSlot(content);
+      let n = 0;
+      do timestamp = trackingKey(row.timestamp, EVENT_SLOTS.first + ((start + n++) % EVENT_SLOTS.count));
+      while (used.has(`${row.campaignId}\u0000${timestamp}`) && n < EVENT_SLOTS.count);
+    }
     used.add(`${row.campaignId}\u0000${timestamp}`);
-    unique.push(timestamp === row.timestamp ? row : { ...row, timestamp });
+    items.push({ ...toItem(row), timestamp });
   }
-  return unique;
+  return items;
+}
+
+function hashSlot(content: string): number {
+  return createHash('sha256').update(content).digest().readUInt32BE(0) % EVENT_SLOTS.count;
 }
 
 /** The item's attributes in a fixed order, so equal rows give equal strings whatever order their fields were set in. */

@@ -9,6 +9,7 @@ import type { Config } from '../../config/schema.js';
 export const IAM_ACTION_OF_COMMAND: Readonly<Record<string, string>> = {
   // DynamoDB (lib-dynamodb document commands are the item APIs)
   BatchWriteCommand: 'dynamodb:BatchWriteItem',
+  DeleteCommand: 'dynamodb:DeleteItem',
   DescribeTableCommand: 'dynamodb:DescribeTable',
   GetCommand: 'dynamodb:GetItem',
   PutCommand: 'dynamodb:PutItem',

@@ -1,0 +1,74 @@
+/**
+ * The aws goal of #15 in `npm run bench -- send`: the DynamoDB send against a bare SendEmail loop (same SES client,
+ * messages and concurrency, no ledger), run back to back in rounds, and DynamoDB requests per message before
+ * (per-row planning) and after (batched planning).
+ */
+import type { BareRun } from './send-bare.js';
+import type { SendMeasure } from './send-run.js';
+
+/** The aws goal: the DynamoDB send at least this share of the bare SendEmail loop's rate. */
+const AWS_GOAL_RATIO = 0.6;
+export const AWS_GOAL_CONCURRENCY = 16;
+export const AWS_GOAL_ROUNDS = 3;
+
+/** One round of the aws goal: the bare loop, then the DynamoDB send with each planning path. */
+export interface AwsRound {
+  bare: BareRun;
+  perRow: SendMeasure;
+  batched: SendMeasure;
+}
+
+/** DynamoDB requests of one run (prepareSend + executeSend, not the checks), per message, by command. */
+function requestsPerMessage(m: SendMeasure): { total: number; detail: string } {
+  const commands = [...(m.dynamoCommands ?? new Map<string, number>())];
+  const total = commands.reduce((sum, [, count]) => sum + count, 0) / m.spec.messages;
+  const detail = commands
+    .map(([name, count]) => `${name.replace(/Command$/, '')} ${(count / m.spec.messages).toFixed(3)}`)
+    .join(', ');
+  return { total, detail };
+}
+
+export function printAwsGoal(rounds: readonly AwsRound[]): void {
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(
+    `\naws send vs a bare SendEmail loop (same SES client with maxAttempts 1, same messages, concurrency ` +
+      `${AWS_GOAL_CONCURRENCY}, no ledger), same process, bare → per-row planning (before #15) → batched planning:`,
+  );
+  for (const [n, { bare, perRow, batched }] of rounds.entries()) {
+    console.log(`  round ${n + 1}: bare ${bare.rate.toFixed(0)} msg/s (mismatches ${bare.mismatches})`);
+    for (const [name, m] of [
+      ['per-row ', perRow],
+      ['batched ', batched],
+    ] as const) {
+      const send = m.spec.messages / m.sendSeconds;
+      const whole = m.spec.messages / m.seconds;
+      console.log(
+        `    ${name} send phase ${send.toFixed(0)} msg/s = ${(send / bare.rate).toFixed(2)}× bare; prepare + execute ` +
+          `${whole.toFixed(0)} msg/s = ${(whole / bare.rate).toFixed(2)}× bare (planning ${m.planningSeconds.toFixed(2)} s); ` +
+          `mismatches ${m.check.mismatches}`,
+      );
+    }
+  }
+  const last = rounds[rounds.length - 1];
+  if (!last) return;
+  for (const [name, m] of [
+    ['before (per-row planning)', last.perRow],
+    ['after (batched planning) ', last.batched],
+  ] as const) {
+    const { total, detail } = requestsPerMessage(m);
+    console.log(`  DynamoDB requests per message, ${name}: ${total.toFixed(2)} (${detail})`);
+  }
+  // The median round: the bare loop and both paths of a round ran back to back, so their ratio is the fair one.
+  const median = (pick: (r: AwsRound) => number) => {
+    const sorted = rounds.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  };
+  const sendRatio = median((r) => r.batched.spec.messages / r.batched.sendSeconds / r.bare.rate);
+  const wholeRatio = median((r) => r.batched.spec.messages / r.batched.seconds / r.bare.rate);
+  const before = median((r) => r.perRow.spec.messages / r.perRow.sendSeconds / r.bare.rate);
+  console.log(
+    `  goal: aws send ≥ ${AWS_GOAL_RATIO}× the bare loop — send phase, median of ${rounds.length} rounds: ` +
+      `${sendRatio.toFixed(2)}× ${met(sendRatio >= AWS_GOAL_RATIO)} (per-row planning, same rounds: ` +
+      `${before.toFixed(2)}×); prepare + execute ${wholeRatio.toFixed(2)}× ${met(wholeRatio >= AWS_GOAL_RATIO)}`,
+  );
+}
