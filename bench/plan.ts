@@ -12,7 +12,9 @@ import type { Recipient } from '../src/core/recipients/recipients-from-users.js'
 import { createUnsubscribeLinks } from '../src/core/unsubscribe/unsubscribe-links.js';
 import { countDifferences, indexPayoutRows, runOldLambdaLoop } from './support/plan-baseline.js';
 import { checkPlan, type PlanCheck } from './support/plan-check.js';
+import { runDryRunGoals } from './support/plan-dry-run-goals.js';
 import { type FullRun, type PhaseTime, runFullPlan } from './support/plan-full-run.js';
+import { checkStreamedPlan } from './support/plan-stream-check.js';
 import { BASE_URL, createPlanWorkspace, KEY_PAIR_ID, type PlanWorkspace } from './support/plan-workspace.js';
 
 const PERIOD: Period = { month: 1, year: 2025 };
@@ -41,7 +43,22 @@ export async function run(): Promise<void> {
     printPlan(measured);
     const baseline = await runBaseline(workspace, measured);
     printTargets(measured, baseline);
-    if (measured.check.mismatches > 0 || baseline.differ > 0) process.exitCode = 1;
+    const streamed = await checkStreamedPlan(workspace, PERIOD);
+    console.log(
+      `\nstreamed plan (dry run) vs the non-streaming renderer (a send), same workspace and clock: ` +
+        `${streamed.messages} messages, ${streamed.verifiedSignatures} signatures verified, ${streamed.compared} ` +
+        `compared byte for byte (subject, HTML, text, headers, signed URLs); counts, unsent, report statuses, ` +
+        `findings and approval digest equal — mismatches ${streamed.mismatches}` +
+        (streamed.reasons.length > 0 ? `; first: ${streamed.reasons.join(' | ')}` : ''),
+    );
+    const dryRun = await runDryRunGoals(workspace, streamed.digest);
+    if (
+      measured.check.mismatches > 0 ||
+      baseline.differ > 0 ||
+      streamed.mismatches > 0 ||
+      dryRun.mismatches > 0
+    )
+      process.exitCode = 1;
   } finally {
     await rm(workspace.dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import type { Config } from './config/schema.js';
 import type { OnProgress } from './core/common/progress-events.js';
 import type { SecretRegistry } from './core/common/secret-registry.js';
 import type { BackendDoctorChecks } from './core/doctor/doctor-checks.js';
-import type { Plan } from './core/plan/build-plan.js';
+import type { PlannedMessage } from './core/plan/build-plan.js';
 import type { Manifest } from './core/plan/manifest.js';
 import type { CampaignSettings } from './core/plan/plan-campaign.js';
 import type { Approval } from './core/plan/plan-digest.js';
@@ -111,11 +111,19 @@ export interface PreviewEnvelope {
   date: Date;
 }
 
+/** A dry run's preview folder while the plan streams through it. */
+export interface PreviewWriter {
+  /** Writes `.html`, `.txt` and `.eml` of each message; `total`: the month's messages (the file names' width). */
+  write(messages: readonly PlannedMessage[], total: number): Promise<void>;
+  /** Writes `manifest.json` (piece by piece, never one string) and `plan-digest.txt` when it can be approved. */
+  finish(manifest: Manifest): Promise<void>;
+}
+
 export interface LocalFiles {
   /** Refuses a preview folder that holds files other than earlier previews (nothing is written). */
   checkPreviewFolder(dir: string): Promise<void>;
-  /** Replaces the previews in `dir`: `.html`, `.txt`, `.eml` per message and `manifest.json`. */
-  writePreviews(dir: string, plan: Plan, manifest: Manifest, envelope: PreviewEnvelope): Promise<void>;
+  /** Replaces the previews in `dir` (earlier ones removed now); the plan's messages are written as they stream. */
+  openPreviews(dir: string, campaignId: string, envelope: PreviewEnvelope): Promise<PreviewWriter>;
   /** Writes one preview page, creating its folder; returns its absolute path. */
   writePreviewHtml(file: string, html: string): Promise<string>;
   /** Writes one preview page as `name` in a new private folder (0700) under `tmpdir`; returns its path. */

@@ -55,7 +55,7 @@ export function checkPlan(planned: CampaignPlan, workspace: PlanWorkspace): Plan
   return { mismatches, reasons, verifiedSignatures, links };
 }
 
-function checkMessage(
+export function checkMessage(
   message: PlannedMessage,
   workspace: PlanWorkspace,
   expires: string,

@@ -151,12 +151,18 @@ function createMemoryBackend(
 function memoryFiles(world: MemoryWorld): LocalFiles {
   return {
     checkPreviewFolder: async () => {},
-    async writePreviews(dir, plan, manifest) {
-      for (const message of plan.messages) {
-        world.files.set(path.join(dir, `${message.to}.html`), message.html);
-        world.files.set(path.join(dir, `${message.to}.txt`), message.text);
-      }
-      world.files.set(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    async openPreviews(dir) {
+      return {
+        async write(messages) {
+          for (const message of messages) {
+            world.files.set(path.join(dir, `${message.to}.html`), message.html);
+            world.files.set(path.join(dir, `${message.to}.txt`), message.text);
+          }
+        },
+        async finish(manifest) {
+          world.files.set(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+        },
+      };
     },
     async writePreviewHtml(file, html) {
       const absolute = path.resolve(file);

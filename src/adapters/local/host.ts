@@ -12,7 +12,7 @@ import {
 import { readApprovalFile } from './approval-file.js';
 import { openInBrowser } from './browser.js';
 import { probeWritableDir } from './doctor-probes.js';
-import { checkPreviewFolder, writePreviewHtml, writePreviews, writeTempPreviewHtml } from './previews.js';
+import { checkPreviewFolder, openPreviews, writePreviewHtml, writeTempPreviewHtml } from './previews.js';
 import { writeReportFile } from './report-file.js';
 
 /**
@@ -25,8 +25,7 @@ export function createLocalFiles(scrub: (text: string) => string = (text) => tex
     checkPreviewFolder: async (dir) => {
       await checkPreviewFolder(dir);
     },
-    writePreviews: (dir, plan, manifest, options) =>
-      writePreviews(dir, plan, manifest, { ...options, scrub }),
+    openPreviews: (dir, campaignId, options) => openPreviews(dir, campaignId, { ...options, scrub }),
     writePreviewHtml: async (file, html) => {
       const absolute = path.resolve(file);
       await writePreviewHtml(absolute, scrub(html));

@@ -1,8 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { PreviewWriter } from '../../backend.js';
 import { UsageError } from '../../core/common/errors.js';
-import type { Plan } from '../../core/plan/build-plan.js';
-import { type Manifest, previewBaseName } from '../../core/plan/manifest.js';
+import { previewBaseName } from '../../core/plan/manifest.js';
+import { prettyJsonChunks } from '../../core/plan/manifest-json.js';
 import { messageIdFor } from '../../core/send/message-id.js';
 import { composeMime, type MimeEnvelope } from '../mime.js';
 import { isPrivateTempName, makePrivateDir, makePrivateTempDir, writePrivateFile } from './private-files.js';
@@ -21,37 +22,64 @@ export interface PreviewOptions {
 }
 
 /**
- * Writes a dry run's previews: per message `<n>-<id>.html`, `.txt` and the complete `.eml`, plus manifest.json
- * (all 0600, the folders it creates 0700: they hold addresses and working links). A folder that holds something
- * other than an earlier preview is refused rather than overwritten.
+ * Opens a dry run's preview folder (earlier previews removed now) and writes, as the plan streams, per message
+ * `<n>-<id>.html`, `.txt` and the complete `.eml`, then manifest.json piece by piece (all 0600, the folders it
+ * creates 0700: they hold addresses and working links). A folder that holds something other than an earlier
+ * preview is refused rather than overwritten.
  */
-export async function writePreviews(
+export async function openPreviews(
   dir: string,
-  plan: Plan,
-  manifest: Manifest,
+  campaignId: string,
   options: PreviewOptions,
-): Promise<void> {
+): Promise<PreviewWriter> {
   await prepareFolder(dir);
-  const total = plan.messages.length;
   const scrub = options.scrub ?? ((text: string) => text);
-  for (const message of plan.messages) {
-    const base = path.join(dir, previewBaseName(message, total));
-    const envelope: MimeEnvelope = {
-      from: options.from,
-      replyTo: options.replyTo,
-      bcc: options.bcc,
-      headers: message.headers,
-      date: options.date,
-      messageId: messageIdFor(plan.campaignId, message.to, options.from),
-    };
-    await writePrivateFile(`${base}.html`, scrub(message.html));
-    await writePrivateFile(`${base}.txt`, scrub(message.text));
-    await writePrivateFile(`${base}.eml`, scrub((await composeMime(message, envelope)).toString('utf8')));
-  }
-  await writePrivateFile(path.join(dir, 'manifest.json'), scrub(`${JSON.stringify(manifest, null, 2)}\n`));
-  if (manifest.approval) {
-    await writePrivateFile(path.join(dir, PLAN_DIGEST_FILE), `${manifest.approval.digest}\n`);
-  }
+  return {
+    async write(messages, total) {
+      // A few messages at a time: the files go through the thread pool while the next e-mail is composed.
+      await forEachLimited(messages, WRITES_IN_FLIGHT, async (message) => {
+        const base = path.join(dir, previewBaseName(message, total));
+        const envelope: MimeEnvelope = {
+          from: options.from,
+          replyTo: options.replyTo,
+          bcc: options.bcc,
+          headers: message.headers,
+          date: options.date,
+          messageId: messageIdFor(campaignId, message.to, options.from),
+        };
+        await writePrivateFile(`${base}.html`, scrub(message.html));
+        await writePrivateFile(`${base}.txt`, scrub(message.text));
+        await writePrivateFile(`${base}.eml`, scrub((await composeMime(message, envelope)).toString('utf8')));
+      });
+    },
+    async finish(manifest) {
+      // Each chunk ends between two JSON values, so a secret is never split across two scrubbed pieces.
+      const chunks = prettyJsonChunks(manifest);
+      await writePrivateFile(path.join(dir, 'manifest.json'), mapChunks(chunks, scrub));
+      if (manifest.approval) {
+        await writePrivateFile(path.join(dir, PLAN_DIGEST_FILE), `${manifest.approval.digest}\n`);
+      }
+    },
+  };
+}
+
+/** Messages whose three files are written at once. */
+const WRITES_IN_FLIGHT = 8;
+
+async function forEachLimited<T>(items: readonly T[], limit: number, each: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await each(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+function* mapChunks(chunks: Iterable<string>, scrub: (text: string) => string): Generator<string> {
+  for (const chunk of chunks) yield scrub(chunk);
 }
 
 /**

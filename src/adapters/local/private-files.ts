@@ -1,5 +1,15 @@
 import { constants } from 'node:fs';
-import { type FileHandle, link, lstat, mkdir, mkdtemp, open, rename, unlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  rename,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../../core/common/errors.js';
 
@@ -10,6 +20,9 @@ import { ConfigError } from '../../core/common/errors.js';
  */
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
+
+/** A file's contents: whole, or piece by piece (a large manifest is never one string). */
+export type PrivateData = string | Uint8Array | Iterable<string>;
 
 /** What `writePrivateFile` does when something is already at the path. */
 export type OnExisting =
@@ -38,7 +51,7 @@ export class PlacementError extends Error {
  */
 export async function writePrivateFile(
   file: string,
-  data: string | Uint8Array,
+  data: PrivateData,
   existing: OnExisting = 'replace',
 ): Promise<string> {
   if (existing === 'replace') await refuseSymlink(file);
@@ -108,7 +121,7 @@ const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | (constants.O_NOFOLLO
  * Opens the temp file without following a symlink (a leftover of a crashed write is reused), checks what was
  * opened, and only then truncates, restricts and fills it.
  */
-async function fillTemp(temp: string, data: string | Uint8Array): Promise<void> {
+async function fillTemp(temp: string, data: PrivateData): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await open(temp, OPEN_FLAGS, PRIVATE_FILE_MODE);
@@ -137,7 +150,8 @@ async function fillTemp(temp: string, data: string | Uint8Array): Promise<void> 
     }
     await handle.chmod(PRIVATE_FILE_MODE);
     await handle.truncate(0);
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else await writeFile(handle, data);
   } finally {
     await handle.close().catch(() => {});
   }

@@ -61,6 +61,49 @@ export interface PlannedMessage {
   warnings: string[];
 }
 
+/** A link as the whole month keeps it: the report and the origin it opens, never the signed URL itself. */
+export interface LinkRecord {
+  customId: string;
+  type: string;
+  label: string;
+  key: string;
+  /** Scheme and host the signed URL opens (`https://reports.example.com`). */
+  origin: string;
+}
+
+/**
+ * One message as a streamed plan keeps it for the whole month once its previews are written or it is sent: what
+ * the manifest, the findings, the totals and the approval digest read — not the rendered HTML, text or headers.
+ */
+export interface MessageRecord extends Omit<PlannedMessage, 'html' | 'text' | 'headers' | 'links'> {
+  links: LinkRecord[];
+}
+
+/** What the month-wide consumers (manifest, findings, digest, totals) read of a message, rendered or compact. */
+export type MessageSummary = PlannedMessage | MessageRecord;
+
+/** The compact record of a rendered message (origins interned through `origins`: a month shares a few). */
+export function toMessageRecord(message: PlannedMessage, origins = new Map<string, string>()): MessageRecord {
+  const { html: _html, text: _text, headers: _headers, links, ...rest } = message;
+  return {
+    ...rest,
+    links: links.map(({ url, ...link }) => ({ ...link, origin: internOrigin(url, origins) })),
+  };
+}
+
+/** The origin a link opens, whether it is a rendered message's (signed URL) or a compact record's. */
+export function linkOrigin(link: PlannedLink | LinkRecord): string {
+  return 'origin' in link ? link.origin : new URL(link.url).origin;
+}
+
+function internOrigin(url: string, origins: Map<string, string>): string {
+  const origin = new URL(url).origin;
+  const known = origins.get(origin);
+  if (known !== undefined) return known;
+  origins.set(origin, origin);
+  return origin;
+}
+
 export type UnsentReason = 'nothing-to-send' | 'payout-data-invalid' | 'shared-custom-id';
 
 export interface UnsentRecipient {
@@ -82,11 +125,12 @@ export interface MissingReport {
   labels: string[];
 }
 
-export interface Plan {
+/** A plan of rendered messages (`PlannedMessage`, what a send sends) or of compact ones (`MessageRecord`). */
+export interface Plan<M extends MessageSummary = PlannedMessage> {
   campaignId: string;
   period: Period;
   expiresAt: Date;
-  messages: PlannedMessage[];
+  messages: M[];
   unsent: UnsentRecipient[];
   /** Every recipient's `partial` and `none` custom IDs: "IDs without every report type". */
   missingReports: MissingReport[];
@@ -122,6 +166,8 @@ export interface PlanInput {
   unsubscribeFor: (email: string) => UnsubscribeLink;
   /** Custom IDs claimed by more than one address (`RecipientSelection.sharedCustomIds`): held back. */
   sharedCustomIds?: readonly SharedCustomId[];
+  /** Number of the first message (default 1): a streamed plan builds the month batch by batch. */
+  firstIndex?: number;
 }
 
 /**
@@ -157,7 +203,7 @@ export function buildPlan(input: PlanInput): Plan {
       unsent.push({ email: recipient.email, customIds: ids, reason: 'nothing-to-send', detail });
       continue;
     }
-    messages.push(buildMessage(messages.length + 1, recipient, shown, context));
+    messages.push(buildMessage((input.firstIndex ?? 1) + messages.length, recipient, shown, context));
   }
   return {
     campaignId: input.campaignId,
@@ -169,6 +215,28 @@ export function buildPlan(input: PlanInput): Plan {
     reportStatus,
     payoutWarnings: input.payouts.warnings,
   };
+}
+
+/**
+ * How many messages `buildPlan` makes of `input.recipients` when every chosen report key has a signed link: what a
+ * streamed plan needs before its first batch (preview files are numbered to the width of the month's count).
+ */
+export function countMessages(
+  input: Pick<PlanInput, 'recipients' | 'payouts' | 'resolutions' | 'sharedCustomIds'>,
+): number {
+  const sharedByEmail = indexSharedCustomIds(input.sharedCustomIds ?? []);
+  let count = 0;
+  for (const recipient of input.recipients) {
+    if (holdBack(recipient, sharedByEmail, input.payouts)) continue;
+    // The test of buildPlan's `shown`: a section with contracts or with a link.
+    const shown = recipient.customIds.some(
+      ({ resolved }) =>
+        (input.payouts.byId.get(resolved)?.length ?? 0) > 0 ||
+        (input.resolutions.get(resolved)?.reports ?? []).some((report) => report.chosen !== undefined),
+    );
+    if (shown) count += 1;
+  }
+  return count;
 }
 
 /**

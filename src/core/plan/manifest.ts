@@ -1,19 +1,24 @@
 import { centsToDecimal } from '../common/money.js';
 import { monthName } from '../common/months.js';
-import { isHeldBack, type PlannedMessage } from './build-plan.js';
+import { isHeldBack, type MessageSummary } from './build-plan.js';
 import { sumCampaignTotals } from './campaign-totals.js';
+import { LazyList } from './lazy-list.js';
 import type { CampaignPlan } from './plan-campaign.js';
 import { type CanonicalPlan, planDigest } from './plan-digest.js';
 
 /** File names of one message's previews: `<n>-<first custom ID>.{html,txt,eml}`, numbered in plan order. */
-export function previewBaseName(message: PlannedMessage, total: number): string {
+export function previewBaseName(message: Pick<MessageSummary, 'index' | 'customIds'>, total: number): string {
   const width = Math.max(3, String(total).length);
   const id = message.customIds[0]?.resolved ?? 'recipient';
   return `${String(message.index).padStart(width, '0')}-${id}`;
 }
 
 /** `manifest.json` of a dry run: what would be sent, to whom, with which figures and links, and what would not. */
-export function buildManifest(campaign: CampaignPlan, generatedAt: Date, reviewed?: CanonicalPlan) {
+export function buildManifest(
+  campaign: CampaignPlan<MessageSummary>,
+  generatedAt: Date,
+  reviewed?: CanonicalPlan,
+) {
   const { plan, users } = campaign;
   const total = plan.messages.length;
   return {
@@ -44,22 +49,8 @@ export function buildManifest(campaign: CampaignPlan, generatedAt: Date, reviewe
     reportStatus: plan.reportStatus,
     /** The figures of every message added up, per currency, for matching the run against the books. */
     totals: sumCampaignTotals(plan.messages, campaign.currency, 'planned'),
-    messages: plan.messages.map((message) => ({
-      n: message.index,
-      to: message.to,
-      customIds: message.customIds.map((id) => id.resolved),
-      subject: message.subject,
-      files: ['html', 'txt', 'eml'].map((ext) => `${previewBaseName(message, total)}.${ext}`),
-      totals: {
-        opening: centsToDecimal(message.totals.openingCents),
-        earnings: centsToDecimal(message.totals.earningsCents),
-        payments: centsToDecimal(message.totals.paymentsCents),
-        closing: centsToDecimal(message.totals.closingCents),
-      },
-      contracts: message.contracts,
-      links: message.links.map(({ customId, type, label, key }) => ({ customId, type, label, key })),
-      warnings: message.warnings,
-    })),
+    // Made from the compact records as manifest.json is written: a month's entries are never all held at once.
+    messages: new LazyList(total, () => manifestMessages(plan.messages, total)),
     unsent: plan.unsent,
     missingReports: plan.missingReports,
     payoutWarnings: plan.payoutWarnings,
@@ -81,3 +72,24 @@ export function buildManifest(campaign: CampaignPlan, generatedAt: Date, reviewe
 }
 
 export type Manifest = ReturnType<typeof buildManifest>;
+
+function* manifestMessages(messages: readonly MessageSummary[], total: number) {
+  for (const message of messages) {
+    yield {
+      n: message.index,
+      to: message.to,
+      customIds: message.customIds.map((id) => id.resolved),
+      subject: message.subject,
+      files: ['html', 'txt', 'eml'].map((ext) => `${previewBaseName(message, total)}.${ext}`),
+      totals: {
+        opening: centsToDecimal(message.totals.openingCents),
+        earnings: centsToDecimal(message.totals.earningsCents),
+        payments: centsToDecimal(message.totals.paymentsCents),
+        closing: centsToDecimal(message.totals.closingCents),
+      },
+      contracts: message.contracts,
+      links: message.links.map(({ customId, type, label, key }) => ({ customId, type, label, key })),
+      warnings: message.warnings,
+    };
+  }
+}

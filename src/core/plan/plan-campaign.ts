@@ -4,10 +4,10 @@ import { UsageError } from '../common/errors.js';
 import { monthNumber, type Period } from '../common/months.js';
 import { ignoreProgress, type OnProgress } from '../common/progress-events.js';
 import { fetchPayoutStatements } from '../payouts/fetch-payouts.js';
-import type { Contract } from '../payouts/payout-statements.js';
+import type { Contract, ParsedPayouts } from '../payouts/payout-statements.js';
 import { type Shard, selectForCampaign } from '../recipients/filter-for-campaign.js';
 import { loadRecipients } from '../recipients/load-recipients.js';
-import type { RecipientRules, RecipientSelection } from '../recipients/recipients-from-users.js';
+import type { Recipient, RecipientRules, RecipientSelection } from '../recipients/recipients-from-users.js';
 import { resolvedCustomIds } from '../recipients/shared-custom-ids.js';
 import type { RowProblem } from '../recipients/user-rows.js';
 import { linkExpiry } from '../reports/link-expiry.js';
@@ -17,7 +17,14 @@ import {
   describeUnsubscribe,
   type UnsubscribeSettings,
 } from '../unsubscribe/unsubscribe-links.js';
-import { buildPlan, type Plan, type PlanSettings } from './build-plan.js';
+import {
+  buildPlan,
+  type MessageSummary,
+  type Plan,
+  type PlanInput,
+  type PlannedMessage,
+  type PlanSettings,
+} from './build-plan.js';
 import { checkTemplates } from './check-templates-with-sample.js';
 import {
   compileEmailTemplates,
@@ -65,8 +72,9 @@ export interface CampaignRequest {
   campaignId?: string;
 }
 
-export interface CampaignPlan {
-  plan: Plan;
+/** The plan and what was found making it; `M`: rendered messages (a send) or compact records (a streamed dry run). */
+export interface CampaignPlan<M extends MessageSummary = PlannedMessage> {
+  plan: Plan<M>;
   currency: string;
   users: Omit<RecipientSelection, 'recipients'> & { origin: string; recipients: number };
   /** `--only` entries that matched no recipient. */
@@ -121,6 +129,41 @@ export function defaultCampaignId(period: Period): string {
  * (a template error costs no network call), then users, payouts and report keys, signed links, rendered e-mails.
  */
 export async function planCampaign(deps: CampaignDeps, request: CampaignRequest): Promise<CampaignPlan> {
+  const inputs = await loadCampaignInputs(deps, request);
+  const onProgress = deps.onProgress ?? ignoreProgress;
+  const keys = [...inputs.resolutions.values()].flatMap((r) =>
+    r.reports.flatMap((report) => (report.chosen ? [report.chosen.key] : [])),
+  );
+  onProgress({ type: 'signing', links: keys.length });
+  const links = await deps.signer.signUrls(keys, inputs.expiresAt);
+  onProgress({ type: 'rendering', recipients: inputs.recipients.length });
+  return assembleCampaignPlan(inputs, buildPlan({ ...inputs.planInput, links }));
+}
+
+/** What a plan is made of, read once: the recipients, their payouts and report keys, the renderer. */
+export interface CampaignInputs {
+  planInput: Omit<PlanInput, 'links'>;
+  recipients: readonly Recipient[];
+  expiresAt: Date;
+  resolutions: ReadonlyMap<string, IdResolution>;
+  /** The custom IDs of the selection (as resolved), in order. */
+  ids: readonly string[];
+  loaded: RecipientSelection & { origin: string };
+  unmatched: string[];
+  payouts: ParsedPayouts;
+  settings: CampaignSettings;
+  unsubscribeSettings: UnsubscribeSettings;
+  templateDigest: string;
+}
+
+/**
+ * Templates compiled and checked (a template error costs no network call), then users, payouts and report keys:
+ * everything but the signed links and the rendered e-mails.
+ */
+export async function loadCampaignInputs(
+  deps: CampaignDeps,
+  request: CampaignRequest,
+): Promise<CampaignInputs> {
   const onProgress = deps.onProgress ?? ignoreProgress;
   const { settings } = deps;
   const sources = await deps.templates.load();
@@ -160,48 +203,60 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
       resolvedCustomIds(loaded.recipients),
     ),
   ]);
-  const keys = [...resolutions.values()].flatMap((r) =>
-    r.reports.flatMap((report) => (report.chosen ? [report.chosen.key] : [])),
-  );
-  onProgress({ type: 'signing', links: keys.length });
-  const links = await deps.signer.signUrls(keys, expiresAt);
-  onProgress({ type: 'rendering', recipients: recipients.length });
-
-  const plan = buildPlan({
-    campaignId: request.campaignId ?? defaultCampaignId(request.period),
-    period: request.period,
-    recipients,
-    payouts,
-    resolutions,
-    links,
-    expiresAt,
-    settings,
-    render,
-    unsubscribeFor,
-    sharedCustomIds: loaded.sharedCustomIds,
-  });
-  const { recipients: all, ...rest } = loaded;
   return {
-    plan,
-    currency: settings.currency,
-    users: { ...rest, recipients: all.length },
-    unmatched,
-    payoutProblems: payouts.problems,
+    planInput: {
+      campaignId: request.campaignId ?? defaultCampaignId(request.period),
+      period: request.period,
+      recipients,
+      payouts,
+      resolutions,
+      expiresAt,
+      settings,
+      render,
+      unsubscribeFor,
+      sharedCustomIds: loaded.sharedCustomIds,
+    },
+    recipients,
+    expiresAt,
     resolutions,
-    findings: findPlanFindings(plan, resolutions, {
-      requiredReportTypes: settings.requiredReportTypes,
-      payouts: {
-        // Rows Korrect returned for an ID no recipient asked for exactly (`DYLVN` for `dylvn`): nobody's figures.
-        unclaimedIds: unclaimedPayoutIds(payouts.byId.keys(), ids),
-        unattributed: payouts.unattributed,
-      },
-    }),
-    unsubscribe: describeUnsubscribe(unsubscribeSettings),
+    ids,
+    loaded,
+    unmatched,
+    payouts,
+    settings,
+    unsubscribeSettings,
     templateDigest: createHash('sha256')
       .update(sources.html.source)
       .update('\0')
       .update(sources.text.source)
       .digest('hex'),
+  };
+}
+
+/** The campaign plan of a built plan (rendered or compact): its findings, counts and what its digest needs. */
+export function assembleCampaignPlan<M extends MessageSummary>(
+  inputs: CampaignInputs,
+  plan: Plan<M>,
+): CampaignPlan<M> {
+  const { loaded, payouts, settings } = inputs;
+  const { recipients: all, ...rest } = loaded;
+  return {
+    plan,
+    currency: settings.currency,
+    users: { ...rest, recipients: all.length },
+    unmatched: inputs.unmatched,
+    payoutProblems: payouts.problems,
+    resolutions: inputs.resolutions,
+    findings: findPlanFindings(plan, inputs.resolutions, {
+      requiredReportTypes: settings.requiredReportTypes,
+      payouts: {
+        // Rows Korrect returned for an ID no recipient asked for exactly (`DYLVN` for `dylvn`): nobody's figures.
+        unclaimedIds: unclaimedPayoutIds(payouts.byId.keys(), inputs.ids),
+        unattributed: payouts.unattributed,
+      },
+    }),
+    unsubscribe: describeUnsubscribe(inputs.unsubscribeSettings),
+    templateDigest: inputs.templateDigest,
     contractsOf: (customId) => payouts.byId.get(customId), // by the exact ID, like the plan
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../common/errors.js';
 import type { Contract } from '../payouts/payout-statements.js';
+import { linkOrigin, type MessageSummary } from './build-plan.js';
 import type { CampaignPlan, CampaignSettings } from './plan-campaign.js';
 
 /**
@@ -42,7 +43,7 @@ export interface PlanIdentity {
 }
 
 /** The canonical form of a campaign plan; `contractsOf` gives each custom ID's contracts of the period. */
-export function canonicalPlan(campaign: CampaignPlan, identity: PlanIdentity): CanonicalPlan {
+export function canonicalPlan(campaign: CampaignPlan<MessageSummary>, identity: PlanIdentity): CanonicalPlan {
   const { plan } = campaign;
   // Every field of the contract — balances, gross, views, royalties — so any figure an e-mail may show is covered.
   const figure = (c: Contract) => `${c.customId} ${c.contractCode} ${stableJson(c)}`;
@@ -70,9 +71,7 @@ export function canonicalPlan(campaign: CampaignPlan, identity: PlanIdentity): C
           .sort(),
         // The label the creator reads and the host the link points at; never the signature or expiry.
         reportKeys: message.links
-          .map(
-            (link) => `${link.customId} ${link.type} ${link.label} ${link.key} ${new URL(link.url).origin}`,
-          )
+          .map((link) => `${link.customId} ${link.type} ${link.label} ${link.key} ${linkOrigin(link)}`)
           .sort(),
       }))
       .sort((a, b) => byCodeUnits(a.email, b.email)),
@@ -86,12 +85,35 @@ export function canonicalPlan(campaign: CampaignPlan, identity: PlanIdentity): C
   };
 }
 
-/** SHA-256 (hex) of the canonical plan's JSON, keys in a fixed order. */
+/**
+ * SHA-256 (hex) of the canonical plan's JSON, keys in a fixed order — hashed piece by piece (the text is the same
+ * as `stableJson(canonical)`, whose digest operators approve; a month's plan is never one string).
+ */
 export function planDigest(canonical: CanonicalPlan): string {
-  return createHash('sha256').update(stableJson(canonical)).digest('hex');
+  const hash = createHash('sha256');
+  for (const piece of stableJsonPieces(canonical)) hash.update(piece);
+  return hash.digest('hex');
 }
 
-function stableJson(value: unknown): string {
+/** `stableJson(value)` in pieces: the top-level object key by key, its arrays item by item. */
+function* stableJsonPieces(value: object): Generator<string> {
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => byCodeUnits(a, b));
+  yield '{';
+  for (let i = 0; i < entries.length; i += 1) {
+    const [key, item] = entries[i] as [string, unknown];
+    yield `${i === 0 ? '' : ','}${JSON.stringify(key)}:`;
+    if (!Array.isArray(item)) {
+      yield stableJson(item);
+      continue;
+    }
+    yield '[';
+    for (let j = 0; j < item.length; j += 1) yield `${j === 0 ? '' : ','}${stableJson(item[j])}`;
+    yield ']';
+  }
+  yield '}';
+}
+
+export function stableJson(value: unknown): string {
   if (typeof value === 'function' || value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {

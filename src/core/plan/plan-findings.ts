@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../common/errors.js';
 import type { RowProblem } from '../recipients/user-rows.js';
 import { classifyReports, type ReportClassification } from '../reports/classify-reports.js';
 import type { IdResolution } from '../reports/report-paths.js';
-import { isHeldBack, type Plan, type PlannedMessage } from './build-plan.js';
+import { isHeldBack, type MessageSummary, type Plan } from './build-plan.js';
 
 /**
  * What a plan found that a person must look at before the month goes out. Each gates a real send: it refuses
@@ -72,7 +72,7 @@ const SUMMARY: Record<FindingName, (count: number) => string> = {
 
 /** Every finding of a plan, from one function, so the dry run, the send and the report list the same ones. */
 export function findPlanFindings(
-  plan: Plan,
+  plan: Plan<MessageSummary>,
   resolutions: ReadonlyMap<string, IdResolution>,
   rules: FindingRules,
 ): PlanFindings {
@@ -129,12 +129,12 @@ export function findPlanFindings(
 }
 
 /** Payout figures that exist but would reach nobody: a payout-warnings entry each, so the send stops for them. */
-function lostPayouts(plan: Plan, rules: FindingRules): FindingEntry[] {
+function lostPayouts(plan: Plan<MessageSummary>, rules: FindingRules): FindingEntry[] {
   const entries: FindingEntry[] = [];
   const unclaimed = rules.payouts?.unclaimedIds ?? [];
   const loose = (id: string) => id.toUpperCase().replace(/[-_]/g, '');
   // Messages by loosely spelled ID, built once (a month has tens of thousands of messages).
-  const byLooseId = new Map<string, PlannedMessage[]>();
+  const byLooseId = new Map<string, MessageSummary[]>();
   if (unclaimed.length > 0) {
     for (const message of plan.messages) {
       for (const id of new Set(message.customIds.map((c) => loose(c.resolved)))) {
