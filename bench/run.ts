@@ -10,6 +10,7 @@ interface BenchModule {
 const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'resolve-paths', load: () => import('./resolve-paths.js') },
   { name: 'plan', load: () => import('./plan.js') },
+  { name: 'sign', load: () => import('./sign.js') },
   { name: 'send', load: () => import('./send.js') },
   { name: 'send-local', load: () => import('./send-local.js') },
   { name: 'events', load: () => import('./events.js') },

@@ -3,22 +3,13 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCloudFrontLinkSigner } from '../../src/adapters/aws/cloudfront-signer.js';
 import { ConfigError, InputError } from '../../src/core/common/errors.js';
+import { AWKWARD_REPORT_KEYS } from '../support/awkward-report-keys.js';
 import { decodeResourceKey, parseSignedUrl, verifySignature } from '../support/signed-url.js';
 
 // No CloudFront peer exists: each URL is checked the way CloudFront checks it (TESTING.md), with node:crypto only.
 const BASE_URL = 'https://d111111abcdef8.cloudfront.net';
 const KEY_PAIR_ID = 'K2JCJMDEHXQW5F';
-const KEYS = [
-  'financial-reports/2025/January/DYLVN-youtube.pdf',
-  'Exports/2025/01/A B/A B.zip',
-  'x/a+b=c.pdf',
-  "x/O'Brien.pdf",
-  'x/Zoë 日本.pdf',
-  'x/100%.pdf',
-  'x/%41%2F already-encoded.pdf',
-  'x/a#b?c&d.pdf',
-  'x/emoji 📄 (1) [final]*!~.pdf',
-];
+const KEYS = [...AWKWARD_REPORT_KEYS];
 // Sub-second part on purpose: the SDK rounds, CloudFront's Expires must be floor(expiresAt / 1000).
 const EXPIRES_AT = new Date('2025-02-28T10:20:30.999Z');
 

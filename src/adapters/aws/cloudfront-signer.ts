@@ -1,10 +1,16 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { ConfigError, DnMailerError, InputError } from '../../core/common/errors.js';
 import type { LinkSigner } from '../../ports.js';
+import { parseRsaPrivateKey, signUrl } from './cloudfront-signing.js';
+import {
+  countSigningWorkers,
+  createSignPool,
+  defaultSigningThreads,
+  type SigningThreads,
+  type SignPool,
+} from './sign-pool.js';
 
-const KEY_FIELD = 'links.privateKey';
 /** Signing blocks (~0.2 ms a URL); yielding now and then keeps spinners and timers alive during 40,000 of them. */
 const YIELD_EVERY = 500;
 
@@ -15,6 +21,13 @@ export interface CloudFrontLinkSignerOptions {
   keyPairId: string;
   /** The PEM private key; called at most once per signer (i.e. once per run). */
   privateKey: () => Promise<string>;
+  /** When batches are signed on worker threads, and how many (default: one per core, from 500 URLs a batch on). */
+  threads?: Partial<SigningThreads> | undefined;
+}
+
+interface LoadedKey {
+  pem: string;
+  key: KeyObject;
 }
 
 /**
@@ -25,29 +38,55 @@ export interface CloudFrontLinkSignerOptions {
  */
 export function createCloudFrontLinkSigner(options: CloudFrontLinkSignerOptions): LinkSigner {
   const baseUrl = checkBaseUrl(options.baseUrl);
-  let key: Promise<KeyObject> | undefined;
+  const threads: SigningThreads = { ...defaultSigningThreads(), ...options.threads };
+  let loaded: Promise<LoadedKey> | undefined;
   // One shared promise: concurrent first calls still load (e.g. from Secrets Manager) and parse the key once.
+  // Parsed here even when workers sign: a bad key fails the same way, before any worker starts.
   const loadKey = () => {
-    key ??= Promise.resolve().then(options.privateKey).then(parseRsaPrivateKey);
-    return key;
+    loaded ??= Promise.resolve()
+      .then(options.privateKey)
+      .then((pem) => ({ pem, key: parseRsaPrivateKey(pem) }));
+    return loaded;
   };
+  let pool: SignPool | undefined;
 
   return {
     async signUrls(keys, expiresAt) {
       const dateLessThan = toWholeSeconds(expiresAt);
-      const privateKey = await loadKey();
-      const urls = new Map<string, string>();
-      let signed = 0;
-      for (const objectKey of keys) {
-        if (urls.has(objectKey)) continue;
-        const url = `${baseUrl}/${encodeKeyPath(objectKey)}`;
-        urls.set(objectKey, signUrl(url, objectKey, options.keyPairId, privateKey, dateLessThan));
-        signed += 1;
-        if (signed % YIELD_EVERY === 0) await yieldToEventLoop();
+      const { pem, key } = await loadKey();
+      const objectKeys = [...new Set(keys)];
+      const urls = objectKeys.map((objectKey) => `${baseUrl}/${encodeKeyPath(objectKey)}`);
+      const workers = countSigningWorkers(urls.length, threads);
+      let signed: string[];
+      if (workers === 0) {
+        signed = await signOnMainThread(urls, objectKeys, options.keyPairId, key, dateLessThan);
+      } else {
+        pool ??= createSignPool({
+          pem,
+          keyPairId: options.keyPairId,
+          idleMs: threads.idleMs,
+          onStart: threads.onStart,
+        });
+        signed = await pool.sign({ urls, objectKeys, dateLessThan }, workers);
       }
-      return urls;
+      return new Map(objectKeys.map((objectKey, index) => [objectKey, signed[index] ?? '']));
     },
   };
+}
+
+async function signOnMainThread(
+  urls: readonly string[],
+  objectKeys: readonly string[],
+  keyPairId: string,
+  key: KeyObject,
+  dateLessThan: Date,
+): Promise<string[]> {
+  const signed: string[] = [];
+  for (const [index, url] of urls.entries()) {
+    signed.push(signUrl(url, objectKeys[index] ?? '', keyPairId, key, dateLessThan));
+    if (signed.length % YIELD_EVERY === 0) await yieldToEventLoop();
+  }
+  return signed;
 }
 
 /**
@@ -72,36 +111,6 @@ export function encodeKeyPath(objectKey: string): string {
   }
 }
 
-/**
- * @aws-sdk/cloudfront-signer 3.1166.0 first rewrites each path segment as `encodeURIComponent(decodeURIComponent(s))`
- * and signs (and returns) that rewritten URL. On a segment we already encoded with `encodeURIComponent` this is
- * the identity (`100%25.pdf` stays, `O'Brien.pdf` stays), so the returned URL starts with ours. Should a release
- * rewrite differently, the check below stops the run instead of sending links that open the wrong object.
- */
-function signUrl(
-  url: string,
-  objectKey: string,
-  keyPairId: string,
-  privateKey: KeyObject,
-  dateLessThan: Date,
-): string {
-  const signed = getSignedUrl({
-    url,
-    keyPairId,
-    // A parsed KeyObject instead of the PEM text: node:crypto accepts it for `sign({ key })` and skips parsing
-    // the PEM on every URL (about 3x faster). The SDK's type only names string | Buffer.
-    privateKey: privateKey as unknown as string,
-    dateLessThan,
-  });
-  if (!signed.startsWith(`${url}?`)) {
-    throw new DnMailerError(
-      `@aws-sdk/cloudfront-signer signed a different URL than the one built for ${JSON.stringify(objectKey)}`,
-      { hint: 'its URL encoding changed: pin the version this project was tested with (see TESTING.md)' },
-    );
-  }
-  return signed;
-}
-
 /** The SDK rounds to the nearest second; flooring keeps `Expires` never later than the expiry we were given. */
 function toWholeSeconds(expiresAt: Date): Date {
   const ms = expiresAt.getTime();
@@ -124,33 +133,4 @@ function checkBaseUrl(value: string): string {
     });
   }
   return baseUrl;
-}
-
-/** Parses once per run; messages never echo the key text. */
-function parseRsaPrivateKey(pem: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(pem);
-  } catch (error) {
-    const encrypted = /ENCRYPTED/.test(pem);
-    throw new ConfigError(
-      `${KEY_FIELD}: ${encrypted ? 'the private key is encrypted' : 'not a PEM private key node:crypto can read'}`,
-      {
-        cause: error,
-        hint: encrypted
-          ? 'store the key without a passphrase (in Secrets Manager or a file only the runner can read)'
-          : 'point links.privateKey at the PEM text (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----) ' +
-            'of the key pair whose public key is in the CloudFront key group; escaped "\\n" must be real newlines',
-      },
-    );
-  }
-  if (key.asymmetricKeyType !== 'rsa') {
-    throw new ConfigError(
-      `${KEY_FIELD}: a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, not an RSA key`,
-      {
-        hint: 'CloudFront signed URLs (canned policy, RSA-SHA1) need the RSA private key of the key group',
-      },
-    );
-  }
-  return key;
 }
