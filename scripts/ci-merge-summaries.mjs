@@ -14,42 +14,12 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COUNT_FIELDS, renderMerged } from './ci-merge-render.mjs';
+import { parseDocuments } from './json-documents.mjs';
 
 /** dn-mailer's exit codes from the least to the most serious; anything else ranks as a bug (1). */
 const SEVERITY = [0, 6, 5, 130, 4, 3, 2, 1];
 const MISSING_CODE = 5;
 const text = (value) => String(value ?? '').replace(/\r?\n/g, ' ');
-
-/** Every top-level JSON value in `input` (a stopped run prints its summary and then an error document). */
-function parseDocuments(input) {
-  const documents = [];
-  let rest = input.trim();
-  while (rest.length > 0) {
-    const end = valueEnd(rest);
-    documents.push(JSON.parse(rest.slice(0, end)));
-    rest = rest.slice(end).trim();
-  }
-  return documents;
-}
-
-function valueEnd(source) {
-  if (source[0] !== '{' && source[0] !== '[') return source.length;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < source.length; i += 1) {
-    const c = source[i];
-    if (inString) {
-      if (c === '\\') i += 1;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') depth += 1;
-    else if (c === '}' || c === ']') {
-      depth -= 1;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return source.length;
-}
 
 function readJson(file) {
   try {

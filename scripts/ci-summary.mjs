@@ -9,40 +9,9 @@
 //
 // Addresses are printed as they are in the JSON (masked unless the run used --verbose).
 import { readFileSync } from 'node:fs';
+import { parseDocuments } from './json-documents.mjs';
 
 const LIST_LIMIT = 50;
-
-/** Every top-level JSON value in `text` (one, or several one after the other). */
-function parseDocuments(input) {
-  const documents = [];
-  let rest = input.trim();
-  while (rest.length > 0) {
-    const end = valueEnd(rest);
-    documents.push(JSON.parse(rest.slice(0, end)));
-    rest = rest.slice(end).trim();
-  }
-  return documents;
-}
-
-/** Where the first JSON object / array of `text` ends (strings and escapes respected). */
-function valueEnd(source) {
-  if (source[0] !== '{' && source[0] !== '[') return source.length;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < source.length; i += 1) {
-    const c = source[i];
-    if (inString) {
-      if (c === '\\') i += 1;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') depth += 1;
-    else if (c === '}' || c === ']') {
-      depth -= 1;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return source.length;
-}
 
 /** One line of text (no line breaks). */
 const text = (value) => String(value ?? '').replace(/\r?\n/g, ' ');
