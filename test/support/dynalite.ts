@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -7,6 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Dynalite {
   endpoint: string;
@@ -27,6 +31,46 @@ export async function startDynalite(): Promise<Dynalite> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return dynaliteAt(endpoint, () => {
+    server.closeAllConnections?.();
+    return new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    );
+  });
+}
+
+/**
+ * dynalite in a child process of its own (the benchmarks: DynamoDB is a remote service in production, so its work
+ * must not run on dn-mailer's event loop and CPU). Same interface as startDynalite; `stop()` ends the child by PID.
+ */
+export async function startDynaliteProcess(): Promise<Dynalite & { pid: number }> {
+  const script = `const server = require('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', script], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code} before listening`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+  });
+  const pid = child.pid ?? 0;
+  const stopped = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    ...dynaliteAt(`http://127.0.0.1:${port}`, async () => {
+      child.kill('SIGTERM');
+      await stopped;
+    }),
+    pid,
+  };
+}
+
+function dynaliteAt(endpoint: string, stop: () => Promise<void>): Dynalite {
   const createClient = (config: DynamoDBClientConfig = {}) =>
     new DynamoDBClient({
       region: 'us-east-1',
@@ -45,11 +89,7 @@ export async function startDynalite(): Promise<Dynalite> {
         client.destroy();
       }
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections?.();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop,
   };
 }
 
