@@ -16,10 +16,19 @@ const revealToken = (token: string, options: ViewOptions) =>
 const masked = (email: string, options: ViewOptions) => printable(reveal(email, options));
 const maskToken = (token: string, options: ViewOptions) => printable(revealToken(token, options));
 
+/**
+ * A month's table is shown whole up to this many messages; a bigger one shows its first TABLE_HEAD rows and points at
+ * manifest.json (a 20,000-row table helps nobody in a terminal or a CI log).
+ */
+export const TABLE_ROWS_MAX = 100;
+const TABLE_HEAD = 20;
+
 export function renderDryRunSummary(manifest: Manifest, outDir: string, options: ViewOptions): string {
   const { chalk } = options;
   const { counts } = manifest;
-  const rows = manifest.messages.map((message) => [
+  const total = manifest.messages.length;
+  const shown = firstOf(manifest.messages, total > TABLE_ROWS_MAX ? TABLE_HEAD : total);
+  const rows = shown.map((message) => [
     String(message.n),
     masked(message.to, options),
     printable(message.customIds.join(', ')),
@@ -34,6 +43,13 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
     ),
     '',
     table,
+    ...(shown.length < total
+      ? [
+          chalk.dim(
+            `… and ${total - shown.length} more messages: every one is in ${printable(outDir)}/manifest.json and has its own preview`,
+          ),
+        ]
+      : []),
     '',
     `${counts.recipients} recipients → ${chalk.green(`${counts.messages} messages`)} · ${counts.nothingToSend} nothing to send · ${
       counts.heldBack ? chalk.red(`${counts.heldBack} held back`) : '0 held back'
@@ -48,6 +64,17 @@ export function renderDryRunSummary(manifest: Manifest, outDir: string, options:
       : 'Plan digest: none — a dry run with --limit or --redirect-to shows part of the month; run it without them to approve a send',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The first `count` items of a list that may be made item by item (a streamed manifest's messages). */
+function firstOf<T>(items: Iterable<T>, count: number): T[] {
+  const out: T[] = [];
+  if (count <= 0) return out;
+  for (const item of items) {
+    out.push(item);
+    if (out.length >= count) break;
+  }
+  return out;
 }
 
 /** The words and counts of `resolve-paths`' summary line, for the recipients of this plan. */
