@@ -30,19 +30,8 @@ export interface CheckInput {
 
 export async function checkSend(input: CheckInput): Promise<SendCheck> {
   const { plan, result } = input;
-  const reasons: string[] = [];
-  let mismatches = 0;
-  const fail = (reason: string) => {
-    mismatches += 1;
-    if (reasons.length < 5) reasons.push(reason);
-  };
-  const expected = new Set(plan.messages.map((m) => m.to));
-
-  if (result.stopped) fail(`run stopped: ${result.stopped.reason}`);
-  if (result.claimedElsewhere.length > 0) fail(`${result.claimedElsewhere.length} claimed elsewhere`);
-  for (const error of result.trackingErrors) fail(error);
-  for (const outcome of result.outcomes)
-    if (outcome.status !== 'sent') fail(`${outcome.email}: ${outcome.status} ${outcome.reason ?? ''}`);
+  const tally = startCheck(plan, result);
+  const { fail, expected } = tally;
 
   const stored = new Map<string, string[]>();
   for (const email of await input.ses.emails()) {
@@ -82,5 +71,35 @@ export async function checkSend(input: CheckInput): Promise<SendCheck> {
       fail(`${row.email}: tracking ${row.sendStatus}, id ${row.sesMessageId}`);
   }
   const storedCount = [...stored.values()].reduce((sum, ids) => sum + ids.length, 0);
-  return { mismatches, ledgerRows: rows.length, stored: storedCount, trackingRows: tracking.length, reasons };
+  return {
+    mismatches: tally.mismatches,
+    ledgerRows: rows.length,
+    stored: storedCount,
+    trackingRows: tracking.length,
+    reasons: tally.reasons,
+  };
+}
+
+/**
+ * The start of every run's check: a mismatch counter that keeps the first few reasons, the planned addresses, and
+ * the run's own result (stopped, claimed elsewhere, tracking errors, any outcome not `sent`).
+ */
+export function startCheck(plan: Plan, result: ExecuteResult) {
+  const reasons: string[] = [];
+  const tally = {
+    mismatches: 0,
+    reasons,
+    expected: new Set(plan.messages.map((m) => m.to)),
+    fail: (reason: string) => {
+      tally.mismatches += 1;
+      if (reasons.length < 5) reasons.push(reason);
+    },
+  };
+  const { fail } = tally;
+  if (result.stopped) fail(`run stopped: ${result.stopped.reason}`);
+  if (result.claimedElsewhere.length > 0) fail(`${result.claimedElsewhere.length} claimed elsewhere`);
+  for (const error of result.trackingErrors) fail(error);
+  for (const outcome of result.outcomes)
+    if (outcome.status !== 'sent') fail(`${outcome.email}: ${outcome.status} ${outcome.reason ?? ''}`);
+  return tally;
 }

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import type { Plan } from '../../src/core/plan/build-plan.js';
 import type { ExecuteResult } from '../../src/core/send/execute-sends.js';
 import type { SendLedger } from '../../src/ports.js';
+import { startCheck } from './send-check.js';
 
 export interface LocalSendCheck {
   mismatches: number;
@@ -30,19 +31,8 @@ export interface LocalCheckInput {
 
 export async function checkLocalSend(input: LocalCheckInput): Promise<LocalSendCheck> {
   const { plan, result } = input;
-  const reasons: string[] = [];
-  let mismatches = 0;
-  const fail = (reason: string) => {
-    mismatches += 1;
-    if (reasons.length < 5) reasons.push(reason);
-  };
-  const expected = new Set(plan.messages.map((m) => m.to));
-
-  if (result.stopped) fail(`run stopped: ${result.stopped.reason}`);
-  if (result.claimedElsewhere.length > 0) fail(`${result.claimedElsewhere.length} claimed elsewhere`);
-  for (const error of result.trackingErrors) fail(error);
-  for (const outcome of result.outcomes)
-    if (outcome.status !== 'sent') fail(`${outcome.email}: ${outcome.status} ${outcome.reason ?? ''}`);
+  const tally = startCheck(plan, result);
+  const { fail, expected } = tally;
 
   const delivered = await readOutbox(input.outbox, fail);
   for (const to of expected) {
@@ -74,7 +64,13 @@ export async function checkLocalSend(input: LocalCheckInput): Promise<LocalSendC
       fail(`${row.email}: tracking ${row.send_status}, id ${row.ses_message_id}`);
   }
   const outboxFiles = [...delivered.values()].reduce((sum, names) => sum + names.length, 0);
-  return { mismatches, ledgerRows: rows.length, outboxFiles, trackingRows: tracking.length, reasons };
+  return {
+    mismatches: tally.mismatches,
+    ledgerRows: rows.length,
+    outboxFiles,
+    trackingRows: tracking.length,
+    reasons: tally.reasons,
+  };
 }
 
 /** Recipient (the `To:` header) → the `.eml` files addressed to them; anything else in the folder is a mismatch. */

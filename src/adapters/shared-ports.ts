@@ -5,10 +5,13 @@ import type { Config } from '../config/schema.js';
 import { requireCampaignConfig } from '../config/validate.js';
 import { ConfigError } from '../core/common/errors.js';
 import type { RetryDeps } from '../core/common/retry.js';
-import type { TokenFormat } from '../core/unsubscribe/token-format.js';
 import type { UnsubscribeSettings } from '../core/unsubscribe/unsubscribe-links.js';
 import { createAesTokenFormat, parseTokenKey } from '../core/unsubscribe/unsubscribe-token.js';
-import { createUnsubscribeTokens, type UnsubscribeTokens } from '../core/unsubscribe/unsubscribe-tokens.js';
+import {
+  createUnsubscribeTokens,
+  issuingFirst,
+  type UnsubscribeTokens,
+} from '../core/unsubscribe/unsubscribe-tokens.js';
 import type { UserSource } from '../ports.js';
 import { createKmsClient, createSecretsManagerClient } from './aws/clients.js';
 import { createCloudFrontLinkSigner } from './aws/cloudfront-signer.js';
@@ -215,9 +218,8 @@ function createTokensLoader(
     const kms = kmsKeyId
       ? createKmsTokenFormat(createKmsClient(), { keyId: kmsKeyId, ...retryDeps })
       : undefined;
-    const ordered = unsubscribe.token === 'kms' ? [kms, aes] : [aes, kms];
     return createUnsubscribeTokens({
-      formats: ordered.filter((format): format is TokenFormat => format !== undefined),
+      formats: issuingFirst(unsubscribe.token, [aes, kms]),
       maxAgeDays: unsubscribe.maxAgeDays,
     });
   };

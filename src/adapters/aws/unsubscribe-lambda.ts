@@ -2,9 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../core/common/errors.js';
-import type { TokenFormat } from '../../core/unsubscribe/token-format.js';
 import { createAesTokenFormat, parseTokenKey } from '../../core/unsubscribe/unsubscribe-token.js';
-import { createUnsubscribeTokens } from '../../core/unsubscribe/unsubscribe-tokens.js';
+import { createUnsubscribeTokens, issuingFirst } from '../../core/unsubscribe/unsubscribe-tokens.js';
 import {
   type ApiGatewayResult,
   type ApiGatewayV1Event,
@@ -84,8 +83,7 @@ async function build(env: Readonly<Record<string, string | undefined>>, log: (li
         parseTokenKey(await createSecretsManagerStore(createSecretsManagerClient()).getSecretString(secret)),
       )
     : undefined;
-  const ordered = issuing === 'kms' ? [kms, aes] : [aes, kms];
-  const formats = ordered.filter((format): format is TokenFormat => format !== undefined);
+  const formats = issuingFirst(issuing, [aes, kms]);
   if (formats.length === 0)
     throw new ConfigError('DN_KMS_KEY_ID or DN_TOKEN_KEY_SECRET: set at least one, the links cannot be read');
 

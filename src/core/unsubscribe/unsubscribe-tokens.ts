@@ -51,3 +51,15 @@ export function createUnsubscribeTokens(options: UnsubscribeTokensOptions): Unsu
     verifyResubscribe: (token, now) => open(token, 'resubscribe', now, RESUBSCRIBE_TOKEN_MINUTES * 60_000),
   };
 }
+
+/** The configured formats (an unset one is undefined), the issuing one first: what `createUnsubscribeTokens` takes. */
+export function issuingFirst(
+  issuing: TokenFormatName,
+  formats: readonly (TokenFormat | undefined)[],
+): TokenFormat[] {
+  const present = formats.filter((format): format is TokenFormat => format !== undefined);
+  return [
+    ...present.filter((format) => format.name === issuing),
+    ...present.filter((format) => format.name !== issuing),
+  ];
+}
