@@ -26,4 +26,49 @@ describe('files written on this machine are scrubbed of the run’s secrets', ()
     }
     expect((await readdir(dir)).length).toBeGreaterThanOrEqual(3);
   });
+
+  it('the previews of a dry run (.html, .txt and the .eml) never carry a secret, even one quoted-printable would split', async () => {
+    const secrets = createSecretRegistry();
+    secrets.register(SECRET, 'users.korrect.apiKey');
+    const files = createLocalFiles((text) => secrets.scrub(text));
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'dn-scrub-')), 'pv');
+    // At column 70 of a long line, a quoted-printable soft break would cut the secret in two inside the .eml.
+    const html = `<p>${'x'.repeat(70)}${SECRET}${'y'.repeat(70)}</p><p>${SECRET.slice(2, 14)}</p>`;
+    const writer = await files.openPreviews(dir, 'cmp-2025-01', {
+      from: 'Distro Nation <reports@distro-nation.test>',
+      bcc: [],
+      date: new Date('2025-02-01T10:00:00Z'),
+    });
+    await writer.write(
+      [
+        {
+          index: 1,
+          to: 'creator@example.com',
+          userName: 'Creator',
+          customIds: [{ original: 'C1', resolved: 'C1' }],
+          subject: `Your statement ${SECRET}`,
+          html,
+          text: `Statement ${SECRET}`,
+          links: [],
+          headers: { 'List-Unsubscribe': `<https://u.test/?t=${SECRET}>` },
+          totals: { openingCents: 0, earningsCents: 0, paymentsCents: 0, closingCents: 0 },
+          contracts: 0,
+          warnings: [],
+        },
+      ],
+      1,
+    );
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual(['001-C1.eml', '001-C1.html', '001-C1.txt']);
+    for (const name of names) {
+      const text = await readFile(path.join(dir, name), 'utf8');
+      expect(text, name).toContain('secret users.korrect.apiKey');
+      for (let i = 0; i + 10 <= SECRET.length; i += 1)
+        expect(text, name).not.toContain(SECRET.slice(i, i + 10));
+      // Nor split by a soft line break.
+      const joined = text.replace(/=\r?\n/g, '');
+      for (let i = 0; i + 10 <= SECRET.length; i += 1)
+        expect(joined, name).not.toContain(SECRET.slice(i, i + 10));
+    }
+  });
 });

@@ -34,22 +34,37 @@ export async function openPreviews(
 ): Promise<PreviewWriter> {
   await prepareFolder(dir);
   const scrub = options.scrub ?? ((text: string) => text);
+  const from = scrub(options.from);
+  const replyTo = options.replyTo === undefined ? undefined : scrub(options.replyTo);
+  const bcc = options.bcc.map(scrub);
   return {
     async write(messages, total) {
       // A few messages at a time: the files go through the thread pool while the next e-mail is composed.
       await forEachLimited(messages, WRITES_IN_FLIGHT, async (message) => {
         const base = path.join(dir, previewBaseName(message, total));
+        // The .eml is composed from scrubbed parts (its quoted-printable lines could split a secret a scrub of the
+        // encoded text would miss), so each text is scrubbed once.
+        const html = scrub(message.html);
+        const text = scrub(message.text);
+        const headers = Object.fromEntries(Object.entries(message.headers).map(([k, v]) => [k, scrub(v)]));
         const envelope: MimeEnvelope = {
-          from: options.from,
-          replyTo: options.replyTo,
-          bcc: options.bcc,
-          headers: message.headers,
+          from,
+          replyTo,
+          bcc,
+          headers,
           date: options.date,
           messageId: messageIdFor(campaignId, message.to, options.from),
         };
-        await writePrivateFile(`${base}.html`, scrub(message.html));
-        await writePrivateFile(`${base}.txt`, scrub(message.text));
-        await writePrivateFile(`${base}.eml`, scrub((await composeMime(message, envelope)).toString('utf8')));
+        const mime = await composeMime(
+          { to: scrub(message.to), subject: scrub(message.subject), html, text },
+          envelope,
+        );
+        // The folder was emptied when it was opened: each file is created anew (see 'fresh').
+        await Promise.all([
+          writePrivateFile(`${base}.html`, html, 'fresh'),
+          writePrivateFile(`${base}.txt`, text, 'fresh'),
+          writePrivateFile(`${base}.eml`, mime, 'fresh'),
+        ]);
       });
     },
     async finish(manifest) {

@@ -26,7 +26,10 @@ const KEY_MATERIAL = /^[A-Za-z0-9+/=_\-.~:]{12,}$/;
 
 export function createSecretRegistry(): SecretRegistry {
   let needles: { text: string; marker: string }[] = [];
+  /** The needles searched for whole; key material is not: every 10 characters of it are a gram already. */
+  let searched: { text: string; marker: string }[] = [];
   const grams = new Map<string, string>();
+  const gramHashes = new GramHashes();
   return {
     register(value, field) {
       const marker = `[secret ${field}]`;
@@ -35,17 +38,22 @@ export function createSecretRegistry(): SecretRegistry {
         if (!known.has(text)) needles.push({ text, marker });
         known.add(text);
         if (KEY_MATERIAL.test(text))
-          for (let i = 0; i + GRAM <= text.length; i += 1) grams.set(text.slice(i, i + GRAM), marker);
+          for (let i = 0; i + GRAM <= text.length; i += 1) {
+            const gram = text.slice(i, i + GRAM);
+            grams.set(gram, marker);
+            gramHashes.add(gramHash(gram));
+          }
       }
       // Longest first, so a whole value is replaced before one of its lines could be.
       needles = needles.sort((a, b) => b.text.length - a.text.length);
+      searched = needles.filter((needle) => !KEY_MATERIAL.test(needle.text));
     },
     scrub(text) {
       if (needles.length === 0) return text;
       let out = text;
-      for (const needle of needles)
+      for (const needle of searched)
         if (out.includes(needle.text)) out = out.split(needle.text).join(needle.marker);
-      return scrubFragments(out, grams);
+      return scrubFragments(out, grams, gramHashes);
     },
     get empty() {
       return needles.length === 0;
@@ -53,13 +61,72 @@ export function createSecretRegistry(): SecretRegistry {
   };
 }
 
-/** Where key pieces can be: runs of key-material characters at least one gram long (cheap to find natively). */
-const KEY_RUN = /[A-Za-z0-9+/=_\-.~:]{10,}/g;
+/** Key-material characters (`[A-Za-z0-9+/=_\-.~:]`), by char code: where key pieces can be. */
+const KEY_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-.~:')
+  KEY_CHAR[c.charCodeAt(0)] = 1;
+/** The rolling hash of a gram: Σ code·B^(GRAM-1-i) mod 2^32. */
+const HASH_BASE = 0x01000193;
+/** B^GRAM mod 2^32: what the character leaving the window takes out of the hash. */
+const HASH_DROP = gramHash('\u0001'.padEnd(GRAM + 1, '\u0000'));
 
-/** Replaces every run of text made of overlapping known grams (a piece of a key) by its marker. */
-function scrubFragments(text: string, grams: ReadonlyMap<string, string>): string {
+function gramHash(gram: string): number {
+  let hash = 0;
+  for (let i = 0; i < gram.length; i += 1) hash = (Math.imul(hash, HASH_BASE) + gram.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/**
+ * The grams' hashes: a bitmap of their top 20 bits (128 KB) answers most windows with one typed-array load, where a
+ * Set lookup costs ~8 ns; a set bit is confirmed in the Set (so a run is checked exactly only on a real hash match).
+ */
+class GramHashes {
+  private readonly bits = new Uint32Array(1 << 15);
+  private readonly all = new Set<number>();
+  add(hash: number): void {
+    const bit = hash >>> 12;
+    this.bits[bit >>> 5] = (this.bits[bit >>> 5] ?? 0) | (1 << (bit & 31));
+    this.all.add(hash);
+  }
+  has(hash: number): boolean {
+    const bit = hash >>> 12;
+    return ((this.bits[bit >>> 5] ?? 0) & (1 << (bit & 31))) !== 0 && this.all.has(hash);
+  }
+}
+
+/**
+ * Replaces every run of text made of overlapping known grams (a piece of a key) by its marker. One pass over the
+ * text: each maximal run of ten or more key-material characters keeps a rolling hash of its last ten; only a run
+ * where some window's hash is a known gram's is checked exactly (`scrubRun`), so ordinary text — long signed URLs
+ * included — costs a table lookup and two multiplications per character.
+ */
+function scrubFragments(text: string, grams: ReadonlyMap<string, string>, hashes: GramHashes): string {
   if (grams.size === 0 || text.length < GRAM) return text;
-  return text.replace(KEY_RUN, (run) => scrubRun(run, grams));
+  let out = '';
+  let last = 0;
+  let runStart = -1;
+  let hash = 0;
+  let suspect = false;
+  for (let i = 0; i <= text.length; i += 1) {
+    const code = i < text.length ? text.charCodeAt(i) : 0;
+    if (code < 128 && KEY_CHAR[code] === 1) {
+      if (runStart < 0) {
+        runStart = i;
+        hash = 0;
+        suspect = false;
+      }
+      hash = (Math.imul(hash, HASH_BASE) + code) | 0;
+      if (i - runStart >= GRAM) hash = (hash - Math.imul(text.charCodeAt(i - GRAM), HASH_DROP)) | 0;
+      if (!suspect && i - runStart + 1 >= GRAM && hashes.has(hash)) suspect = true;
+    } else if (runStart >= 0) {
+      if (suspect) {
+        out += text.slice(last, runStart) + scrubRun(text.slice(runStart, i), grams);
+        last = i;
+      }
+      runStart = -1;
+    }
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 function scrubRun(text: string, grams: ReadonlyMap<string, string>): string {
