@@ -122,44 +122,22 @@ describe('writePrivateFile', () => {
   });
 });
 
-describe("writePrivateFile 'fresh' (a folder dn-mailer just emptied: the preview files)", () => {
-  it('creates the file 0600 from the start, whatever the umask, and leaves no temp file', async () => {
+describe('writePrivateFile without a leftover (the temp file created exclusively, in three calls)', () => {
+  it('the file is 0600 from its creation even under umask 0, in every mode', async () => {
     const dir = await freshDir('dn-private-');
     const before = process.umask(0);
     try {
-      expect(await writePrivateFile(path.join(dir, '001-C1.html'), '<p>x</p>', 'fresh')).toBe(
-        path.join(dir, '001-C1.html'),
-      );
-      await writePrivateFile(path.join(dir, '001-C1.eml'), Buffer.from('Subject: x\r\n\r\nbody'), 'fresh');
+      await writePrivateFile(path.join(dir, '001-C1.html'), '<p>x</p>');
+      await writePrivateFile(path.join(dir, 'm@x.eml'), Buffer.from('Subject: x\r\n\r\nbody'), 'number');
+      await writePrivateFile(path.join(dir, 'm@x.eml'), Buffer.from('again'), 'number');
+      await writePrivateFile(path.join(dir, 'key'), 'k', 'fail');
     } finally {
       process.umask(before);
     }
-    expect(await modeOf(path.join(dir, '001-C1.html'))).toBe(0o600);
-    expect(await modeOf(path.join(dir, '001-C1.eml'))).toBe(0o600);
-    expect(await readFile(path.join(dir, '001-C1.eml'), 'utf8')).toBe('Subject: x\r\n\r\nbody');
-    expect((await readdir(dir)).sort()).toEqual(['001-C1.eml', '001-C1.html']);
-  });
-
-  it('a symlink planted at the temp file: falls back to the careful write, which refuses it; nothing outside', async () => {
-    const dir = await freshDir('dn-private-');
-    const outside = await freshDir('dn-private-outside-');
-    const file = path.join(dir, '001-C1.txt');
-    await symlink(path.join(outside, 'stolen'), `${file}.tmp`);
-    await expect(writePrivateFile(file, 'secret', 'fresh')).rejects.toThrow(`${file}.tmp is a symlink`);
-    expect(await readdir(outside)).toEqual([]);
-  });
-
-  it('a symlink that appeared at the path is replaced by the file, never written through', async () => {
-    const dir = await freshDir('dn-private-');
-    const outside = await freshDir('dn-private-outside-');
-    const victim = path.join(outside, 'victim');
-    await writeFile(victim, 'precious', { mode: 0o600 });
-    const file = path.join(dir, '001-C1.html');
-    await symlink(victim, file);
-    await writePrivateFile(file, 'preview', 'fresh');
-    expect((await lstat(file)).isSymbolicLink()).toBe(false);
-    expect(await readFile(file, 'utf8')).toBe('preview');
-    expect(await readFile(victim, 'utf8')).toBe('precious');
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual(['001-C1.html', 'key', 'm@x.2.eml', 'm@x.eml']);
+    for (const name of names) expect(await modeOf(path.join(dir, name)), name).toBe(0o600);
+    expect(await readFile(path.join(dir, 'm@x.eml'), 'utf8')).toBe('Subject: x\r\n\r\nbody');
   });
 });
 

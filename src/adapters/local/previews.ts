@@ -59,11 +59,10 @@ export async function openPreviews(
           { to: scrub(message.to), subject: scrub(message.subject), html, text },
           envelope,
         );
-        // The folder was emptied when it was opened: each file is created anew (see 'fresh').
         await Promise.all([
-          writePrivateFile(`${base}.html`, html, 'fresh'),
-          writePrivateFile(`${base}.txt`, text, 'fresh'),
-          writePrivateFile(`${base}.eml`, mime, 'fresh'),
+          writePrivateFile(`${base}.html`, html),
+          writePrivateFile(`${base}.txt`, text),
+          writePrivateFile(`${base}.eml`, mime),
         ]);
       });
     },

@@ -31,14 +31,7 @@ export type OnExisting =
   /** Fail with the `EEXIST` error: exclusive creation. */
   | 'fail'
   /** Write beside it instead: `name.2.ext`, `name.3.ext`, … (never replaces anything). */
-  | 'number'
-  /**
-   * Nothing is expected there (a folder dn-mailer just emptied, such as a preview folder): the temp file is created
-   * exclusively, so there is nothing to check after opening, and renamed into place — four calls instead of eight.
-   * A leftover at the temp path falls back to `replace`; whatever is at the path itself is replaced by the rename,
-   * never written through.
-   */
-  | 'fresh';
+  | 'number';
 
 /** The file was written completely but putting it in place failed: whether it is there is unknown. */
 export class PlacementError extends Error {
@@ -52,16 +45,16 @@ export class PlacementError extends Error {
 }
 
 /**
- * Writes `data` to `file` (0600): into `<file>.tmp` beside it, opened without following a symlink and checked
- * after opening (a regular file of this user), then renamed (`replace`) or hard-linked (`fail`, `number`) into
- * place, so a crash never leaves half a file and a reader never sees one. Returns the path written.
+ * Writes `data` to `file` (0600): into `<file>.tmp` beside it — created exclusively, or, when a crashed write left
+ * one, opened without following a symlink and checked after opening (a regular file of this user) — then renamed
+ * (`replace`) or hard-linked (`fail`, `number`) into place, so a crash never leaves half a file and a reader never
+ * sees one. Returns the path written.
  */
 export async function writePrivateFile(
   file: string,
   data: PrivateData,
   existing: OnExisting = 'replace',
 ): Promise<string> {
-  if (existing === 'fresh') return (await writeFresh(file, data)) ?? writePrivateFile(file, data, 'replace');
   if (existing === 'replace') await refuseSymlink(file);
   const temp = `${file}.tmp`;
   await fillTemp(temp, data);
@@ -128,30 +121,39 @@ const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | (constants.O_NOFOLLO
 const CREATE_FLAGS = OPEN_FLAGS | constants.O_EXCL;
 
 /**
- * `fresh`: a new temp file (0600 from creation: the umask can only take bits away) filled and renamed over a path
- * that should hold nothing; undefined when something is at the temp path (nothing was written then).
+ * The usual case, in three calls: a new temp file, 0600 from its creation (the umask can only take bits away), so
+ * there is nothing to check after opening. False when something is already at `temp` (nothing written then).
  */
-async function writeFresh(file: string, data: PrivateData): Promise<string | undefined> {
-  const temp = `${file}.tmp`;
+async function createTemp(temp: string, data: PrivateData): Promise<boolean> {
+  let handle: FileHandle;
   try {
-    await writeFile(temp, data, { flag: CREATE_FLAGS, mode: PRIVATE_FILE_MODE });
+    handle = await open(temp, CREATE_FLAGS, PRIVATE_FILE_MODE);
   } catch (error) {
-    if ((error as { code?: string }).code === 'EEXIST') return undefined;
+    if ((error as { code?: string }).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await fill(handle, data);
+  } catch (error) {
+    await handle.close().catch(() => {});
     await unlink(temp).catch(() => {});
     throw error;
   }
-  await rename(temp, file).catch(async (error: unknown) => {
-    await unlink(temp).catch(() => {});
-    throw new PlacementError(file, error);
-  });
-  return file;
+  await handle.close();
+  return true;
+}
+
+async function fill(handle: FileHandle, data: PrivateData): Promise<void> {
+  if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+  else await writeFile(handle, data);
 }
 
 /**
- * Opens the temp file without following a symlink (a leftover of a crashed write is reused), checks what was
+ * Creates the temp file, or opens the leftover of a crashed write without following a symlink, checks what was
  * opened, and only then truncates, restricts and fills it.
  */
 async function fillTemp(temp: string, data: PrivateData): Promise<void> {
+  if (await createTemp(temp, data)) return;
   let handle: FileHandle;
   try {
     handle = await open(temp, OPEN_FLAGS, PRIVATE_FILE_MODE);
@@ -180,8 +182,7 @@ async function fillTemp(temp: string, data: PrivateData): Promise<void> {
     }
     await handle.chmod(PRIVATE_FILE_MODE);
     await handle.truncate(0);
-    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-    else await writeFile(handle, data);
+    await fill(handle, data);
   } finally {
     await handle.close().catch(() => {});
   }
