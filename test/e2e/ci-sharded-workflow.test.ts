@@ -95,7 +95,18 @@ async function runShard(
   const printed = await readFile(path.join(dir, 'summary.json'), 'utf8');
   expect(printed, `shard ${shard} printed no JSON (exit ${code}): ${step.stderr}`).not.toBe('');
   const summary = JSON.parse(printed) as ShardSummary;
-  return { code, summary, calls: step.calls, stderr: step.stderr };
+  return { code, summary, printed, calls: step.calls, stderr: step.stderr };
+}
+
+/** Each shard printed a send summary, not an error document (else: what it printed, to see why). */
+function expectSummaries(
+  shards: readonly { code: number; summary: ShardSummary; printed: string; stderr: string }[],
+) {
+  for (const [i, shard] of shards.entries())
+    expect(
+      shard.summary.data,
+      `shard ${i + 1} (exit ${shard.code}) printed ${shard.printed}\n${shard.stderr}`,
+    ).toBeDefined();
 }
 
 /** The merge job's run steps on the downloaded artifacts: status from the ledger, then the merge script. */
@@ -137,6 +148,7 @@ describe('the sharded workflow, run step by step with the built CLI against the 
     expect(planned.env.SHARD_RATE).toBe('10.000');
     const artifacts = path.join(ws.dir, 'artifacts');
     const shards = await Promise.all(planned.list.map((i) => runShard(planned, i, artifacts)));
+    expectSummaries(shards);
     for (const [i, shard] of shards.entries()) {
       expect(shard.code, shard.stderr).toBe(0);
       expect(shard.calls[0]).toEqual(
@@ -174,6 +186,7 @@ describe('the sharded workflow, run step by step with the built CLI against the 
     expect(planned.env.SHARD_RATE).toBe('1.000');
     const artifacts = path.join(ws.dir, 'artifacts');
     const shards = await Promise.all(planned.list.map((i) => runShard(planned, i, artifacts)));
+    expectSummaries(shards);
     const failedIn = shards.findIndex((s) => s.summary.data.results.failed.length > 0) + 1;
     expect(failedIn).toBeGreaterThan(0);
     expect(shards[failedIn - 1]?.code).toBe(6);

@@ -90,9 +90,12 @@ export async function checkA11y(page: Page): Promise<A11yViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** A temp folder for one test file's screenshots; `shoot` saves a full-page PNG there and prints its path. */
+/**
+ * A temp folder for one test file's screenshots, kept after the run (outside the run's own temp folder); `shoot`
+ * saves a full-page PNG there and prints its path.
+ */
 export async function createScreenshots(prefix: string) {
-  const dir = await mkdtemp(path.join(tmpdir(), `dn-screens-${prefix}-`));
+  const dir = await mkdtemp(path.join(process.env.DN_TEST_KEEP_DIR ?? tmpdir(), `dn-screens-${prefix}-`));
   return {
     dir,
     async shoot(page: Page, name: string): Promise<string> {

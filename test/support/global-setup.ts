@@ -19,6 +19,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const runTmp = await mkdtemp(path.join(tmpdir(), 'dn-test-run-'));
   // Like /tmp (sticky, everyone may create): the permission tests run the CLI as another user, who needs a tmpdir.
   await chmod(runTmp, 0o1777);
+  // What is meant to be looked at after the run (the browser tests' screenshots) stays in the usual tmpdir.
+  process.env.DN_TEST_KEEP_DIR = tmpdir();
   process.env.TMPDIR = runTmp;
   const s3 = await startS3rver();
   project.provide('s3Endpoint', s3.endpoint);
