@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCloudFrontLinkSigner } from '../../src/adapters/aws/cloudfront-signer.js';
 import { manyAwkwardKeys } from '../support/awkward-report-keys.js';
+import { collectOutput } from '../support/child-output.js';
 import { CLI_NODE, REPO_ROOT } from '../support/cli.js';
 import { parseSignedUrl, verifySignature } from '../support/signed-url.js';
 
@@ -52,22 +53,12 @@ function runChild(input: string): Promise<ChildResult> {
     env: { PATH: process.env.PATH ?? '', SIGNER: SIGNER.href },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const output = collectOutput(child);
   child.stdin.end(input);
   running.add(child);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
+  return output.closed.then(({ code, stdout, stderr }) => {
+    running.delete(child);
+    return { code, stdout, stderr };
   });
 }
 

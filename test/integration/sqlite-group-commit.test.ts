@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createSqliteLedger } from '../../src/adapters/local/sqlite-ledger.js';
 import { openSqliteStore, type SqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import { BackendError, ExitCode, StoreBusyError } from '../../src/core/common/errors.js';
+import { collectOutput } from '../support/child-output.js';
 import { stopChild as stopRunningChild } from '../support/s3rver.js';
 import { holdLock } from '../support/store-faults.js';
 
@@ -277,29 +278,22 @@ function runWorker(args: readonly string[]) {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const output = collectOutput(child);
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', () => {
-      if (stdout.startsWith('ready\n')) resolve();
+      if (output.stdout().startsWith('ready\n')) resolve();
     });
-    void exited.then(({ code }) => reject(new Error(`worker exited (${code}) early: ${stderr}`)));
+    output.closed.then(
+      ({ code }) => reject(new Error(`worker exited (${code}) early: ${output.stderr()}`)),
+      reject,
+    );
   });
   ready.catch(() => {});
   return {
     child,
     ready,
     go: () => child.stdin.end('go\n'),
-    done: exited.then((exit) => ({ ...exit, stdout, stderr })),
+    done: output.closed,
   };
 }
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { collectOutput } from './child-output.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /**
@@ -55,19 +56,13 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Spa
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr }));
-  });
-  return { child, stderr: () => stderr, done };
+  const output = collectOutput(child);
+  const done = output.closed.then(({ code, signal, stdout, stderr }) => ({
+    code: code ?? (signal ? -1 : null),
+    stdout,
+    stderr,
+  }));
+  return { child, stderr: output.stderr, done };
 }
 
 /** Runs the built CLI to the end. */

@@ -8,6 +8,7 @@ import { BACKENDS } from '../../src/adapters/backends.js';
 import { createLocalBackendWith, type LocalStoreTimeouts } from '../../src/adapters/local/backend.js';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import { createDeps, type DepsFactory } from '../../src/cli/deps.js';
+import { collectOutput } from './child-output.js';
 import type { CliResult } from './cli.js';
 import { REPO_ROOT } from './cli.js';
 
@@ -115,16 +116,5 @@ export function runCliAs(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return collectOutput(child).closed.then(({ code, stdout, stderr }) => ({ code, stdout, stderr }));
 }

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { collectOutput } from './child-output.js';
 import { CLI, CLI_NODE, REPO_ROOT } from './cli.js';
 
 /** A GitHub Actions workflow as the tests read it (the parts they check). */
@@ -135,18 +136,7 @@ export async function runStep(step: Step, env: Record<string, string>, dir: stri
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const status = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
+  const { code: status, stdout, stderr } = await collectOutput(child).closed;
   return { status, stdout, stderr, calls: await readCalls(dir), output: await readFile(output, 'utf8'), dir };
 }
 
