@@ -6,7 +6,7 @@ import { buildManifest } from '../../core/plan/manifest.js';
 import { type CampaignRequest, defaultCampaignId } from '../../core/plan/plan-campaign.js';
 import { canonicalPlan } from '../../core/plan/plan-digest.js';
 import { streamCampaign } from '../../core/plan/stream-plan.js';
-import { canarySubject } from '../../core/send/outgoing.js';
+import { redirectMessage } from '../../core/send/outgoing.js';
 import type { RunContext } from '../context.js';
 import { renderCampaignNotes, renderDryRunJson, renderDryRunSummary } from '../ui/campaign-view.js';
 import { renderFindings } from '../ui/findings-view.js';
@@ -65,9 +65,4 @@ export async function runDryRun(
   for (const line of renderCampaignNotes(manifest, view)) run.progress.note(line);
   for (const line of renderFindings(planned.findings, view)) run.progress.note(line);
   return ExitCode.ok;
-}
-
-/** The message as a canary receives it (what `redirectPlan` does to a whole plan). */
-function redirectMessage<M extends { to: string; subject: string }>(message: M, to: string): M {
-  return { ...message, to, subject: canarySubject(message.subject) };
 }

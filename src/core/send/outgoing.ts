@@ -1,5 +1,5 @@
 import type { OutgoingMessage } from '../../ports.js';
-import type { Plan, PlannedMessage } from '../plan/build-plan.js';
+import type { PlannedMessage } from '../plan/build-plan.js';
 import { messageIdFor, recipientHash } from './message-id.js';
 
 export interface Envelope {
@@ -16,12 +16,9 @@ export function canarySubject(subject: string): string {
   return `[TEST] ${subject}`;
 }
 
-/** A dry run of a canary: every message as the canary receives it (its address, [TEST] in the subject). */
-export function redirectPlan(plan: Plan, to: string): Plan {
-  return {
-    ...plan,
-    messages: plan.messages.map((message) => ({ ...message, to, subject: canarySubject(message.subject) })),
-  };
+/** A dry run of a canary: a message as the canary receives it (its address, [TEST] in the subject). */
+export function redirectMessage<M extends { to: string; subject: string }>(message: M, to: string): M {
+  return { ...message, to, subject: canarySubject(message.subject) };
 }
 
 /** Turns a planned message into what a Mailer sends. */
