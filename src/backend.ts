@@ -179,9 +179,12 @@ export type { BackendCheck, BackendDoctorChecks } from './core/doctor/doctor-che
 
 export type CreateBackend = (loaded: LoadedConfig, options: BackendOptions) => Backend;
 
-/** A backend's entry in the map: its factory and the names of its own doctor checks (listed before a config loads). */
+/**
+ * A backend's entry in the map: its factory and the names of its own doctor checks (listed before a config loads).
+ * The factory may load its modules first (the aws backend loads the AWS SDK only when a config names it).
+ */
 export interface BackendEntry {
-  create: CreateBackend;
+  create: (loaded: LoadedConfig, options: BackendOptions) => Backend | Promise<Backend>;
   doctorCheckNames: { identity: readonly string[]; sending: readonly string[] };
 }
 

@@ -49,7 +49,7 @@ export async function runFullPlan(configPath: string, period: Period): Promise<F
   };
   const start = performance.now();
   const loaded = await loadConfig({ cwd: path.dirname(configPath), env: {}, configPath });
-  const deps = createDeps(loaded, { now: () => new Date() }, { onProgress });
+  const deps = await createDeps(loaded, { now: () => new Date() }, { onProgress });
   const campaign = deps.campaign();
   const planned = await planCampaign({ ...deps, ...campaign, onProgress }, { period });
   const end = performance.now();

@@ -29,7 +29,7 @@ const SAMPLE = 500;
 export async function checkStreamedPlan(workspace: PlanWorkspace, period: Period): Promise<StreamCheck> {
   const now = new Date();
   const loaded = await loadConfig({ cwd: workspace.dir, env: {}, configPath: workspace.configPath });
-  const deps = createDeps(loaded, { now: () => now });
+  const deps = await createDeps(loaded, { now: () => now });
   const campaign = deps.campaign();
   const identity = { ...campaign.email, settings: campaign.settings };
   const full = await planCampaign({ ...deps, ...campaign }, { period });

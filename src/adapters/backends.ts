@@ -1,6 +1,6 @@
 import type { BackendEntry } from '../backend.js';
 import type { Config } from '../config/schema.js';
-import { awsBackend } from './aws/backend.js';
+import { awsBackend } from './aws/entry.js';
 import { localBackend } from './local/backend.js';
 
 /**

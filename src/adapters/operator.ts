@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { Env } from '../config/load.js';
 
 export interface WhoAmIDeps {
@@ -22,6 +22,8 @@ export async function whoAmI(deps: WhoAmIDeps): Promise<string> {
   const user = osUser(deps);
   if (!deps.stsClient) return user;
   try {
+    // Loaded here, not at the top: the local backend never asks STS (and never loads the AWS SDK).
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
     const identity = await deps
       .stsClient()
       .send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(deps.timeoutMs ?? 5_000) });

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { requireCampaignConfig } from '../config/validate.js';
 import { ConfigError } from '../core/common/errors.js';
 import type { RetryDeps } from '../core/common/retry.js';
+import type { TokenFormat } from '../core/unsubscribe/token-format.js';
 import type { UnsubscribeSettings } from '../core/unsubscribe/unsubscribe-links.js';
 import { createAesTokenFormat, parseTokenKey } from '../core/unsubscribe/unsubscribe-token.js';
 import {
@@ -13,10 +14,8 @@ import {
   type UnsubscribeTokens,
 } from '../core/unsubscribe/unsubscribe-tokens.js';
 import type { UserSource } from '../ports.js';
-import { createKmsClient, createSecretsManagerClient } from './aws/clients.js';
 import { createCloudFrontLinkSigner } from './aws/cloudfront-signer.js';
-import { createKmsTokenFormat } from './aws/kms-token-format.js';
-import { createSecretsManagerStore } from './aws/secrets-manager.js';
+import type { SecretsManagerStore } from './aws/secrets-manager.js';
 import { loadFirestoreAdapter } from './firebase/load-firestore.js';
 import { createKorrectClient, type KorrectClient } from './korrect/client.js';
 import { createKorrectPayoutSource } from './korrect/payouts.js';
@@ -40,7 +39,7 @@ export function createSharedPorts(loaded: LoadedConfig, options: BackendOptions)
   const { config } = loaded;
   const resolveSecret = createSecretResolver({
     env: loaded.env,
-    secretsManager: () => createSecretsManagerStore(createSecretsManagerClient()),
+    secretsManager: loadSecretsManager,
     register: (value, field) => options.secrets.register(value, field),
   });
   const retryDeps = (what: string): RetryDeps => ({
@@ -215,9 +214,7 @@ function createTokensLoader(
     const aes = ref
       ? createAesTokenFormat(parseTokenKey(await resolveSecret(ref, 'unsubscribe.tokenKey')))
       : undefined;
-    const kms = kmsKeyId
-      ? createKmsTokenFormat(createKmsClient(), { keyId: kmsKeyId, ...retryDeps })
-      : undefined;
+    const kms = kmsKeyId ? await loadKmsTokenFormat(kmsKeyId, retryDeps) : undefined;
     return createUnsubscribeTokens({
       formats: issuingFirst(unsubscribe.token, [aes, kms]),
       maxAgeDays: unsubscribe.maxAgeDays,
@@ -227,4 +224,31 @@ function createTokensLoader(
     tokens ??= build();
     return tokens;
   };
+}
+
+/*
+ * The AWS SDK is loaded only when a run needs one of its services: on the local backend, a config without a
+ * `{ secret }` reference or a KMS key never loads it (it is most of the CLI's start-up memory and time).
+ */
+
+/** The Secrets Manager store, its SDK client loaded on the first secret read. */
+function loadSecretsManager(): SecretsManagerStore {
+  let store: Promise<SecretsManagerStore> | undefined;
+  return {
+    async getSecretString(name) {
+      store ??= Promise.all([import('./aws/secrets-manager.js'), import('./aws/clients.js')]).then(
+        ([secrets, clients]) => secrets.createSecretsManagerStore(clients.createSecretsManagerClient()),
+      );
+      return (await store).getSecretString(name);
+    },
+  };
+}
+
+/** The KMS token format (`unsubscribe.kmsKeyId`), with the KMS client loaded for it. */
+async function loadKmsTokenFormat(keyId: string, retryDeps: RetryDeps): Promise<TokenFormat> {
+  const [{ createKmsTokenFormat }, { createKmsClient }] = await Promise.all([
+    import('./aws/kms-token-format.js'),
+    import('./aws/clients.js'),
+  ]);
+  return createKmsTokenFormat(createKmsClient(), { keyId, ...retryDeps });
 }

@@ -29,8 +29,8 @@ export async function openRun(
     ...(globals.backend === undefined ? {} : { overrides: { backend: globals.backend } }),
   });
   const chalk = createChalk(io, globals);
-  const progress = createProgress(io.stderr, io.interactive, globals.color);
-  const deps = makeDeps(loaded, io, { onProgress: (event) => progress.onProgress(event), secrets });
+  const progress = await createProgress(io.stderr, io.interactive, globals.color);
+  const deps = await makeDeps(loaded, io, { onProgress: (event) => progress.onProgress(event), secrets });
   return { io, globals, deps, progress, chalk };
 }
 

@@ -47,7 +47,11 @@ export interface DepsOptions {
 }
 
 /** `io` gives the clock: the one clock of a run. */
-export type DepsFactory = (loaded: LoadedConfig, io: Pick<CliIO, 'now'>, options?: DepsOptions) => Deps;
+export type DepsFactory = (
+  loaded: LoadedConfig,
+  io: Pick<CliIO, 'now'>,
+  options?: DepsOptions,
+) => Promise<Deps>;
 
 /** A timer, cleared when `stop` aborts: a stopping run neither waits out its pacing nor keeps the process alive. */
 const realSleep: Sleep = (ms, stop) =>
@@ -63,10 +67,10 @@ const realSleep: Sleep = (ms, stop) =>
   });
 
 /** Builds the configured backend (the one place it is chosen) and adds what the config says about recipients. */
-export const createDeps: DepsFactory = (loaded, io, options = {}) => {
+export const createDeps: DepsFactory = async (loaded, io, options = {}) => {
   const { config } = loaded;
   const backends = options.backends ?? BACKENDS;
-  const backend = backends[config.backend].create(loaded, {
+  const backend = await backends[config.backend].create(loaded, {
     onProgress: options.onProgress ?? ignoreProgress,
     clock: { now: io.now },
     sleep: options.sleep ?? realSleep,

@@ -129,7 +129,7 @@ describe('the aws backend wires its suppressions to the table its gate reads', (
     });
     const loaded = await loadConfig({ cwd: workspace, env: {} });
     await rm(workspace, { recursive: true, force: true });
-    const backend = BACKENDS.aws.create(loaded, {
+    const backend = await BACKENDS.aws.create(loaded, {
       onProgress: () => {},
       clock: { now: () => new Date(BOUNCE_AT) },
       sleep: async () => {},

@@ -122,8 +122,8 @@ describe('send-report on a faulty SQLite store (in-process, real local backend)'
     const result = await runInProcess([...SEND, '--json', '--concurrency', '1', '--config', ws.config], {
       cwd: ws.dir,
       now: NOW,
-      makeDeps: (loaded, io, options) => {
-        const deps = base(loaded, io, options);
+      makeDeps: async (loaded, io, options) => {
+        const deps = await base(loaded, io, options);
         const sending = deps.sending;
         deps.sending = () => {
           const ports = sending();

@@ -94,7 +94,7 @@ describe('SQLite suppressions', () => {
       config.tracking = { file };
     });
     const loaded = await loadConfig({ cwd: workspace, env: {} });
-    const backend = BACKENDS.local.create(loaded, {
+    const backend = await BACKENDS.local.create(loaded, {
       onProgress: () => {},
       clock: { now: () => new Date(BOUNCE_AT) },
       sleep: async () => {},

@@ -99,38 +99,41 @@ describe('createProgress on a terminal that reports no width', () => {
     }
   });
 
-  const run = (stream: FakeTerminal) => {
-    const progress = createProgress(stream as unknown as NodeJS.WritableStream, true, true);
+  const run = async (stream: FakeTerminal) => {
+    const progress = await createProgress(stream as unknown as NodeJS.WritableStream, true, true);
     for (const event of EVENTS) progress.onProgress(event);
     progress.note('a note');
     progress.stop();
     return stream.text;
   };
 
-  it.each([0, undefined, Number.NaN])('columns %s: plain lines, no spinner, no cursor codes', (columns) => {
-    const output = run(new FakeTerminal(columns));
-    expect(output).toBe(
-      [
-        'Loading users from users.json…',
-        'Loaded 15 user rows → 9 recipients',
-        'Listing 12 prefixes in reports…',
-        'Listed 12/12 prefixes',
-        'Rendering e-mails for 9 recipients…',
-        'a note',
-        '',
-      ].join('\n'),
-    );
-  });
+  it.each([0, undefined, Number.NaN])(
+    'columns %s: plain lines, no spinner, no cursor codes',
+    async (columns) => {
+      const output = await run(new FakeTerminal(columns));
+      expect(output).toBe(
+        [
+          'Loading users from users.json…',
+          'Loaded 15 user rows → 9 recipients',
+          'Listing 12 prefixes in reports…',
+          'Listed 12/12 prefixes',
+          'Rendering e-mails for 9 recipients…',
+          'a note',
+          '',
+        ].join('\n'),
+      );
+    },
+  );
 
-  it('a terminal with a width gets the spinner (the fake terminal is one ora draws on)', () => {
-    const output = run(new FakeTerminal(80));
+  it('a terminal with a width gets the spinner (the fake terminal is one ora draws on)', async () => {
+    const output = await run(new FakeTerminal(80));
     expect(output).toContain(`${ESC}[?25l`); // the cursor hidden by the spinner
     expect(output.length).toBeLessThan(BOUND);
   });
 
-  it('a terminal resized to zero columns mid-run drops the spinner for plain lines', () => {
+  it('a terminal resized to zero columns mid-run drops the spinner for plain lines', async () => {
     const stream = new FakeTerminal(80);
-    const progress = createProgress(stream as unknown as NodeJS.WritableStream, true, true);
+    const progress = await createProgress(stream as unknown as NodeJS.WritableStream, true, true);
     progress.onProgress({ type: 'users-loading', origin: 'users.json' } as ProgressEvent);
     stream.columns = 0;
     stream.emit('resize');
@@ -141,9 +144,9 @@ describe('createProgress on a terminal that reports no width', () => {
     expect(stream.listenerCount('resize')).toBe(0);
   });
 
-  it('progress lines quote data printable', () => {
+  it('progress lines quote data printable', async () => {
     const stream = new FakeTerminal(0);
-    const progress = createProgress(stream as unknown as NodeJS.WritableStream, false, false);
+    const progress = await createProgress(stream as unknown as NodeJS.WritableStream, false, false);
     progress.onProgress({ type: 'users-loading', origin: `evil${ESC}]0;pwned\u0007.json` } as ProgressEvent);
     expect(stream.text).toBe('Loading users from evil\uFFFD]0;pwned\uFFFD.json…\n');
   });

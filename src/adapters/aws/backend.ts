@@ -1,5 +1,5 @@
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { Backend, BackendEntry, CreateBackend, SendingPorts, SubscriptionPorts } from '../../backend.js';
+import type { Backend, CreateBackend, SendingPorts, SubscriptionPorts } from '../../backend.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { MAX_CONCURRENCY } from '../../config/sections/sending.js';
@@ -11,7 +11,7 @@ import { whoAmI } from '../operator.js';
 import { createProcessInstance } from '../process-instance.js';
 import { createSharedPorts } from '../shared-ports.js';
 import { type AwsClients, createAwsClients } from './clients.js';
-import { AWS_CHECK_NAMES, createAwsChecks } from './doctor-checks.js';
+import { createAwsChecks } from './doctor-checks.js';
 import { createDynamoAuditLog } from './dynamo-audit.js';
 import { createDynamoLedger } from './dynamo-ledger.js';
 import {
@@ -53,8 +53,6 @@ export const createAwsBackend: CreateBackend = (loaded, options) => {
     instance: createProcessInstance(),
   } satisfies Backend;
 };
-
-export const awsBackend: BackendEntry = { create: createAwsBackend, doctorCheckNames: AWS_CHECK_NAMES };
 
 function createSendingPorts(config: Config, clients: AwsClients): SendingPorts {
   requireBackendConfig(config, 'sending');

@@ -8,11 +8,6 @@ import { createDynamoLedger } from './dynamo-ledger.js';
 import { createSesAccount } from './ses-account.js';
 import { createSqsEventSource } from './sqs-events.js';
 
-export const AWS_CHECK_NAMES = {
-  identity: ['AWS identity'],
-  sending: ['SES account', 'contact list'],
-} as const;
-
 /**
  * The aws backend's own checks: who we are, the SES account, the contact list, the event queue (when
  * `events.queueUrl` is set), the tables. Each drops its client.

@@ -1,4 +1,3 @@
-import { input } from '@inquirer/prompts';
 import { type AwsQuestion, checkAwsAnswer, missingAwsFlags } from '../../config/init-answers.js';
 import type { AwsAnswers } from '../../config/workspace-files.js';
 import { CancelledError, UsageError } from '../../core/common/errors.js';
@@ -49,6 +48,7 @@ export function invalidAnswers(problems: readonly string[]): UsageError {
 
 async function ask(io: CliIO, question: AwsQuestion): Promise<string> {
   try {
+    const { input } = await import('@inquirer/prompts');
     return await input(
       {
         message: `${question.message} (e.g. ${question.example})`,

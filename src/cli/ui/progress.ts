@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { OnProgress, ProgressEvent } from '../../core/common/progress-events.js';
 import { isUsableTerminal, type TerminalLike } from '../io.js';
 import { printable } from './printable.js';
@@ -13,16 +13,19 @@ export interface Progress {
 /**
  * Spinner on a terminal, plain lines otherwise (CI logs); always on stderr, so stdout stays one clean document.
  * A TTY that reports no width (zero columns: `script` run from a non-terminal) gets plain lines too: a spinner there
- * would redraw forever. A terminal resized to zero columns mid-run drops the spinner for plain lines.
+ * would redraw forever. A terminal resized to zero columns mid-run drops the spinner for plain lines. The spinner's
+ * module is loaded only for a terminal (a CI run never loads it).
  */
-export function createProgress(
+export async function createProgress(
   stream: NodeJS.WritableStream & TerminalLike,
   interactive: boolean,
   color: boolean,
   now: () => number = Date.now,
-): Progress {
+): Promise<Progress> {
   let spinner: Ora | undefined =
-    interactive && isUsableTerminal(stream) ? ora({ stream, color: color ? 'cyan' : false }) : undefined;
+    interactive && isUsableTerminal(stream)
+      ? (await import('ora')).default({ stream, color: color ? 'cyan' : false })
+      : undefined;
   let lastPlainLine = 0;
   let sendStartedAt = 0;
   const dropSpinnerIfNoWidth = () => {

@@ -1,4 +1,3 @@
-import { confirm } from '@inquirer/prompts';
 import { CancelledError, UsageError } from '../../core/common/errors.js';
 import type { CliIO } from '../io.js';
 
@@ -28,6 +27,8 @@ export async function askToConfirm(
   }
   let answer: boolean;
   try {
+    // Loaded when a person is asked, not with every run (CI never is).
+    const { confirm } = await import('@inquirer/prompts');
     answer = await confirm({ message: question, default: false }, { output: io.stderr });
   } catch (error) {
     if (error instanceof Error && error.name === 'ExitPromptError')
