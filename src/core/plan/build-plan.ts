@@ -82,12 +82,28 @@ export interface MessageRecord extends Omit<PlannedMessage, 'html' | 'text' | 'h
 /** What the month-wide consumers (manifest, findings, digest, totals) read of a message, rendered or compact. */
 export type MessageSummary = PlannedMessage | MessageRecord;
 
-/** The compact record of a rendered message (origins interned through `origins`: a month shares a few). */
+/**
+ * The compact record of a rendered message (origins interned through `origins`: a month shares a few). Written out
+ * field by field: V8 gave every record made with rest and spread (`{ ...rest, links }`) a hidden class of its own,
+ * ~0.5 KB more per recipient for the whole run.
+ */
 export function toMessageRecord(message: PlannedMessage, origins = new Map<string, string>()): MessageRecord {
-  const { html: _html, text: _text, headers: _headers, links, ...rest } = message;
   return {
-    ...rest,
-    links: links.map(({ url, ...link }) => ({ ...link, origin: internOrigin(url, origins) })),
+    index: message.index,
+    to: message.to,
+    userName: message.userName,
+    customIds: message.customIds,
+    subject: message.subject,
+    totals: message.totals,
+    contracts: message.contracts,
+    warnings: message.warnings,
+    links: message.links.map((link) => ({
+      customId: link.customId,
+      type: link.type,
+      label: link.label,
+      key: link.key,
+      origin: internOrigin(link.url, origins),
+    })),
   };
 }
 

@@ -115,7 +115,11 @@ function addCustomIds(
     } else {
       const channelName = user.channelNames.get(id.original);
       const known = recipient.customIds.find((k) => k.resolved.toUpperCase() === id.resolved.toUpperCase());
-      if (!known) recipient.customIds.push(channelName ? { ...id, channelName } : id);
+      // Written out, not `{ ...id, channelName }`: a spread here gave each ID a hidden class of its own in V8.
+      if (!known)
+        recipient.customIds.push(
+          channelName ? { original: id.original, resolved: id.resolved, channelName } : id,
+        );
       else if (channelName && !known.channelName) known.channelName = channelName;
     }
   }
