@@ -69,6 +69,22 @@ describe('writePrivateFile', () => {
     expect(await readdir(outside)).toEqual(['victim']);
   });
 
+  it("'replace-any' replaces a symlink at the destination with the file itself; its target is untouched", async () => {
+    const dir = await freshDir('dn-private-');
+    const outside = await freshDir('dn-private-outside-');
+    const victim = path.join(outside, 'victim');
+    await writeFile(victim, 'precious', { mode: 0o600 });
+    const file = path.join(dir, '01-a.html');
+    await symlink(victim, file);
+    await writePrivateFile(file, 'new', 'replace-any');
+    expect((await lstat(file)).isSymbolicLink()).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe('new');
+    expect(await modeOf(file)).toBe(0o600);
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+    expect(await readdir(outside)).toEqual(['victim']);
+    expect(await readdir(dir)).toEqual(['01-a.html']);
+  });
+
   it('never follows a symlink planted at its temp file', async () => {
     const dir = await freshDir('dn-private-');
     const outside = await freshDir('dn-private-outside-');

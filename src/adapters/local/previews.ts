@@ -59,10 +59,11 @@ export async function openPreviews(
           { to: scrub(message.to), subject: scrub(message.subject), html, text },
           envelope,
         );
+        // The folder was just emptied of earlier previews and checked for anything else: no lstat per file.
         await Promise.all([
-          writePrivateFile(`${base}.html`, html),
-          writePrivateFile(`${base}.txt`, text),
-          writePrivateFile(`${base}.eml`, mime),
+          writePrivateFile(`${base}.html`, html, 'replace-any'),
+          writePrivateFile(`${base}.txt`, text, 'replace-any'),
+          writePrivateFile(`${base}.eml`, mime, 'replace-any'),
         ]);
       });
     },
