@@ -57,18 +57,27 @@ export function formatMoney(cents: number, currency: string, locale = 'en-US'): 
 }
 
 /**
- * The same, with the Intl formatter built once: building one costs far more than formatting (a plan formats
- * about fifteen amounts per recipient).
+ * The same, with the Intl formatter built once per currency and locale: building one costs far more than formatting
+ * (a plan formats about fifteen amounts per recipient, and a streamed plan builds its batches one after another).
  */
 export function createMoneyFormatter(currency: string, locale = 'en-US'): (cents: number) => string {
-  const format = new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency,
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  });
-  return (cents) => format.format(centsToDecimal(cents) as Intl.StringNumericLiteral);
+  const key = `${currency}\0${locale}`;
+  let formatter = moneyFormatters.get(key);
+  if (!formatter) {
+    const format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
+    formatter = (cents) => format.format(centsToDecimal(cents) as Intl.StringNumericLiteral);
+    moneyFormatters.set(key, formatter);
+  }
+  return formatter;
 }
+
+/** Intl formatters are immutable: one per currency and locale serves every plan of the process. */
+const moneyFormatters = new Map<string, (cents: number) => string>();
 
 /** Sum of integer cents; throws when an input is not an integer or the total leaves the safe-integer range. */
 export function sumCents(values: Iterable<number>): number {

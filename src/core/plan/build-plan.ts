@@ -404,10 +404,12 @@ function preheaderOf(period: Period, closing: string | undefined, expiresOn: str
 
 /** `23 Jan 2026` (UTC): unambiguous in every locale the creators read. */
 export function formatExpiry(date: Date): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(date);
+  return EXPIRY_FORMAT.format(date);
 }
+
+const EXPIRY_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});

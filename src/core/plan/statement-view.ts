@@ -36,7 +36,7 @@ export function createStatementFormat(settings: {
   payoutTypes?: readonly string[] | undefined;
   period: Period;
 }): StatementFormat {
-  const count = new Intl.NumberFormat(settings.locale, { maximumFractionDigits: 0 });
+  const count = countFormat(settings.locale);
   const columns = (settings.columns ?? DEFAULT_COLUMNS).map((key) => ({ key, ...COLUMN_LABELS[key] }));
   return {
     columns,
@@ -51,6 +51,17 @@ export function createStatementFormat(settings: {
     count: (value) => count.format(value),
   };
 }
+
+/** The view count's formatter of a locale, built once (a streamed plan formats batch after batch). */
+function countFormat(locale: string): Intl.NumberFormat {
+  let format = countFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    countFormats.set(locale, format);
+  }
+  return format;
+}
+const countFormats = new Map<string, Intl.NumberFormat>();
 
 /** One custom ID's part of the e-mail: its heading, one table per payout type with contracts, its links. */
 export function buildCreatorView(
