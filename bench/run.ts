@@ -16,8 +16,18 @@ const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }>
   { name: 'events', load: () => import('./events.js') },
 ];
 
+import { limitHeapGrowth } from '../src/cli/heap-growth.js';
+
 // The SDK warns once per process about Node 20 support; the figures are what matters here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// The in-process figures (the plan's peak RSS) are the CLI's only with the CLI's heap growth.
+const growth = limitHeapGrowth();
+console.log(
+  growth === undefined
+    ? 'V8 heap growth: as the node command line set it'
+    : `V8 heap growth: ${growth}% (as bin/dn-mailer.js sets it)`,
+);
 
 const filter = process.argv[2];
 const selected = BENCHES.filter((bench) => filter === undefined || bench.name.includes(filter));

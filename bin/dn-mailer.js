@@ -1,18 +1,12 @@
 #!/usr/bin/env node
 import os from 'node:os';
-import v8 from 'node:v8';
-
-// V8 lets the heap grow to up to ~4× what survived the last full collection before it collects again: a
-// 20,000-creator dry run holding ~110 MB peaked near 400 MB of RSS. 20% growth keeps the peak close to what the
-// run holds, for ~5% more time in the collector, and caps nothing (a bigger month still gets all the memory it
-// needs). `node --heap-growing-percent=N bin/dn-mailer.js` still chooses for itself.
-if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) {
-  v8.setFlagsFromString('--heap-growing-percent=20');
-}
 
 // The AWS SDK warns on every start under Node 20 that releases after January 2027 will need Node 22. The SDK
 // versions dn-mailer pins work on Node 20, so that one warning is switched off here (README: "Node versions").
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// Before anything else is loaded: V8's heap growth (src/cli/heap-growth.ts says why).
+(await import('../dist/cli/heap-growth.js')).limitHeapGrowth();
 
 const { main } = await import('../dist/cli/main.js');
 const { endQuietlyOnClosedPipe, isUsableTerminal } = await import('../dist/cli/io.js');
