@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BODY, DEFAULT_GREETING, DEFAULT_SUBJECT } from '../../src/config/sections/campaign.js';
 import { ExitCode, InputError } from '../../src/core/common/errors.js';
+import { prettyJsonChunks } from '../../src/core/plan/manifest-json.js';
 import { type CampaignPlan, type CampaignSettings, planCampaign } from '../../src/core/plan/plan-campaign.js';
 import {
   type CanonicalPlan,
@@ -10,6 +11,7 @@ import {
   diffPlans,
   type PlanIdentity,
   planDigest,
+  streamedCanonicalPlan,
 } from '../../src/core/plan/plan-digest.js';
 import { DEFAULT_REPORT_PATTERNS } from '../../src/core/reports/report-paths.js';
 import type { UnsubscribeSettings } from '../../src/core/unsubscribe/unsubscribe-links.js';
@@ -435,6 +437,22 @@ describe('planDigest (properties)', () => {
           expect(planDigest(second)).toBe(planDigest(first));
         },
       ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("the streamed canonical plan (a dry run's) has the same digest and the same manifest JSON, whatever the order", async () => {
+    await fc.assert(
+      fc.asyncProperty(creatorsArb(), fc.integer({ min: 1, max: 2 ** 31 }), async (creators, seed) => {
+        const campaign = await planOf(creators, { seed });
+        const identity = { ...IDENTITY, settings: settingsOf({}) };
+        const whole = canonicalPlan(campaign, identity);
+        const streamed = streamedCanonicalPlan(campaign, identity);
+        expect(planDigest(streamed)).toBe(planDigest(whole));
+        expect([...prettyJsonChunks(streamed, 64)].join('')).toBe(`${JSON.stringify(whole, null, 2)}\n`);
+        // Read twice (hashed, then written): made afresh each time, the same both times.
+        expect(planDigest(streamed)).toBe(planDigest(whole));
+      }),
       { numRuns: 30 },
     );
   });

@@ -4,7 +4,7 @@ import { buildReportFromManifest } from '../../core/campaign-report/campaign-rep
 import { ExitCode } from '../../core/common/errors.js';
 import { buildManifest } from '../../core/plan/manifest.js';
 import { type CampaignRequest, defaultCampaignId } from '../../core/plan/plan-campaign.js';
-import { canonicalPlan } from '../../core/plan/plan-digest.js';
+import { streamedCanonicalPlan } from '../../core/plan/plan-digest.js';
 import { streamCampaign } from '../../core/plan/stream-plan.js';
 import { redirectMessage } from '../../core/send/outgoing.js';
 import type { RunContext } from '../context.js';
@@ -53,7 +53,7 @@ export async function runDryRun(
   // Only the whole month, as the creators would get it, can be approved: not a --limit slice, not a canary.
   const approvable = request.limit === undefined && redirectTo === undefined;
   const reviewed = approvable
-    ? canonicalPlan(planned, { ...campaign.email, settings: campaign.settings })
+    ? streamedCanonicalPlan(planned, { ...campaign.email, settings: campaign.settings })
     : undefined;
   const manifest = buildManifest({ ...planned, plan }, generatedAt, reviewed);
   await (await open()).finish(manifest);

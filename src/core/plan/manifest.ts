@@ -4,7 +4,7 @@ import { isHeldBack, type MessageSummary } from './build-plan.js';
 import { sumCampaignTotals } from './campaign-totals.js';
 import { LazyList } from './lazy-list.js';
 import type { CampaignPlan } from './plan-campaign.js';
-import { type CanonicalPlan, planDigest } from './plan-digest.js';
+import { type CanonicalPlan, planDigest, type StreamedCanonicalPlan } from './plan-digest.js';
 
 /** File names of one message's previews: `<n>-<first custom ID>.{html,txt,eml}`, numbered in plan order. */
 export function previewBaseName(message: Pick<MessageSummary, 'index' | 'customIds'>, total: number): string {
@@ -17,7 +17,7 @@ export function previewBaseName(message: Pick<MessageSummary, 'index' | 'customI
 export function buildManifest(
   campaign: CampaignPlan<MessageSummary>,
   generatedAt: Date,
-  reviewed?: CanonicalPlan,
+  reviewed?: CanonicalPlan | StreamedCanonicalPlan,
 ) {
   const { plan, users } = campaign;
   const total = plan.messages.length;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../common/errors.js';
 import type { Contract } from '../payouts/payout-statements.js';
 import { linkOrigin, type MessageSummary } from './build-plan.js';
+import { LazyList } from './lazy-list.js';
 import type { CampaignPlan, CampaignSettings } from './plan-campaign.js';
 
 /**
@@ -42,11 +43,46 @@ export interface PlanIdentity {
   settings: CampaignSettings;
 }
 
+/**
+ * The canonical plan a dry run writes into its manifest: the same plan, but its recipients are made one by one each
+ * time they are read (hashed, then written), from the messages sorted by address — a month's canonical recipients,
+ * a figure string per contract, are never all held at once. Its digest and JSON are the canonical plan's.
+ */
+export interface StreamedCanonicalPlan extends Omit<CanonicalPlan, 'recipients'> {
+  recipients: LazyList<CanonicalRecipient>;
+}
+
 /** The canonical form of a campaign plan; `contractsOf` gives each custom ID's contracts of the period. */
 export function canonicalPlan(campaign: CampaignPlan<MessageSummary>, identity: PlanIdentity): CanonicalPlan {
+  const toRecipient = canonicalRecipientOf(campaign);
+  return {
+    ...canonicalHead(campaign, identity),
+    recipients: campaign.plan.messages.map(toRecipient).sort((a, b) => byCodeUnits(a.email, b.email)),
+  };
+}
+
+/** `canonicalPlan`, its recipients made as they are read (see `StreamedCanonicalPlan`). */
+export function streamedCanonicalPlan(
+  campaign: CampaignPlan<MessageSummary>,
+  identity: PlanIdentity,
+): StreamedCanonicalPlan {
+  const toRecipient = canonicalRecipientOf(campaign);
+  // Each address is mailed once: sorting the messages by it orders the recipients as canonicalPlan sorts them.
+  const sorted = [...campaign.plan.messages].sort((a, b) => byCodeUnits(a.to, b.to));
+  return {
+    ...canonicalHead(campaign, identity),
+    recipients: new LazyList(sorted.length, function* () {
+      for (const message of sorted) yield toRecipient(message);
+    }),
+  };
+}
+
+/** Everything of the canonical plan but its recipients. */
+function canonicalHead(
+  campaign: CampaignPlan<MessageSummary>,
+  identity: PlanIdentity,
+): Omit<CanonicalPlan, 'recipients'> {
   const { plan } = campaign;
-  // Every field of the contract — balances, gross, views, royalties — so any figure an e-mail may show is covered.
-  const figure = (c: Contract) => `${c.customId} ${c.contractCode} ${stableJson(c)}`;
   return {
     version: 1,
     campaignId: plan.campaignId,
@@ -56,25 +92,6 @@ export function canonicalPlan(campaign: CampaignPlan<MessageSummary>, identity: 
     settings: stableJson(identity.settings),
     templates: campaign.templateDigest,
     unsubscribe: campaign.unsubscribe,
-    recipients: plan.messages
-      .map((message) => ({
-        email: message.to,
-        userName: message.userName,
-        // The ID (and its alias) with the channel name the e-mail's heading shows.
-        customIds: message.customIds.map(
-          (id) =>
-            `${id.original === id.resolved ? id.resolved : `${id.original}→${id.resolved}`}${id.channelName ? ` "${id.channelName}"` : ''}`,
-        ),
-        subject: message.subject,
-        figures: message.customIds
-          .flatMap((id) => (campaign.contractsOf(id.resolved) ?? []).map(figure))
-          .sort(),
-        // The label the creator reads and the host the link points at; never the signature or expiry.
-        reportKeys: message.links
-          .map((link) => `${link.customId} ${link.type} ${link.label} ${link.key} ${linkOrigin(link)}`)
-          .sort(),
-      }))
-      .sort((a, b) => byCodeUnits(a.email, b.email)),
     notMailed: plan.unsent
       .map((unsent) => ({ email: unsent.email, customIds: unsent.customIds, reason: unsent.reason }))
       .sort((a, b) => byCodeUnits(a.email, b.email)),
@@ -85,11 +102,32 @@ export function canonicalPlan(campaign: CampaignPlan<MessageSummary>, identity: 
   };
 }
 
+/** One message as the canonical plan lists it. */
+function canonicalRecipientOf(campaign: CampaignPlan<MessageSummary>) {
+  // Every field of the contract — balances, gross, views, royalties — so any figure an e-mail may show is covered.
+  const figure = (c: Contract) => `${c.customId} ${c.contractCode} ${stableJson(c)}`;
+  return (message: MessageSummary): CanonicalRecipient => ({
+    email: message.to,
+    userName: message.userName,
+    // The ID (and its alias) with the channel name the e-mail's heading shows.
+    customIds: message.customIds.map(
+      (id) =>
+        `${id.original === id.resolved ? id.resolved : `${id.original}→${id.resolved}`}${id.channelName ? ` "${id.channelName}"` : ''}`,
+    ),
+    subject: message.subject,
+    figures: message.customIds.flatMap((id) => (campaign.contractsOf(id.resolved) ?? []).map(figure)).sort(),
+    // The label the creator reads and the host the link points at; never the signature or expiry.
+    reportKeys: message.links
+      .map((link) => `${link.customId} ${link.type} ${link.label} ${link.key} ${linkOrigin(link)}`)
+      .sort(),
+  });
+}
+
 /**
  * SHA-256 (hex) of the canonical plan's JSON, keys in a fixed order — hashed piece by piece (the text is the same
  * as `stableJson(canonical)`, whose digest operators approve; a month's plan is never one string).
  */
-export function planDigest(canonical: CanonicalPlan): string {
+export function planDigest(canonical: CanonicalPlan | StreamedCanonicalPlan): string {
   const hash = createHash('sha256');
   for (const piece of stableJsonPieces(canonical)) hash.update(piece);
   return hash.digest('hex');
@@ -102,12 +140,13 @@ function* stableJsonPieces(value: object): Generator<string> {
   for (let i = 0; i < entries.length; i += 1) {
     const [key, item] = entries[i] as [string, unknown];
     yield `${i === 0 ? '' : ','}${JSON.stringify(key)}:`;
-    if (!Array.isArray(item)) {
+    if (!Array.isArray(item) && !(item instanceof LazyList)) {
       yield stableJson(item);
       continue;
     }
     yield '[';
-    for (let j = 0; j < item.length; j += 1) yield `${j === 0 ? '' : ','}${stableJson(item[j])}`;
+    let j = 0;
+    for (const element of item as Iterable<unknown>) yield `${j++ === 0 ? '' : ','}${stableJson(element)}`;
     yield ']';
   }
   yield '}';
