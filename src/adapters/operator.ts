@@ -21,9 +21,10 @@ export interface WhoAmIDeps {
 export async function whoAmI(deps: WhoAmIDeps): Promise<string> {
   const user = osUser(deps);
   if (!deps.stsClient) return user;
+  // Loaded here, not at the top: the local backend never asks STS (and never loads the AWS SDK). Outside the try:
+  // an SDK that does not load is a broken install, not an identity STS could not tell.
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
   try {
-    // Loaded here, not at the top: the local backend never asks STS (and never loads the AWS SDK).
-    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
     const identity = await deps
       .stsClient()
       .send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(deps.timeoutMs ?? 5_000) });

@@ -1,6 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { parseInboundMime } from '../../src/adapters/mime-parse.js';
+import { DnMailerError } from '../../src/core/common/errors.js';
 import { applyInbound, type InboundPorts } from '../../src/core/events/apply-inbound.js';
 import type { InboundNotification } from '../../src/core/events/delivery-event.js';
 import { parseQueueMessage } from '../../src/core/events/parse-queue-message.js';
@@ -105,6 +106,20 @@ describe('applyInbound: mailto opt-outs', () => {
     });
     const result = { mailtoOptOuts: [] as string[], mailtoRefused: [] };
     await applyInbound([mail], ports, result);
+    expect(result.mailtoOptOuts).toEqual([MOLLIE]);
+  });
+
+  it('a parser that cannot run (its module did not load) stops the run; a mail it cannot read falls back to SES headers', async () => {
+    const mail = await inbound({ from: MOLLIE, subject: `unsubscribe ${tokenFor(MOLLIE)}` });
+    const broken = {
+      ...world(),
+      parseMime: () => Promise.reject(new DnMailerError('cannot load mailparser')),
+    };
+    await expect(applyInbound([mail], broken)).rejects.toThrow('cannot load mailparser');
+    expect(broken.audit.entries).toEqual([]);
+    const unreadable = { ...world(), parseMime: () => Promise.reject(new Error('malformed MIME')) };
+    const result = { mailtoOptOuts: [] as string[], mailtoRefused: [] };
+    await applyInbound([mail], unreadable, result);
     expect(result.mailtoOptOuts).toEqual([MOLLIE]);
   });
 

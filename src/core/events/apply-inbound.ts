@@ -1,3 +1,4 @@
+import { DnMailerError } from '../common/errors.js';
 import { UnsubscribeTokenError } from '../unsubscribe/unsubscribe-token.js';
 import type { UnsubscribeTokens } from '../unsubscribe/unsubscribe-tokens.js';
 import type { EventPorts } from './apply-events.js';
@@ -98,8 +99,12 @@ async function readMail(
     }
   }
   if (raw === undefined) return { from: mail.from, subject: mail.subject };
-  // A message the parser cannot read is judged by what SES read from it (the notification's common headers).
-  const parsed = await ports.parseMime(raw).catch(() => ({ from: undefined, subject: undefined }));
+  // A message the parser cannot read is judged by what SES read from it (the notification's common headers). A
+  // parser that cannot run at all (DnMailerError: its module did not load) stops the run: no mail is judged blind.
+  const parsed = await ports.parseMime(raw).catch((error: unknown) => {
+    if (error instanceof DnMailerError) throw error;
+    return { from: undefined, subject: undefined };
+  });
   return { from: parsed.from ?? mail.from, subject: parsed.subject ?? mail.subject };
 }
 
