@@ -54,11 +54,8 @@ export interface StreamedCanonicalPlan extends Omit<CanonicalPlan, 'recipients'>
 
 /** The canonical form of a campaign plan; `contractsOf` gives each custom ID's contracts of the period. */
 export function canonicalPlan(campaign: CampaignPlan<MessageSummary>, identity: PlanIdentity): CanonicalPlan {
-  const toRecipient = canonicalRecipientOf(campaign);
-  return {
-    ...canonicalHead(campaign, identity),
-    recipients: campaign.plan.messages.map(toRecipient).sort((a, b) => byCodeUnits(a.email, b.email)),
-  };
+  const streamed = streamedCanonicalPlan(campaign, identity);
+  return { ...streamed, recipients: [...streamed.recipients] };
 }
 
 /** `canonicalPlan`, its recipients made as they are read (see `StreamedCanonicalPlan`). */
@@ -66,23 +63,10 @@ export function streamedCanonicalPlan(
   campaign: CampaignPlan<MessageSummary>,
   identity: PlanIdentity,
 ): StreamedCanonicalPlan {
-  const toRecipient = canonicalRecipientOf(campaign);
-  // Each address is mailed once: sorting the messages by it orders the recipients as canonicalPlan sorts them.
-  const sorted = [...campaign.plan.messages].sort((a, b) => byCodeUnits(a.to, b.to));
-  return {
-    ...canonicalHead(campaign, identity),
-    recipients: new LazyList(sorted.length, function* () {
-      for (const message of sorted) yield toRecipient(message);
-    }),
-  };
-}
-
-/** Everything of the canonical plan but its recipients. */
-function canonicalHead(
-  campaign: CampaignPlan<MessageSummary>,
-  identity: PlanIdentity,
-): Omit<CanonicalPlan, 'recipients'> {
   const { plan } = campaign;
+  const toRecipient = canonicalRecipientOf(campaign);
+  // By address (each is mailed once): the recipients' order in the canonical plan.
+  const sorted = [...plan.messages].sort((a, b) => byCodeUnits(a.to, b.to));
   return {
     version: 1,
     campaignId: plan.campaignId,
@@ -92,6 +76,9 @@ function canonicalHead(
     settings: stableJson(identity.settings),
     templates: campaign.templateDigest,
     unsubscribe: campaign.unsubscribe,
+    recipients: new LazyList(sorted.length, function* () {
+      for (const message of sorted) yield toRecipient(message);
+    }),
     notMailed: plan.unsent
       .map((unsent) => ({ email: unsent.email, customIds: unsent.customIds, reason: unsent.reason }))
       .sort((a, b) => byCodeUnits(a.email, b.email)),
