@@ -3,6 +3,8 @@
  * here asserts on time. A benchmark whose results are wrong (not slow) sets a non-zero exit code.
  */
 
+import { limitHeapGrowth } from '../src/cli/heap-growth.js';
+
 interface BenchModule {
   run(): Promise<void>;
 }
@@ -15,8 +17,6 @@ const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }>
   { name: 'send-local', load: () => import('./send-local.js') },
   { name: 'events', load: () => import('./events.js') },
 ];
-
-import { limitHeapGrowth } from '../src/cli/heap-growth.js';
 
 // The SDK warns once per process about Node 20 support; the figures are what matters here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
