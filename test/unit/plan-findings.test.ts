@@ -3,6 +3,8 @@ import { ExitCode, InputError, UsageError } from '../../src/core/common/errors.j
 import type { PayoutWarning } from '../../src/core/payouts/payout-statements.js';
 import type { Plan, PlannedLink, PlannedMessage, UnsentRecipient } from '../../src/core/plan/build-plan.js';
 import {
+  addReportFindings,
+  emptyReportFindings,
   FINDING_NAMES,
   type Finding,
   type FindingName,
@@ -100,7 +102,19 @@ function planOf(spec: PlanSpec): { plan: Plan; resolutions: Map<string, IdResolu
 
 function findingsOf(spec: PlanSpec, requiredReportTypes: string[] = []) {
   const { plan, resolutions } = planOf(spec);
-  return findPlanFindings(plan, resolutions, { requiredReportTypes });
+  return findingsFrom(plan, resolutions, requiredReportTypes);
+}
+
+/** What the plan finds: its messages' report findings collected (as a plan does while it is built), then the rest. */
+function findingsFrom(
+  plan: Plan,
+  resolutions: ReadonlyMap<string, IdResolution>,
+  requiredReportTypes: string[],
+) {
+  const reports = addReportFindings(emptyReportFindings(), plan.messages, resolutions, {
+    requiredReportTypes,
+  });
+  return findPlanFindings(plan, reports, { requiredReportTypes });
 }
 
 const names = (findings: readonly Finding[]) => findings.map((finding) => finding.name);
@@ -285,7 +299,7 @@ describe('findPlanFindings', () => {
         ],
       ],
     });
-    const found = findPlanFindings(plan, resolutions, { requiredReportTypes: [] });
+    const found = findingsFrom(plan, resolutions, []);
     expect(names(found.findings)).toEqual(['ambiguous-reports']);
     expect(finding(found, 'ambiguous-reports')?.entries).toEqual([
       {

@@ -18,19 +18,22 @@ const JANUARY = { month: 1, year: 2025 };
 const NOW = new Date('2025-02-10T12:00:00Z');
 const IDENTITY = { from: 'Finance <reports@example.com>', replyTo: 'finance@example.com', bcc: [] };
 
-/** 37 creators: most with two reports and a contract, some with nothing to send, two claiming one custom ID. */
-function world() {
+/**
+ * 37 creators: most with two reports and a contract, some with nothing to send, two claiming one custom ID (`shared`:
+ * which two; its files and figures are C0xx's of the first).
+ */
+function world(shared: readonly [number, number] = [20, 21]) {
   const users: object[] = [];
   const keys: string[] = [];
   const payouts: object[] = [];
   for (let n = 0; n < 37; n += 1) {
     const id = `C${String(n).padStart(3, '0')}`;
-    const shared = n === 20 || n === 21;
+    const sharedId = `C${String(shared[0]).padStart(3, '0')}`;
     users.push({
       userName: `Creator ${n}`,
       status: 'active',
       emailsUser: `creator${n}@example.com`,
-      creators: [{ channels: [{ customID: shared ? 'C020' : id }] }],
+      creators: [{ channels: [{ customID: shared.includes(n) ? sharedId : id }] }],
     });
     if (n % 9 === 4) continue; // nothing to send: no report, no payout row
     if (n % 5 !== 0) keys.push(`financial-reports/2025/January/${id}-youtube.pdf`);
@@ -77,8 +80,12 @@ function settings(): CampaignSettings {
 }
 
 /** The ports of one small month; `signed` records every call to the signer. */
-function depsOf(signed: string[][]): CampaignDeps {
-  const { users, keys, payouts } = world();
+function depsOf(
+  signed: string[][],
+  shared?: readonly [number, number],
+  allowShared: readonly string[] = [],
+): CampaignDeps {
+  const { users, keys, payouts } = world(shared);
   const templates = defaultTemplates();
   return {
     users: { origin: 'memory users', loadUsers: async () => users },
@@ -100,7 +107,7 @@ function depsOf(signed: string[][]): CampaignDeps {
     },
     templates: { location: 'built-in', load: async () => templates },
     clock: { now: () => NOW },
-    rules: { excludeEmails: [], customIdAliases: {}, sharedCustomIds: [] },
+    rules: { excludeEmails: [], customIdAliases: {}, sharedCustomIds: allowShared },
     patterns: DEFAULT_REPORT_PATTERNS,
     settings: settings(),
   };
@@ -161,6 +168,32 @@ describe('streamCampaign (the dry run) against planCampaign (a send)', () => {
     expect(streamed.findings).toEqual(full.findings);
     const identity = { ...IDENTITY, settings: settings() };
     expect(canonicalPlan(streamed, identity)).toEqual(canonicalPlan(full, identity));
+    expect(planDigest(canonicalPlan(streamed, identity))).toBe(planDigest(canonicalPlan(full, identity)));
+  });
+
+  it('a custom ID two mailed recipients share (users.sharedCustomIds), in far-apart batches, gets its links in both', async () => {
+    // Creators 1 and 30 claim C001, allowed to share it: batches 1 and 8 of four. The streamed plan lets go of an
+    // ID's report files once its last holder is rendered, not its first.
+    const full = await planCampaign(depsOf([], [1, 30], ['C001']), { period: JANUARY });
+    const rendered: PlannedMessage[] = [];
+    const streamed = await streamCampaign(
+      depsOf([], [1, 30], ['C001']),
+      { period: JANUARY },
+      async (batch) => {
+        rendered.push(...batch);
+      },
+      { render: 4, sign: 7 },
+    );
+    const holders = full.plan.messages.filter((m) => m.customIds.some((id) => id.resolved === 'C001'));
+    expect(holders.map((m) => [m.to, m.links.length])).toEqual([
+      ['creator1@example.com', 2],
+      ['creator30@example.com', 2],
+    ]);
+    expect(rendered).toEqual(full.plan.messages);
+    expect(streamed.plan.missingReports).toEqual(full.plan.missingReports);
+    expect(streamed.plan.reportStatus).toEqual(full.plan.reportStatus);
+    expect(streamed.findings).toEqual(full.findings);
+    const identity = { ...IDENTITY, settings: settings() };
     expect(planDigest(canonicalPlan(streamed, identity))).toBe(planDigest(canonicalPlan(full, identity)));
   });
 

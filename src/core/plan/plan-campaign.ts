@@ -33,7 +33,13 @@ import {
   type TemplateSource,
 } from './compile-templates.js';
 import type { EmailContext } from './email-context.js';
-import { findPlanFindings, type PlanFindings } from './plan-findings.js';
+import {
+  addReportFindings,
+  emptyReportFindings,
+  findPlanFindings,
+  type PlanFindings,
+  type ReportFindings,
+} from './plan-findings.js';
 
 export interface CampaignSettings extends PlanSettings {
   /** How recipients unsubscribe; loads the token key (a secret) once, when the plan starts. */
@@ -80,8 +86,6 @@ export interface CampaignPlan<M extends MessageSummary = PlannedMessage> {
   /** `--only` entries that matched no recipient. */
   unmatched: string[];
   payoutProblems: RowProblem[];
-  /** The report files matched for each custom ID (`classifyReports` says complete, partial, none, …). */
-  resolutions: ReadonlyMap<string, IdResolution>;
   /** What a person must look at before this plan is sent; they gate the send. */
   findings: PlanFindings;
   /** How recipients unsubscribe, in one line (`own: one-click links to …`). */
@@ -137,7 +141,11 @@ export async function planCampaign(deps: CampaignDeps, request: CampaignRequest)
   onProgress({ type: 'signing', links: keys.length });
   const links = await deps.signer.signUrls(keys, inputs.expiresAt);
   onProgress({ type: 'rendering', recipients: inputs.recipients.length });
-  return assembleCampaignPlan(inputs, buildPlan({ ...inputs.planInput, links }));
+  const plan = buildPlan({ ...inputs.planInput, links });
+  const reports = addReportFindings(emptyReportFindings(), plan.messages, inputs.resolutions, {
+    requiredReportTypes: inputs.settings.requiredReportTypes,
+  });
+  return assembleCampaignPlan(inputs, plan, reports);
 }
 
 /** What a plan is made of, read once: the recipients, their payouts and report keys, the renderer. */
@@ -145,7 +153,11 @@ export interface CampaignInputs {
   planInput: Omit<PlanInput, 'links'>;
   recipients: readonly Recipient[];
   expiresAt: Date;
-  resolutions: ReadonlyMap<string, IdResolution>;
+  /**
+   * The report files matched for each custom ID (`classifyReports` says complete, partial, none, …); the same map as
+   * `planInput.resolutions`. A streamed plan deletes an ID's entry once every recipient holding it is rendered.
+   */
+  resolutions: Map<string, IdResolution>;
   /** The custom IDs of the selection (as resolved), in order. */
   ids: readonly string[];
   loaded: RecipientSelection & { origin: string };
@@ -233,10 +245,14 @@ export async function loadCampaignInputs(
   };
 }
 
-/** The campaign plan of a built plan (rendered or compact): its findings, counts and what its digest needs. */
+/**
+ * The campaign plan of a built plan (rendered or compact): its findings, counts and what its digest needs; `reports`:
+ * its messages' report findings, collected while it was built.
+ */
 export function assembleCampaignPlan<M extends MessageSummary>(
   inputs: CampaignInputs,
   plan: Plan<M>,
+  reports: ReportFindings,
 ): CampaignPlan<M> {
   const { loaded, payouts, settings } = inputs;
   const { recipients: all, ...rest } = loaded;
@@ -246,8 +262,7 @@ export function assembleCampaignPlan<M extends MessageSummary>(
     users: { ...rest, recipients: all.length },
     unmatched: inputs.unmatched,
     payoutProblems: payouts.problems,
-    resolutions: inputs.resolutions,
-    findings: findPlanFindings(plan, inputs.resolutions, {
+    findings: findPlanFindings(plan, reports, {
       requiredReportTypes: settings.requiredReportTypes,
       payouts: {
         // Rows Korrect returned for an ID no recipient asked for exactly (`DYLVN` for `dylvn`): nobody's figures.

@@ -70,27 +70,33 @@ const SUMMARY: Record<FindingName, (count: number) => string> = {
   'held-back': (n) => `${n} recipient(s) held back: their payout data is malformed`,
 };
 
-/** Every finding of a plan, from one function, so the dry run, the send and the report list the same ones. */
-export function findPlanFindings(
-  plan: Plan<MessageSummary>,
+/**
+ * The report findings of mailed messages, in message order: the recipients mailed without a report they should get
+ * (`missing`), reports that matched more than one file (`ambiguous`), and those mailed without a report type they
+ * are not required to have (`partial`). Collected batch by batch while a streamed plan is made (each creator's report
+ * resolution is let go once its batch is rendered), or over a whole plan at once: the same entries, in the same order.
+ */
+export interface ReportFindings {
+  missing: FindingEntry[];
+  ambiguous: FindingEntry[];
+  partial: FindingEntry[];
+}
+
+export function emptyReportFindings(): ReportFindings {
+  return { missing: [], ambiguous: [], partial: [] };
+}
+
+/** Adds the report findings of `messages` (in their order) to `into`, from their custom IDs' report resolutions. */
+export function addReportFindings(
+  into: ReportFindings,
+  messages: Iterable<MessageSummary>,
   resolutions: ReadonlyMap<string, IdResolution>,
-  rules: FindingRules,
-): PlanFindings {
-  const found: Record<FindingName, FindingEntry[]> = {
-    'missing-reports': [],
-    'payout-warnings': [],
-    'ambiguous-reports': [],
-    'shared-custom-ids': [],
-    'held-back': [],
-  };
-  const partialReports: FindingEntry[] = [];
-  const ownerOf = new Map<string, { email: string; customIds: string[] }>();
-  for (const message of plan.messages) {
+  rules: Pick<FindingRules, 'requiredReportTypes'>,
+): ReportFindings {
+  for (const message of messages) {
     const customIds = message.customIds.map((id) => id.resolved);
-    // Payouts match the exact ID Korrect returned, so do their warnings.
-    for (const id of customIds) ownerOf.set(id, { email: message.to, customIds });
     if (message.links.length === 0) {
-      found['missing-reports'].push({
+      into.missing.push({
         email: message.to,
         customIds,
         detail: 'no report file at all: the e-mail would carry figures and no download link',
@@ -102,10 +108,37 @@ export function findPlanFindings(
       });
       const entries = reportFindingsOf(classification, message.links.length > 0);
       const owner = { email: message.to, customIds };
-      found['missing-reports'].push(...entries.missing.map((detail) => ({ ...owner, detail })));
-      found['ambiguous-reports'].push(...entries.ambiguous.map((detail) => ({ ...owner, detail })));
-      partialReports.push(...entries.partial.map((detail) => ({ ...owner, detail })));
+      into.missing.push(...entries.missing.map((detail) => ({ ...owner, detail })));
+      into.ambiguous.push(...entries.ambiguous.map((detail) => ({ ...owner, detail })));
+      into.partial.push(...entries.partial.map((detail) => ({ ...owner, detail })));
     }
+  }
+  return into;
+}
+
+/**
+ * Every finding of a plan, from one function, so the dry run, the send and the report list the same ones; `reports`:
+ * its messages' report findings (`addReportFindings` over `plan.messages`).
+ */
+export function findPlanFindings(
+  plan: Plan<MessageSummary>,
+  reports: ReportFindings,
+  rules: FindingRules,
+): PlanFindings {
+  const found: Record<FindingName, FindingEntry[]> = {
+    'missing-reports': [...reports.missing],
+    'payout-warnings': [],
+    'ambiguous-reports': [...reports.ambiguous],
+    'shared-custom-ids': [],
+    'held-back': [],
+  };
+  // Payouts match the exact ID Korrect returned, so do their warnings.
+  const warned = new Set(plan.payoutWarnings.map((warning) => warning.customId));
+  const ownerOf = new Map<string, { email: string; customIds: string[] }>();
+  for (const message of plan.messages) {
+    if (!message.customIds.some((id) => warned.has(id.resolved))) continue;
+    const customIds = message.customIds.map((id) => id.resolved);
+    for (const id of customIds) ownerOf.set(id, { email: message.to, customIds });
   }
   for (const warning of plan.payoutWarnings) {
     const owner = ownerOf.get(warning.customId);
@@ -125,7 +158,7 @@ export function findPlanFindings(
     summary: SUMMARY[name](found[name].length),
     entries: found[name],
   }));
-  return { findings, notMailed, partialReports };
+  return { findings, notMailed, partialReports: [...reports.partial] };
 }
 
 /** Payout figures that exist but would reach nobody: a payout-warnings entry each, so the send stops for them. */

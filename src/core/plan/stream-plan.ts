@@ -1,4 +1,5 @@
 import { ignoreProgress } from '../common/progress-events.js';
+import type { Recipient } from '../recipients/recipients-from-users.js';
 import { countReportStatuses, type ReportStatusCounts } from '../reports/classify-reports.js';
 import {
   buildPlan,
@@ -18,6 +19,7 @@ import {
   type CampaignRequest,
   loadCampaignInputs,
 } from './plan-campaign.js';
+import { addReportFindings, emptyReportFindings } from './plan-findings.js';
 
 /**
  * Recipients rendered (and handed to the sink) at a time. Small on purpose: a batch's e-mails then live only while
@@ -59,8 +61,12 @@ export async function streamCampaign(
   onProgress({ type: 'rendering', recipients: inputs.recipients.length });
 
   const merged = createMergedPlan(inputs);
+  const reports = emptyReportFindings();
+  const rules = { requiredReportTypes: inputs.settings.requiredReportTypes };
+  const release = createResolutionRelease(inputs);
   const sign = (i: number) => {
     const signing = deps.signer.signUrls(keysOf[i] ?? [], inputs.expiresAt);
+    keysOf[i] = [];
     // Awaited on its turn; if a batch before it fails first, its rejection must not go unhandled.
     signing.catch(() => {});
     return signing;
@@ -78,13 +84,38 @@ export async function streamCampaign(
       });
       if (part.messages.length > 0) await sink(part.messages, total);
       merged.add(part);
+      addReportFindings(reports, part.messages, inputs.resolutions, rules);
+      release(recipients);
     }
   }
   if (merged.messages.length !== total) {
     // countMessages and buildPlan disagree (a key the signer did not sign): preview names would be wrong.
     throw new Error(`the streamed plan made ${merged.messages.length} messages, ${total} were counted`);
   }
-  return assembleCampaignPlan(inputs, merged.plan());
+  return assembleCampaignPlan(inputs, merged.plan(), reports);
+}
+
+/**
+ * Lets go of each custom ID's report resolution (the files matched, chosen and passed over: ~600 bytes a creator) once
+ * every recipient holding that ID has been rendered and its report findings collected; an ID two recipients share
+ * stays until the second one's batch. Nothing reads a resolution after that: the compact records keep the links.
+ */
+function createResolutionRelease(inputs: CampaignInputs): (rendered: readonly Recipient[]) => void {
+  const holders = new Map<string, number>();
+  for (const recipient of inputs.recipients)
+    for (const { resolved } of recipient.customIds) holders.set(resolved, (holders.get(resolved) ?? 0) + 1);
+  return (rendered) => {
+    for (const recipient of rendered) {
+      for (const { resolved } of recipient.customIds) {
+        const left = (holders.get(resolved) ?? 1) - 1;
+        if (left > 0) holders.set(resolved, left);
+        else {
+          holders.delete(resolved);
+          inputs.resolutions.delete(resolved);
+        }
+      }
+    }
+  };
 }
 
 function sliceBatches<T>(items: readonly T[], size: number): T[][] {
