@@ -58,7 +58,8 @@ export interface PlannedMessage {
   headers: Record<string, string>;
   totals: PayoutTotals;
   contracts: number;
-  warnings: string[];
+  /** Payout warnings of its custom IDs (most messages: none, one shared empty list). */
+  warnings: readonly string[];
 }
 
 /** A link as the whole month keeps it: the report and the origin it opens, never the signed URL itself. */
@@ -83,17 +84,29 @@ export interface MessageRecord extends Omit<PlannedMessage, 'html' | 'text' | 'h
 export type MessageSummary = PlannedMessage | MessageRecord;
 
 /**
- * The compact record of a rendered message (origins interned through `origins`: a month shares a few). Written out
- * field by field: V8 gave every record made with rest and spread (`{ ...rest, links }`) a hidden class of its own,
- * ~0.5 KB more per recipient for the whole run.
+ * Strings that many compact records of one month share, each kept once: the links' origins (a month has a few) and
+ * the subject while it repeats (one without the creator's name is the same for every message).
  */
-export function toMessageRecord(message: PlannedMessage, origins = new Map<string, string>()): MessageRecord {
+export interface SharedRecordStrings {
+  origins: Map<string, string>;
+  subject?: string;
+}
+
+/**
+ * The compact record of a rendered message. Written out field by field: V8 gave every record made with rest and
+ * spread (`{ ...rest, links }`) a hidden class of its own, ~0.5 KB more per recipient for the whole run.
+ */
+export function toMessageRecord(
+  message: PlannedMessage,
+  shared: SharedRecordStrings = { origins: new Map() },
+): MessageRecord {
+  if (shared.subject !== message.subject) shared.subject = message.subject;
   return {
     index: message.index,
     to: message.to,
     userName: message.userName,
     customIds: message.customIds,
-    subject: message.subject,
+    subject: shared.subject,
     totals: message.totals,
     contracts: message.contracts,
     warnings: message.warnings,
@@ -102,7 +115,7 @@ export function toMessageRecord(message: PlannedMessage, origins = new Map<strin
       type: link.type,
       label: link.label,
       key: link.key,
-      origin: internOrigin(link.url, origins),
+      origin: internOrigin(link.url, shared.origins),
     })),
   };
 }
@@ -386,15 +399,21 @@ function buildMessage(
     index,
     to: recipient.email,
     userName: recipient.userName,
-    customIds: sections.map((section) => section.id),
+    // The recipient's own list when every ID has a section (the usual case): a month keeps one list, not two.
+    customIds:
+      sections.length === recipient.customIds.length
+        ? recipient.customIds
+        : sections.map((section) => section.id),
     ...rendered,
     links: sections.flatMap((section) => section.links),
     headers: unsubscribe.headers,
     totals,
     contracts: contracts.length,
-    warnings,
+    warnings: warnings.length === 0 ? NO_WARNINGS : warnings,
   };
 }
+
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
 
 function preheaderOf(period: Period, closing: string | undefined, expiresOn: string | undefined): string {
   const summary = closing ? `closing balance ${closing}` : 'no payout activity';

@@ -8,6 +8,7 @@ import {
   type MissingReport,
   type Plan,
   type PlannedMessage,
+  type SharedRecordStrings,
   toMessageRecord,
   type UnsentRecipient,
 } from './build-plan.js';
@@ -146,11 +147,11 @@ function createMergedPlan(inputs: CampaignInputs) {
   const unsent: UnsentRecipient[] = [];
   const missingReports: MissingReport[] = [];
   let reportStatus: ReportStatusCounts = countReportStatuses([]);
-  const origins = new Map<string, string>();
+  const shared: SharedRecordStrings = { origins: new Map() };
   return {
     messages,
     add(part: Plan) {
-      for (const message of part.messages) messages.push(toMessageRecord(message, origins));
+      for (const message of part.messages) messages.push(toMessageRecord(message, shared));
       unsent.push(...part.unsent);
       missingReports.push(...part.missingReports);
       reportStatus = addCounts(reportStatus, part.reportStatus);
