@@ -8,6 +8,7 @@ import { streamedCanonicalPlan } from '../../core/plan/plan-digest.js';
 import { streamCampaign } from '../../core/plan/stream-plan.js';
 import { redirectMessage } from '../../core/send/outgoing.js';
 import type { RunContext } from '../context.js';
+import { collectingBeforeRendering } from '../heap-growth.js';
 import { renderCampaignNotes, renderDryRunJson, renderDryRunSummary } from '../ui/campaign-view.js';
 import { renderFindings } from '../ui/findings-view.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';
@@ -39,7 +40,7 @@ export async function runDryRun(
   };
   // Batch by batch: rendered, written, dropped; the plan keeps a compact record of each message.
   const planned = await streamCampaign(
-    { ...run.deps, ...campaign, onProgress: run.progress.onProgress },
+    { ...run.deps, ...campaign, onProgress: collectingBeforeRendering(run.progress.onProgress) },
     { ...request, unsubscribeAs: redirectTo },
     async (messages, total) => {
       // A canary rehearsal previews what the canary receives: its address, [TEST] in the subject, no Bcc.

@@ -19,6 +19,7 @@ import type { SendSummary } from '../../core/send/send-summary.js';
 import type { SendLedger } from '../../ports.js';
 import type { RunContext } from '../context.js';
 import { syncQueue } from '../event-ports.js';
+import { collectingBeforeRendering } from '../heap-growth.js';
 import { watchInterrupts } from '../interrupts.js';
 import { printable } from '../ui/printable.js';
 import { askToConfirm } from '../ui/prompt.js';
@@ -59,11 +60,11 @@ export async function runSend(
   else await run.deps.files.checkWritable(run.deps.reportFile('campaign', 'batch'), 'the run report folder');
   const sending = run.deps.sending();
   const interrupts = watchInterrupts(run.io, run.progress.note);
-  const onProgress: typeof run.progress.onProgress = (event) => {
+  const onProgress: typeof run.progress.onProgress = collectingBeforeRendering((event) => {
     // From the first claim on, an interrupt stops cleanly instead of ending the process.
     if (event.type === 'send-started') interrupts.arm();
     run.progress.onProgress(event);
-  };
+  });
   try {
     const result = await sendCampaign(
       {
