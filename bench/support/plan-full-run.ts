@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { CampaignPorts as CampaignParts } from '../../src/backend.js';
 import { createDeps, type Deps } from '../../src/cli/deps.js';
+import { collectingBeforeRendering } from '../../src/cli/heap-growth.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Period } from '../../src/core/common/months.js';
 import type { ProgressEvent } from '../../src/core/common/progress-events.js';
@@ -43,10 +44,11 @@ export async function runFullPlan(configPath: string, period: Period): Promise<F
   const firstAt = new Map<string, number>();
   const startRss = process.memoryUsage.rss();
   const rss = createRssSampler();
-  const onProgress = (event: ProgressEvent) => {
+  // As send-report wires it: the loading's garbage is collected when the rendering starts.
+  const onProgress = collectingBeforeRendering((event: ProgressEvent) => {
     if (!firstAt.has(event.type)) firstAt.set(event.type, performance.now());
     rss.sample();
-  };
+  });
   const start = performance.now();
   const loaded = await loadConfig({ cwd: path.dirname(configPath), env: {}, configPath });
   const deps = await createDeps(loaded, { now: () => new Date() }, { onProgress });
