@@ -3,7 +3,7 @@
  * here asserts on time. A benchmark whose results are wrong (not slow) sets a non-zero exit code.
  */
 
-import { limitHeapGrowth } from '../src/cli/heap-growth.js';
+import { limitHeapGrowth } from '../src/cli/heap.js';
 
 interface BenchModule {
   run(): Promise<void>;

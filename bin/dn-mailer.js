@@ -5,8 +5,8 @@ import os from 'node:os';
 // versions dn-mailer pins work on Node 20, so that one warning is switched off here (README: "Node versions").
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// Before anything else is loaded: V8's heap growth (src/cli/heap-growth.ts says why).
-(await import('../dist/cli/heap-growth.js')).limitHeapGrowth();
+// Before anything else is loaded: V8's heap growth (src/cli/heap.ts says why).
+(await import('../dist/cli/heap.js')).limitHeapGrowth();
 
 const { main } = await import('../dist/cli/main.js');
 const { endQuietlyOnClosedPipe, isUsableTerminal } = await import('../dist/cli/io.js');

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { CampaignPorts as CampaignParts } from '../../src/backend.js';
 import { createDeps, type Deps } from '../../src/cli/deps.js';
-import { collectingBeforeRendering } from '../../src/cli/heap-growth.js';
+import { collectingBeforeRendering } from '../../src/cli/heap.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Period } from '../../src/core/common/months.js';
 import type { ProgressEvent } from '../../src/core/common/progress-events.js';

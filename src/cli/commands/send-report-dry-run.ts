@@ -8,7 +8,7 @@ import { streamedCanonicalPlan } from '../../core/plan/plan-digest.js';
 import { streamCampaign } from '../../core/plan/stream-plan.js';
 import { redirectMessage } from '../../core/send/outgoing.js';
 import type { RunContext } from '../context.js';
-import { collectingBeforeRendering } from '../heap-growth.js';
+import { collectingBeforeRendering } from '../heap.js';
 import { renderCampaignNotes, renderDryRunJson, renderDryRunSummary } from '../ui/campaign-view.js';
 import { renderFindings } from '../ui/findings-view.js';
 import { renderCampaignReportHtml } from '../ui/report-html.js';

@@ -19,7 +19,7 @@ import type { SendSummary } from '../../core/send/send-summary.js';
 import type { SendLedger } from '../../ports.js';
 import type { RunContext } from '../context.js';
 import { syncQueue } from '../event-ports.js';
-import { collectingBeforeRendering } from '../heap-growth.js';
+import { collectingBeforeRendering } from '../heap.js';
 import { watchInterrupts } from '../interrupts.js';
 import { printable } from '../ui/printable.js';
 import { askToConfirm } from '../ui/prompt.js';

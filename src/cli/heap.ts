@@ -1,6 +1,11 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
+/*
+ * The CLI's two hands on V8's heap: how far it may grow between collections (set once, before anything loads), and
+ * one collection at the phase boundary where a run's loading garbage is known dead.
+ */
+
 /** How far V8 lets the heap grow past what survived its last full collection, in percent (V8's flag). */
 export const HEAP_GROWING_PERCENT = 20;
 

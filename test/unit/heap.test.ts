@@ -5,7 +5,7 @@ import {
   collectingBeforeRendering,
   HEAP_GROWING_PERCENT,
   limitHeapGrowth,
-} from '../../src/cli/heap-growth.js';
+} from '../../src/cli/heap.js';
 
 describe('limitHeapGrowth (bin/dn-mailer.js, before anything loads)', () => {
   it("sets V8's heap growth unless the node command line chose one", () => {
