@@ -118,7 +118,7 @@ export function addReportFindings(
 
 /**
  * Every finding of a plan, from one function, so the dry run, the send and the report list the same ones; `reports`:
- * its messages' report findings (`addReportFindings` over `plan.messages`).
+ * its messages' report findings (`addReportFindings` over `plan.messages`), whose lists become the findings' own.
  */
 export function findPlanFindings(
   plan: Plan<MessageSummary>,
@@ -126,9 +126,9 @@ export function findPlanFindings(
   rules: FindingRules,
 ): PlanFindings {
   const found: Record<FindingName, FindingEntry[]> = {
-    'missing-reports': [...reports.missing],
+    'missing-reports': reports.missing,
     'payout-warnings': [],
-    'ambiguous-reports': [...reports.ambiguous],
+    'ambiguous-reports': reports.ambiguous,
     'shared-custom-ids': [],
     'held-back': [],
   };
@@ -158,7 +158,7 @@ export function findPlanFindings(
     summary: SUMMARY[name](found[name].length),
     entries: found[name],
   }));
-  return { findings, notMailed, partialReports: [...reports.partial] };
+  return { findings, notMailed, partialReports: reports.partial };
 }
 
 /** Payout figures that exist but would reach nobody: a payout-warnings entry each, so the send stops for them. */
