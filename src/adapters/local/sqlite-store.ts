@@ -94,7 +94,7 @@ function openDatabase(file: string, openTimeoutMs: number): Database.Database {
     db = new Database(file);
     // busy_timeout first: switching to WAL and migrating already need the lock another process may hold.
     db.pragma(`busy_timeout = ${toMs(openTimeoutMs)}`);
-    db.pragma('journal_mode = WAL');
+    switchToWal(db, openTimeoutMs);
     // FULL, not NORMAL: a `sending` row lost to a power cut after the provider accepted the mail means a resend.
     db.pragma('synchronous = FULL');
     migrateSqlite(db, file);
@@ -102,6 +102,27 @@ function openDatabase(file: string, openTimeoutMs: number): Database.Database {
   } catch (error) {
     db?.close();
     throw translateSqliteError(error, file, 'opening the store');
+  }
+}
+
+/**
+ * `journal_mode = WAL`, tried again while it reports the file busy, until `timeoutMs` has passed. Two processes
+ * opening a NEW file at once (the shards of one month, started together) both switch it to WAL; SQLite then answers
+ * one of them SQLITE_BUSY at once, without calling the busy handler (it would deadlock: each holds the lock the
+ * other needs). Once the other process has switched the file, the next try finds it in WAL mode already.
+ */
+function switchToWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() + pause > deadline) throw error;
+      // The open is synchronous (as SQLite's own busy handler is): a short blocking pause, then the next try.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause + Math.random() * pause);
+    }
   }
 }
 
