@@ -1,17 +1,19 @@
 /**
  * Sending a month's messages: prepareSend + executeSend with the real SES v2 mailer and account adapters against
- * aws-ses-v2-local, and the SQLite store or the DynamoDB ledger + tracking against dynalite. Unthrottled runs at a
+ * aws-ses-v2-local, and the SQLite store or the DynamoDB ledger + tracking against Amazon's DynamoDB Local (it runs
+ * TransactWriteItems, which the ledger's grouped claims and finishes use; dynalite does not). Unthrottled runs at a
  * few concurrencies, a `--rate 50` run per backend, and the old Lambda's loop (sequential SendEmail, 100 ms apart)
  * on a sample as the baseline. Every run is checked: ledger, emulator store and tracking rows must agree.
  *
  * The aws goal (#15): the DynamoDB send against a bare SendEmail loop (same SES client, messages and concurrency,
- * no ledger), in the same process, in two rounds of bare → per-row planning (the path before #15, `batching:
- * false`) → batched planning; DynamoDB requests per message for both paths.
+ * no ledger), in the same process, in rounds of bare → the path before #15 (per-row planning, one UpdateItem per
+ * claim and finish) → batched planning alone → batched planning + grouped claims and finishes (the default);
+ * DynamoDB requests per message for each path.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { startDynaliteProcess } from '../test/support/dynalite.js';
+import { startDynamoDbLocal } from '../test/support/dynamodb-local.js';
 import { startSesLocal } from '../test/support/ses-local.js';
 import {
   AWS_GOAL_CONCURRENCY,
@@ -41,9 +43,9 @@ export async function run(): Promise<void> {
   const tmpDir = await mkdtemp(path.join(tmpdir(), 'dn-mailer-bench-send-'));
   const ses = await startSesLocal(QUOTA);
   try {
-    // DynamoDB is a remote service in production: its emulator runs in a process of its own, so its work is not
-    // billed to dn-mailer's event loop (in this process it was: every ledger request cost our CPU).
-    const dynamo = await startDynaliteProcess();
+    // DynamoDB is a remote service in production: its emulator runs in a process of its own (a JVM), so its work
+    // is not billed to dn-mailer's event loop.
+    const dynamo = await startDynamoDbLocal();
     try {
       const peers: SendPeers = { ses, dynamo, tmpDir };
       printSetup(ses.pid, dynamo.pid, messages);
@@ -62,9 +64,10 @@ export async function run(): Promise<void> {
         const bare = await runBareLoop(ses, `bare-r${round}`, messages, AWS_GOAL_CONCURRENCY);
         printBareRow(bare);
         const spec = { backend: 'dynamo', messages, concurrency: AWS_GOAL_CONCURRENCY } as const;
-        const perRow = await go({ ...spec, label: `perrow-r${round}`, batching: false });
-        const batched = await go({ ...spec, label: `batched-r${round}`, batching: true });
-        rounds.push({ bare, perRow, batched });
+        const perRow = await go({ ...spec, label: `perrow-r${round}`, batching: false, grouping: false });
+        const batched = await go({ ...spec, label: `batched-r${round}`, batching: true, grouping: false });
+        const grouped = await go({ ...spec, label: `grouped-r${round}`, batching: true, grouping: true });
+        rounds.push({ bare, perRow, batched, grouped });
       }
       for (const backend of BACKENDS)
         for (const concurrency of concurrencies)
@@ -106,7 +109,7 @@ function printSetup(pid: number, dynamoPid: number, messages: number): void {
   const size = averageSize(buildSendPlan(50, 'size', 'size'));
   console.log(
     `peers: aws-ses-v2-local (child process ${pid}; MaxSendRate ${QUOTA.maxSendRate}/s, Max24HourSend ` +
-      `${QUOTA.max24HourSend}) and dynalite (child process ${dynamoPid}, in memory); ${availableParallelism()} CPUs ` +
+      `${QUOTA.max24HourSend}) and DynamoDB Local (JVM child process ${dynamoPid}, in memory); ${availableParallelism()} CPUs ` +
       `shared by the bench and both emulators`,
   );
   console.log(
@@ -135,7 +138,8 @@ const COLUMNS: [string, number][] = [
   ['peak/1s', 8],
   ['p50/p99 ms', 11],
   ['cpu ours', 9],
-  ['cpu emu', 8],
+  ['cpu ses', 8],
+  ['cpu ddb', 8],
   ['mismatch', 9],
 ];
 
@@ -161,6 +165,7 @@ function printRow(m: SendMeasure): void {
     `${m.latencyMs.p50.toFixed(1)}/${m.latencyMs.p99.toFixed(1)}`,
     `${m.cpu.ours.toFixed(1)} s`,
     `${m.cpu.emulator.toFixed(1)} s`,
+    m.spec.backend === 'dynamo' ? `${m.cpu.dynamo.toFixed(1)} s` : '-',
     String(m.check.mismatches),
   ];
   console.log(
@@ -188,6 +193,7 @@ function printBareRow(m: BareRun): void {
     '-',
     `${m.cpu.ours.toFixed(1)} s`,
     `${m.cpu.emulator.toFixed(1)} s`,
+    '-',
     String(m.mismatches),
   ];
   console.log(
@@ -201,7 +207,7 @@ function printDetails(runs: readonly SendMeasure[]): void {
   console.log(
     '\nseconds = prepareSend + executeSend (wall); send s = first SendEmail start → last completion; plan-rows s = ' +
       'ensurePlanned before the first send; peak/1s = most SendEmail starts in any 1 s window; p50/p99 ms = one ' +
-      'SendEmail round trip through the SDK; cpu = user+system of this process (dynalite runs in its own)',
+      'SendEmail round trip through the SDK; cpu ours / ses / ddb = user+system of this process, of aws-ses-v2-local, of the DynamoDB Local JVM',
   );
   for (const backend of BACKENDS) {
     const m = runs.find(

@@ -1,7 +1,8 @@
 /**
  * The real adapters a send run needs, as the CLI wires them (src/cli/deps-sending.ts), pointed at local peers:
  * the SES v2 mailer and account against aws-ses-v2-local, and either the SQLite store (temp file) or the DynamoDB
- * ledger + tracking (+ an empty suppression table as gate) against dynalite. Only counting wrappers are added.
+ * ledger + tracking (+ an empty suppression table as gate) against a DynamoDB emulator (the bench: DynamoDB Local).
+ * Only counting wrappers are added.
  */
 import path from 'node:path';
 import { QueryCommand as LowQueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
@@ -55,6 +56,8 @@ export interface PortsInput {
   dynamo: Dynalite;
   /** DynamoDB ledger planning through BatchWriteItem under a lease (true) or per-row PutItem (false). */
   batching: boolean;
+  /** DynamoDB ledger claims and finishes grouped in TransactWriteItems (true) or one UpdateItem each (false). */
+  grouping: boolean;
 }
 
 export async function createSendPorts(input: PortsInput): Promise<SendPorts> {
@@ -103,7 +106,11 @@ export async function createSendPorts(input: PortsInput): Promise<SendPorts> {
   return {
     ...common,
     gates: [createDynamoSuppressionGate(doc, names.gate)],
-    ledger: counted(createDynamoLedger(doc, names.ledger, { batching: input.batching }), 'ledger', calls),
+    ledger: counted(
+      createDynamoLedger(doc, names.ledger, { batching: input.batching, grouping: input.grouping }),
+      'ledger',
+      calls,
+    ),
     tracking: counted(createDynamoTracking(doc, names.tracking), 'tracking', calls),
     dynamoCommands,
     trackingRows: (campaignId) => readDynamoTracking(input.dynamo, names.tracking, campaignId),

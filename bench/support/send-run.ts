@@ -28,6 +28,8 @@ export interface SendSpec {
   rate?: number | undefined;
   /** DynamoDB ledger: plan with BatchWriteItem under a lease (default) or one conditional PutItem per row. */
   batching?: boolean | undefined;
+  /** DynamoDB ledger: claims and finishes grouped in TransactWriteItems (default) or one UpdateItem each. */
+  grouping?: boolean | undefined;
 }
 
 export interface SendMeasure {
@@ -46,7 +48,8 @@ export interface SendMeasure {
   peakPerSecond: number;
   /** SendEmail round trip through the SDK, median and 99th percentile (ms). */
   latencyMs: { p50: number; p99: number };
-  cpu: { ours: number; emulator: number };
+  /** CPU seconds: this process, the SES emulator, the DynamoDB emulator (its JVM; 0 for a SQLite run). */
+  cpu: { ours: number; emulator: number; dynamo: number };
   calls: Map<string, number>;
   dynamoCommands: Map<string, number> | undefined;
   check: SendCheck;
@@ -54,7 +57,7 @@ export interface SendMeasure {
 
 export interface SendPeers {
   ses: SesLocal;
-  dynamo: Dynalite;
+  dynamo: Dynalite & { pid: number };
   tmpDir: string;
 }
 
@@ -66,6 +69,7 @@ export async function runSend(spec: SendSpec, peers: SendPeers): Promise<SendMea
     backend: spec.backend,
     label: spec.label,
     batching: spec.batching ?? true,
+    grouping: spec.grouping ?? true,
     ...peers,
   });
   try {
@@ -81,6 +85,7 @@ export async function runSend(spec: SendSpec, peers: SendPeers): Promise<SendMea
     };
     const cpuStart = process.cpuUsage();
     const emulatorStart = cpuSeconds(peers.ses.pid);
+    const dynamoStart = cpuSeconds(peers.dynamo.pid);
     const start = performance.now();
     const prep = await prepareSend({ ...ports, ledger }, plan, {
       campaignId,
@@ -118,6 +123,7 @@ export async function runSend(spec: SendSpec, peers: SendPeers): Promise<SendMea
     const calls = new Map(ports.calls);
     const cpu = process.cpuUsage(cpuStart);
     const emulatorCpu = cpuSeconds(peers.ses.pid) - emulatorStart;
+    const dynamoCpu = spec.backend === 'dynamo' ? cpuSeconds(peers.dynamo.pid) - dynamoStart : 0;
     const check = await checkSend({
       plan,
       result,
@@ -137,7 +143,7 @@ export async function runSend(spec: SendSpec, peers: SendPeers): Promise<SendMea
       throttled,
       peakPerSecond: peakInWindow(timing.starts, 1000),
       latencyMs: { p50: percentile(timing.durations, 0.5), p99: percentile(timing.durations, 0.99) },
-      cpu: { ours: (cpu.user + cpu.system) / 1e6, emulator: emulatorCpu },
+      cpu: { ours: (cpu.user + cpu.system) / 1e6, emulator: emulatorCpu, dynamo: dynamoCpu },
       calls,
       dynamoCommands,
       check,

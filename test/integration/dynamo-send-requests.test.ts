@@ -3,23 +3,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSend, type SendPeers } from '../../bench/support/send-run.js';
-import { type Dynalite, startDynalite } from '../support/dynalite.js';
+import type { Dynalite } from '../support/dynalite.js';
+import { startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { type SesLocal, startSesLocal } from '../support/ses-local.js';
 
 /**
- * DynamoDB requests per message of a whole send (prepareSend + executeSend with the real adapters against dynalite
- * and aws-ses-v2-local), counted as `npm run bench -- send` counts them, for both planning paths. Counts, not time.
+ * DynamoDB requests per message of a whole send (prepareSend + executeSend with the real adapters against DynamoDB
+ * Local and aws-ses-v2-local), counted as `npm run bench -- send` counts them, for each path. Counts, not time.
  */
 const MESSAGES = 120;
 let ses: SesLocal;
-let dynamo: Dynalite;
+let dynamo: Dynalite & { pid: number };
 let tmpDir: string;
 
 beforeAll(async () => {
   tmpDir = await mkdtemp(path.join(tmpdir(), 'dn-send-requests-'));
   ses = await startSesLocal({ maxSendRate: 10_000, max24HourSend: 100_000, sentLast24Hours: 0 });
-  dynamo = await startDynalite();
-});
+  dynamo = await startDynamoDbLocal();
+}, 90_000);
 
 afterAll(async () => {
   await dynamo?.stop();
@@ -32,28 +33,33 @@ function perMessage(commands: Map<string, number> | undefined): Record<string, n
 }
 
 describe('DynamoDB requests per message of a send', () => {
-  it('plans with BatchWriteItem: about 2 requests a message (claim + finish), down from 3 with per-row planning', async () => {
+  it('plans with BatchWriteItem and groups claims and finishes in transactions: under 1 request a message, down from 3', async () => {
     const peers: SendPeers = { ses, dynamo, tmpDir };
     const spec = { backend: 'dynamo', messages: MESSAGES, concurrency: 8 } as const;
-    const before = await runSend({ ...spec, label: 'req-perrow', batching: false }, peers);
-    const after = await runSend({ ...spec, label: 'req-batched', batching: true }, peers);
-    for (const run of [before, after]) {
+    const before = await runSend({ ...spec, label: 'req-perrow', batching: false, grouping: false }, peers);
+    const batched = await runSend({ ...spec, label: 'req-batched', batching: true, grouping: false }, peers);
+    const grouped = await runSend({ ...spec, label: 'req-grouped' }, peers);
+    for (const run of [before, batched, grouped]) {
       expect(run.check.reasons).toEqual([]);
       expect(run.check.mismatches).toBe(0);
     }
-    const total = (m: typeof after) =>
+    const total = (m: typeof grouped) =>
       [...(m.dynamoCommands ?? [])].reduce((sum, [, n]) => sum + n, 0) / MESSAGES;
-    // Before: a conditional PutItem per row to plan it (+ the lease and the tracking slot), then claim and finish.
+    // Before #15: a conditional PutItem per row to plan it (+ the lease and the tracking slot), then claim and finish.
     expect(before.dynamoCommands?.get('PutItemCommand')).toBe(MESSAGES + 2);
     expect(perMessage(before.dynamoCommands).UpdateItemCommand).toBe(2);
     expect(total(before)).toBeGreaterThan(3);
-    // After: the rows in BatchWriteItem calls of 25; claim and finish stay one conditional UpdateItem each.
-    expect(after.dynamoCommands?.get('PutItemCommand')).toBe(2); // the planning lease and the tracking slot
+    // Batched planning: the rows in BatchWriteItem calls of 25; claim and finish one conditional UpdateItem each.
+    expect(batched.dynamoCommands?.get('PutItemCommand')).toBe(2); // the planning lease and the tracking slot
     // Planned rows, 25 a call, and tracking rows, 25 a call (or fewer when the buffer's 1 s wait runs out first).
-    expect(after.dynamoCommands?.get('BatchWriteItemCommand')).toBeGreaterThanOrEqual(
+    expect(batched.dynamoCommands?.get('BatchWriteItemCommand')).toBeGreaterThanOrEqual(
       2 * Math.ceil(MESSAGES / 25),
     );
-    expect(perMessage(after.dynamoCommands).UpdateItemCommand).toBe(2);
-    expect(total(after)).toBeLessThan(2.2);
+    expect(perMessage(batched.dynamoCommands).UpdateItemCommand).toBe(2);
+    expect(total(batched)).toBeLessThan(2.2);
+    // Grouped (the default): the claims and finishes of sends in flight together share a TransactWriteItems.
+    expect(grouped.dynamoCommands?.get('UpdateItemCommand') ?? 0).toBe(0);
+    expect(perMessage(grouped.dynamoCommands).TransactWriteItemsCommand).toBeLessThan(1);
+    expect(total(grouped)).toBeLessThan(1.1);
   });
 });

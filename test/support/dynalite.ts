@@ -70,7 +70,8 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address()
   };
 }
 
-function dynaliteAt(endpoint: string, stop: () => Promise<void>): Dynalite {
+/** The `Dynalite` interface over any DynamoDB endpoint (dynalite, DynamoDB Local); `stop` ends the emulator. */
+export function dynaliteAt(endpoint: string, stop: () => Promise<void>): Dynalite {
   const createClient = (config: DynamoDBClientConfig = {}) =>
     new DynamoDBClient({
       region: 'us-east-1',

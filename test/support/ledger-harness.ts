@@ -8,6 +8,7 @@ import { ledgerTableInput } from '../../src/adapters/aws/dynamo-tables.js';
 import { openSqliteStore } from '../../src/adapters/local/sqlite-store.js';
 import type { LedgerRow, SendLedger } from '../../src/ports.js';
 import { countCommands, createDocClient, type Dynalite, startDynalite } from './dynalite.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
 import { memoryLedger } from './memory-ports.js';
 
 /** Two ledger instances on one store (two connections / two clients), as two runs of a campaign would hold. */
@@ -36,8 +37,14 @@ export async function openSqliteHarness(): Promise<LedgerHarness> {
   };
 }
 
-export async function openDynamoHarness(): Promise<LedgerHarness & { dynalite: Dynalite; table: string }> {
-  const dynalite = await startDynalite();
+/**
+ * Two DynamoDB ledgers on one table. dynalite (the default) has no TransactWriteItems, so its ledgers write one row
+ * a request; on DynamoDB Local claims and finishes go out grouped in transactions.
+ */
+export async function openDynamoHarness(
+  start: () => Promise<Dynalite> = startDynalite,
+): Promise<LedgerHarness & { dynalite: Dynalite; table: string }> {
+  const dynalite = await start();
   const table = `dn-ledger-${randomUUID().slice(0, 8)}`;
   await dynalite.createTables([ledgerTableInput(table)]);
   const clients: DynamoDBClient[] = [dynalite.createClient(), dynalite.createClient()];
@@ -75,7 +82,11 @@ export async function openMemoryHarness(): Promise<LedgerHarness> {
 /** Every SendLedger adapter, for the shared contract test. */
 export const LEDGER_ADAPTERS: [string, () => Promise<LedgerHarness>][] = [
   ['SQLite (two connections to one file)', openSqliteHarness],
-  ['DynamoDB on dynalite (two clients)', openDynamoHarness],
+  ['DynamoDB on dynalite (two clients)', () => openDynamoHarness()],
+  [
+    'DynamoDB on DynamoDB Local (two clients, claims and finishes in transactions)',
+    () => openDynamoHarness(startDynamoDbLocal),
+  ],
   ['memory (two instances on one map)', openMemoryHarness],
 ];
 

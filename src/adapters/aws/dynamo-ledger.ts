@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { BackendError } from '../../core/common/errors.js';
 import { assertClaimable, assertFinishable } from '../../core/send/ledger-transitions.js';
 import type { Random, SendLedger, Sleep } from '../../ports.js';
+import { createGroupWrite, type RowUpdate } from './dynamo-group-write.js';
 import { recordDynamoDeliveries, recordDynamoDelivery } from './dynamo-ledger-delivery.js';
 import { isConditionFailed, type PlanningOptions, planRows } from './dynamo-ledger-planning.js';
 import {
@@ -23,6 +24,12 @@ export interface DynamoLedgerOptions {
    * conditional PutItem per row, as before (kept for comparison: `npm run bench -- send`). See planRows.
    */
   batching?: boolean;
+  /**
+   * Claims and finishes asked for while others are in flight go out together as one TransactWriteItems (default
+   * true; each keeps its own condition and resolves only once written). false: one UpdateItem each, as before
+   * (kept for comparison: `npm run bench -- send`). See `dynamo-group-write.ts`.
+   */
+  grouping?: boolean;
   /** Clocks and waits of the planning lease (defaults: the real ones). */
   now?: () => number;
   monotonic?: () => number;
@@ -49,8 +56,9 @@ const NAMES = {
  * therefore stores a fresh `writeToken`, and a failed condition is checked against it with one consistent read.
  * Delivery events are merged by `dynamo-ledger-delivery.ts` (read, then a write conditional on what was read).
  * Planning (`ensurePlanned`) writes the absent rows 25 a BatchWriteItem under a planning lease
- * (`dynamo-ledger-planning.ts`, where the argument that it never overwrites a row is made). Claim and finish stay one
- * conditional UpdateItem each: batching them would need TransactWriteItems (BatchWriteItem has no conditions).
+ * (`dynamo-ledger-planning.ts`, where the argument that it never overwrites a row is made). Claims and finishes
+ * are conditional Updates grouped into TransactWriteItems while others are in flight (`dynamo-group-write.ts`):
+ * BatchWriteItem has no conditions; a transaction keeps each Update's.
  */
 export function createDynamoLedger(
   doc: DynamoDBDocumentClient,
@@ -98,20 +106,21 @@ export function createDynamoLedger(
     return Item?.writeToken === token;
   }
 
+  const writes = createGroupWrite(doc, {
+    enabled: options.grouping ?? true,
+    call,
+    sleep: planning.sleep,
+  });
+
   async function update(
     doing: string,
-    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+    input: Omit<RowUpdate, 'TableName'>,
     campaignId: string,
     email: string,
     token: string,
   ): Promise<boolean> {
-    try {
-      await call(doing, () => doc.send(new UpdateCommand({ TableName: table, ...input })));
-      return true;
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      return landedEarlier(campaignId, email, token);
-    }
+    const result = await writes.submit(doing, { TableName: table, ...input });
+    return result === 'applied' || landedEarlier(campaignId, email, token);
   }
 
   return {

@@ -15,6 +15,8 @@ export const IAM_ACTION_OF_COMMAND: Readonly<Record<string, string>> = {
   PutCommand: 'dynamodb:PutItem',
   QueryCommand: 'dynamodb:Query',
   ScanCommand: 'dynamodb:Scan',
+  // A transaction's Updates are authorised as UpdateItem (the ledger's TransactWriteItems hold only Updates)
+  TransactWriteCommand: 'dynamodb:UpdateItem',
   UpdateCommand: 'dynamodb:UpdateItem',
   // SES v2
   CreateContactCommand: 'ses:CreateContact',

