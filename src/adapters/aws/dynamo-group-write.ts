@@ -101,10 +101,15 @@ export function createGroupWrite(doc: DynamoDBDocumentClient, options: GroupWrit
     });
   }
 
+  /** The caller hears the error as `call` translates it, named after what it was doing. */
+  function fail(waiting: Waiting, error: unknown): void {
+    options.call(waiting.doing, () => Promise.reject(error)).catch(waiting.reject);
+  }
+
   function again(waiting: Waiting, error: unknown): void {
     waiting.tries += 1;
     if (waiting.tries >= MAX_TRIES) {
-      waiting.reject(error);
+      fail(waiting, error);
       return;
     }
     void options.sleep(Math.min(1_000, 10 * 2 ** waiting.tries)).then(() => {
@@ -144,21 +149,23 @@ export function createGroupWrite(doc: DynamoDBDocumentClient, options: GroupWrit
       return;
     }
     const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-    if (name !== 'TransactionCanceledException' || !reasons) {
+    const codes = reasons?.map((reason) => reason.Code ?? 'None') ?? [];
+    // Without one reason per Update naming at least one that failed, nothing says which to try again: an error.
+    const explained = codes.length === group.length && codes.some((code) => code !== 'None');
+    if (name !== 'TransactionCanceledException' || !explained) {
       // Nothing of the group was written; each caller hears the error, named after what it was doing.
-      for (const waiting of group)
-        options.call(waiting.doing, () => Promise.reject(error)).catch(waiting.reject);
+      for (const waiting of group) fail(waiting, error);
       return;
     }
     group.forEach((waiting, i) => {
-      const code = reasons[i]?.Code ?? 'None';
+      const code = codes[i] ?? 'None';
       if (code === 'ConditionalCheckFailed') waiting.resolve('condition-failed');
       else if (code === 'None') {
         queue.push(waiting);
         schedule();
       } else if (code === 'TransactionConflict' || /Throttl|ProvisionedThroughput/.test(code))
         again(waiting, error);
-      else options.call(waiting.doing, () => Promise.reject(error)).catch(waiting.reject);
+      else fail(waiting, error);
     });
   }
 
