@@ -63,6 +63,15 @@ export function printAwsGoal(rounds: readonly AwsRound[]): void {
     const { total, detail } = requestsPerMessage(m);
     console.log(`  DynamoDB requests per message, ${name}: ${total.toFixed(2)} (${detail})`);
   }
+  // Where the time goes: the emulators share the machine's cores with this process, DynamoDB Local's JVM most.
+  const per1000 = (seconds: number, messages: number) => ((seconds / messages) * 1000).toFixed(2);
+  console.log(
+    `  CPU seconds per 1,000 messages, last round: this process — bare ${per1000(last.bare.cpu.ours, last.bare.messages)}, ` +
+      `before #15 ${per1000(last.perRow.cpu.ours, last.perRow.spec.messages)}, grouped ` +
+      `${per1000(last.grouped.cpu.ours, last.grouped.spec.messages)}; DynamoDB Local's JVM — before #15 ` +
+      `${per1000(last.perRow.cpu.dynamo, last.perRow.spec.messages)}, grouped ` +
+      `${per1000(last.grouped.cpu.dynamo, last.grouped.spec.messages)}`,
+  );
   // The median round: the bare loop and both paths of a round ran back to back, so their ratio is the fair one.
   const median = (pick: (r: AwsRound) => number) => {
     const sorted = rounds.map(pick).sort((a, b) => a - b);

@@ -10,6 +10,7 @@ import {
 } from '../../src/adapters/aws/dynamo-tables.js';
 import { DEMO, DEMO_DIR, DEMO_REPORTS, freshDir } from './demo.js';
 import { createDocClient, type Dynalite, startDynalite } from './dynalite.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 import { createBucket, createS3rverClient } from './s3-client.js';
 import { S3RVER_CREDENTIALS } from './s3rver.js';
@@ -51,9 +52,14 @@ export interface AwsWorld {
   stop(): Promise<void>;
 }
 
+/**
+ * `dynamo`: which DynamoDB emulator — dynalite (default; no transactions, so the ledger writes one row a request) or
+ * Amazon's DynamoDB Local (a JVM; the ledger's claims and finishes then go out grouped in TransactWriteItems).
+ */
 export async function startAwsWorld(
   s3Endpoint: string,
   quota: Partial<SesLocalQuota> = {},
+  dynamoEmulator: 'dynalite' | 'dynamodb-local' = 'dynalite',
 ): Promise<AwsWorld> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -71,7 +77,7 @@ export async function startAwsWorld(
     ]);
     const router = await startSesRouter({ emulator: proxy.endpoint, fake: fake.endpoint });
     stops.push(router.stop);
-    const dynamo = await startDynalite();
+    const dynamo = dynamoEmulator === 'dynalite' ? await startDynalite() : await startDynamoDbLocal();
     stops.push(dynamo.stop);
     const suffix = randomUUID().slice(0, 8);
     const tables = {

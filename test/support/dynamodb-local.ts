@@ -28,6 +28,8 @@ export async function startDynamoDbLocal(): Promise<Dynalite & { pid: number }> 
       '-jar',
       path.join(home, 'DynamoDBLocal.jar'),
       '-inMemory',
+      // One database whatever the credentials and region (as dynalite): the CLI under test signs with its own.
+      '-sharedDb',
       '-port',
       String(port),
     ],
