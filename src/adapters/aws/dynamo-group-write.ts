@@ -153,7 +153,8 @@ export function createGroupWrite(doc: DynamoDBDocumentClient, options: GroupWrit
     // Without one reason per Update naming at least one that failed, nothing says which to try again: an error.
     const explained = codes.length === group.length && codes.some((code) => code !== 'None');
     if (name !== 'TransactionCanceledException' || !explained) {
-      // Nothing of the group was written; each caller hears the error, named after what it was doing.
+      // The group failed as a whole (or, after a lost answer the SDK's retries could not settle, its fate is not
+      // known — as for a single UpdateItem): each caller hears the error, named after what it was doing.
       for (const waiting of group) fail(waiting, error);
       return;
     }
