@@ -37,9 +37,11 @@ export type Row = { email: string; customIds: string[] };
  * `ensurePlanned` on DynamoDB: a `planned` row for every recipient that has none, never touching an existing row.
  *
  * With batching, the rows are written by BatchWriteItem, which has no conditions — so the rows it writes must be
- * proven absent up to the moment they land. The proof is a planning lease, not a transaction: TransactWriteItems with
- * `attribute_not_exists` would do it too, but dynalite (the DynamoDB emulator the tests and benchmarks run against)
- * does not implement it, and a path only real AWS could exercise would go untested:
+ * proven absent up to the moment they land. The proof is a planning lease, not a transaction. (TransactWriteItems
+ * with `attribute_not_exists` would do it without the clock assumptions of point 3; when the lease was built the
+ * tests had only dynalite, which has no transactions. They now also run on DynamoDB Local, as the grouped claims
+ * and finishes do — `dynamo-group-write.ts` — but planning still takes the lease, which a run of an older version
+ * relies on.)
  *
  * 1. Only `ensurePlanned` ever creates a ledger row: claim, finish and delivery updates are conditional on the row's
  *    status (or on attributes read from it) and fail on an absent row; nothing deletes rows.
