@@ -41,7 +41,7 @@ export type Row = { email: string; customIds: string[] };
  * with `attribute_not_exists` would do it without the clock assumptions of point 3; when the lease was built the
  * tests had only dynalite, which has no transactions. They now also run on DynamoDB Local, as the grouped claims
  * and finishes do — `dynamo-group-write.ts` — but planning still takes the lease, which a run of an older version
- * relies on.)
+ * relies on.) The argument that the lease never lets a batch overwrite a row:
  *
  * 1. Only `ensurePlanned` ever creates a ledger row: claim, finish and delivery updates are conditional on the row's
  *    status (or on attributes read from it) and fail on an absent row; nothing deletes rows.
