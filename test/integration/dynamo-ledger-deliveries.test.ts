@@ -139,6 +139,29 @@ describe('DynamoDB ledger: recordDeliveries', () => {
     }
   });
 
+  it("reads the row again and lands when its write meets a send's transaction on the row (twice)", async () => {
+    const campaign = newCampaign();
+    await unknownRows(plain(), campaign, ['busy@x.test']);
+    const { ledger } = watchedLedger({
+      slowEmail: 'busy@x.test',
+      times: 2,
+      before: async () => {
+        throw Object.assign(new Error('Transaction is ongoing for the item'), {
+          name: 'TransactionConflictException',
+          $metadata: {},
+        });
+      },
+    });
+    const event = { state: 'delivered' as const, at: '2025-02-01T11:00:00.000Z' };
+    expect(
+      await ledger.recordDeliveries([
+        { campaignId: campaign, email: 'busy@x.test', delivery: event, messageId: 'ses-busy' },
+      ]),
+    ).toEqual([true]);
+    const [row] = await plain().listRows(campaign);
+    expect(row).toMatchObject({ status: 'sent', messageId: 'ses-busy', delivery: { state: 'delivered' } });
+  });
+
   it('fails the batch with the translated error when one write is refused', async () => {
     const campaign = newCampaign();
     await unknownRows(plain(), campaign, ['ok@x.test', 'denied@x.test']);

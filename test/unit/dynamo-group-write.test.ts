@@ -20,8 +20,8 @@ const cancelled = (...codes: string[]) =>
     CancellationReasons: codes.map((Code) => ({ Code })),
   });
 
-/** A document client whose TransactWriteItems answers come from `answers`, in order; it records what each carried. */
-function scripted(answers: (Error | 'ok')[]) {
+/** A document client whose answers come from `answers`, in order; it records what each transaction carried. */
+function scripted(answers: (Error | 'ok')[], enabled = true) {
   const carried: string[][] = [];
   const doc = {
     async send(command: { input: { TransactItems?: { Update: RowUpdate }[] } }) {
@@ -33,11 +33,12 @@ function scripted(answers: (Error | 'ok')[]) {
   } as unknown as DynamoDBDocumentClient;
   const slept: number[] = [];
   const writes = createGroupWrite(doc, {
+    enabled,
     call: async (doing, send) => {
       try {
         return await send();
       } catch (error) {
-        throw new Error(`${doing}: ${(error as Error).message}`);
+        throw new Error(`${doing}: ${(error as Error).message}`, { cause: error });
       }
     },
     sleep: async (ms) => {
@@ -86,5 +87,20 @@ describe('group writes: settling a cancelled transaction', () => {
       writes.submit('finishing a row', update('a')),
     ]);
     expect(carried).toEqual([['a'], ['a']]);
+  });
+
+  it("without transactions, waits and writes a plain UpdateItem again when it met another run's transaction", async () => {
+    const conflict = () =>
+      Object.assign(new Error('Transaction is ongoing for the item'), {
+        name: 'TransactionConflictException',
+      });
+    const { writes, slept } = scripted([conflict(), conflict(), 'ok'], false);
+    expect(await writes.submit('claiming a row', update('a'))).toBe('applied');
+    expect(slept).toHaveLength(2);
+    const stuck = scripted(
+      Array.from({ length: 10 }, () => conflict()),
+      false,
+    );
+    await expect(stuck.writes.submit('claiming a row', update('b'))).rejects.toThrow(/^claiming a row: /);
   });
 });

@@ -1,6 +1,15 @@
 import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailed } from './dynamo-ledger-planning.js';
 
+/**
+ * A plain write (UpdateItem, PutItem) refused because a transaction was writing the same item at that moment; the
+ * SDK does not retry it. `error` may be the SDK's error or the project's translation of it (its cause).
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const named = (value: unknown) => value instanceof Error && value.name === 'TransactionConflictException';
+  return named(error) || (error instanceof Error && named(error.cause));
+}
+
 /** One conditional UpdateItem of a ledger row (claim or finish), table included. */
 export interface RowUpdate {
   TableName: string;
@@ -69,12 +78,16 @@ export function createGroupWrite(doc: DynamoDBDocumentClient, options: GroupWrit
   let scheduled = false;
 
   async function alone(doing: string, update: RowUpdate): Promise<UpdateResult> {
-    try {
-      await options.call(doing, () => doc.send(new UpdateCommand(update)));
-      return 'applied';
-    } catch (error) {
-      if (isConditionFailed(error)) return 'condition-failed';
-      throw error;
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await options.call(doing, () => doc.send(new UpdateCommand(update)));
+        return 'applied';
+      } catch (error) {
+        if (isConditionFailed(error)) return 'condition-failed';
+        // Another run's transaction holds the row for a moment (the SDK does not retry this one).
+        if (!isTransactionConflict(error) || tries >= MAX_TRIES) throw error;
+        await options.sleep(Math.min(1_000, 10 * 2 ** tries));
+      }
     }
   }
 

@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { StoreBusyError } from '../../core/common/errors.js';
 import { applyDelivery, type DeliveryRowUpdate } from '../../core/send/delivery-state.js';
 import type { DeliveryOutcome, DeliveryUpdate } from '../../ports.js';
+import { isTransactionConflict } from './dynamo-group-write.js';
 import { type LedgerTable, toLedgerRow } from './dynamo-ledger-reads.js';
 
 /**
@@ -11,13 +12,17 @@ import { type LedgerTable, toLedgerRow } from './dynamo-ledger-reads.js';
  */
 const MAX_ROUNDS = 10;
 
+/** How long a delivery write waits after meeting a transaction on its row, before it reads the row again. */
+const CONFLICT_PAUSE_MS = 25;
+
 /** Rows `recordDeliveries` works on at once (each a read and maybe a conditional write in flight). */
 const ROWS_AT_ONCE = 8;
 
 /**
  * The attributes `recordDelivery` reads and may write. Its write is conditional on each one still holding what was
  * read (and on `attempts`, which every claim bumps), so a claim, a finish or another event landing in between
- * fails the condition and the event is merged again into the new row: no lost update, no transaction needed.
+ * fails the condition and the event is merged again into the new row: no lost update, no transaction needed. A write
+ * that meets a send's transaction on the row (TransactionConflictException) is one more lost round, after a pause.
  * `writeToken` is neither read nor written: it belongs to claim / finish, which use it to recognise their own retry.
  */
 const WATCHED = [
@@ -163,6 +168,11 @@ async function writeIfUnchanged(
     return true;
   } catch (error) {
     if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    if (isTransactionConflict(error)) {
+      // A send's claim or finish (a transaction) is writing the row right now: read it again once that is done.
+      await new Promise((resolve) => setTimeout(resolve, CONFLICT_PAUSE_MS));
+      return false;
+    }
     throw error;
   }
 }
