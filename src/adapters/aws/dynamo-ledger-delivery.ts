@@ -3,8 +3,8 @@ import pLimit from 'p-limit';
 import { StoreBusyError } from '../../core/common/errors.js';
 import { applyDelivery, type DeliveryRowUpdate } from '../../core/send/delivery-state.js';
 import type { DeliveryOutcome, DeliveryUpdate } from '../../ports.js';
-import { isTransactionConflict } from './dynamo-group-write.js';
 import { type LedgerTable, toLedgerRow } from './dynamo-ledger-reads.js';
+import { isConditionFailed, isTransactionConflict } from './errors.js';
 
 /**
  * Rounds of read → conditional write before giving up on a row that keeps changing under us. Each lost round means
@@ -167,7 +167,7 @@ async function writeIfUnchanged(
     );
     return true;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailed(error)) return false;
     if (isTransactionConflict(error)) {
       // A send's claim or finish (a transaction) is writing the row right now: read it again once that is done.
       await new Promise((resolve) => setTimeout(resolve, CONFLICT_PAUSE_MS));

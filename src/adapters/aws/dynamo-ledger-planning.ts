@@ -4,6 +4,7 @@ import { BackendError } from '../../core/common/errors.js';
 import type { Random, Sleep } from '../../ports.js';
 import { batchPut, type PutRequest } from './dynamo-batch-write.js';
 import { type LedgerTable, queryCampaignItems } from './dynamo-ledger-reads.js';
+import { isConditionFailed } from './errors.js';
 
 /**
  * The partition of the planning leases in the ledger table: one item per campaign, `email` = the campaign ID, marked
@@ -257,8 +258,4 @@ async function takeLease(ledger: LedgerTable, campaignId: string, options: Plann
       }
     },
   };
-}
-
-export function isConditionFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -5,14 +5,14 @@ import { assertClaimable, assertFinishable } from '../../core/send/ledger-transi
 import type { Random, SendLedger, Sleep } from '../../ports.js';
 import { createGroupWrite, type RowUpdate } from './dynamo-group-write.js';
 import { recordDynamoDeliveries, recordDynamoDelivery } from './dynamo-ledger-delivery.js';
-import { isConditionFailed, type PlanningOptions, planRows } from './dynamo-ledger-planning.js';
+import { type PlanningOptions, planRows } from './dynamo-ledger-planning.js';
 import {
   type LedgerTable,
   listLedgerCampaigns,
   queryCampaignItems,
   toLedgerRow,
 } from './dynamo-ledger-reads.js';
-import { translateAwsError } from './errors.js';
+import { isConditionFailed, translateAwsError } from './errors.js';
 
 export interface DynamoLedgerOptions {
   /** Requests in flight while planning (default 16). */

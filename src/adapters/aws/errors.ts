@@ -13,6 +13,21 @@ const CREDENTIAL_ERRORS = new Set([
 const ACCESS_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'Forbidden']);
 const NOT_FOUND_ERRORS = new Set(['NoSuchBucket', 'ResourceNotFoundException']);
 
+/** A DynamoDB write whose ConditionExpression was false (nothing written). */
+export function isConditionFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * A plain DynamoDB write (UpdateItem, PutItem) refused because a transaction was writing the same item at that
+ * moment; the SDK does not retry it. `error` may be the SDK's error or its translation by `translateAwsError` (the
+ * cause).
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const named = (value: unknown) => value instanceof Error && value.name === 'TransactionConflictException';
+  return named(error) || (error instanceof Error && named(error.cause));
+}
+
 /** Turns an AWS SDK error into the project's errors: credentials and permissions are config, the rest backend. */
 export function translateAwsError(error: unknown, doing: string): Error {
   const name = error instanceof Error ? error.name : 'Error';
