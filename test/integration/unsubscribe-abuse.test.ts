@@ -208,17 +208,25 @@ describe('a busy or unavailable store → 503 with Retry-After, never a 500 with
 });
 
 describe('the client IP behind reverse proxies (--trust-proxy <hops>)', () => {
+  // Mid-minute on a fixed clock: the rate limit counts per calendar minute, and a real clock crossing a minute
+  // between two requests would reset the count.
+  const at = new Date('2025-03-01T10:00:30Z');
+  const startAt = (overrides: Parameters<typeof startEndpoint>[0]) =>
+    start({ clock: settableClock(at), ...overrides });
   const oneClick = (e: Endpoint, xff: string) =>
-    postForm(e.urlFor(tokenFor()), 'List-Unsubscribe=One-Click', { ...FORM, 'x-forwarded-for': xff });
+    postForm(e.urlFor(tokenFor(ADDRESS, at)), 'List-Unsubscribe=One-Click', {
+      ...FORM,
+      'x-forwarded-for': xff,
+    });
 
   it('2 hops: the entry two from the right (the socket counts as the last), whatever the client prepends', async () => {
-    const e = await start({ trustProxy: 2 });
+    const e = await startAt({ trustProxy: 2 });
     await oneClick(e, '6.6.6.6, 198.51.100.20, 10.0.0.2');
     expect(e.audit.entries.map((entry) => entry.detail)).toEqual(['198.51.100.20']);
   });
 
   it('a forged left-most entry does not evade the rate limit', async () => {
-    const e = await start({ trustProxy: 1, rateLimit: { perMinute: 2 } });
+    const e = await startAt({ trustProxy: 1, rateLimit: { perMinute: 2 } });
     const statuses: number[] = [];
     for (const forged of ['1.1.1.1', '2.2.2.2', '3.3.3.3']) {
       statuses.push((await oneClick(e, `${forged}, 203.0.113.7`)).status);
@@ -228,13 +236,13 @@ describe('the client IP behind reverse proxies (--trust-proxy <hops>)', () => {
   });
 
   it('an entry that is not an IP address gives the proxy (socket) address, never the text', async () => {
-    const e = await start({ trustProxy: 1 });
+    const e = await startAt({ trustProxy: 1 });
     await oneClick(e, '203.0.113.7, <script>alert(1)</script>');
     await oneClick(e, '[2001:DB8::7]:443');
     expect(e.audit.entries.map((entry) => entry.detail)).toEqual(['127.0.0.1']);
     // The second request was the same address already unsubscribed (no row); check its rate-limit key instead:
     await e.close();
-    const limited = await start({ trustProxy: 1, rateLimit: { perMinute: 1 } });
+    const limited = await startAt({ trustProxy: 1, rateLimit: { perMinute: 1 } });
     expect((await oneClick(limited, '2001:db8::7')).status).toBe(200);
     expect((await oneClick(limited, '[2001:DB8::7]:443')).status).toBe(429);
   });
