@@ -1,49 +1,103 @@
 /**
  * The local backend's send: prepareSend + executeSend with the SQLite store (WAL, synchronous=FULL) and the outbox
- * mailer (one `.eml` per message), as `send-report` runs them. Group commit (concurrent claims and finishes share a
- * transaction) against the former path (one commit per claim and per finish), in the same process, alternating,
- * each run on a fresh file and folder. Every run is checked: ledger rows, outbox files and tracking rows agree,
- * each recipient exactly once.
+ * mailer (one `.eml` per message), as `send-report` runs them. Three paths in the same process, in rotating order,
+ * each run on a fresh file and folder:
+ * - before #15: the send as it was when the issue was filed (support/send-local-baseline.ts: a pinned commit's code,
+ *   one commit per claim and per finish) — the goal's baseline, "the current local send rate";
+ * - per-call: today's code with group commit off (what group commit alone changes);
+ * - group: today's send.
+ * Every run is checked: ledger rows, outbox files and tracking rows agree, each recipient exactly once. What a
+ * commit's sync costs on this disk is measured too: the ratio depends on it.
  */
+import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  BEFORE_15_LOCAL_SEND_REF,
+  type LocalSendBaseline,
+  loadLocalSendBaseline,
+} from './support/send-local-baseline.js';
 import { type LocalSendMeasure, type LocalSendSpec, runLocalSend } from './support/send-local-run.js';
 
 const GOAL_RATIO = 2;
+const REPO = path.resolve(import.meta.dirname, '..');
+
+type Mode = 'before' | 'per-call' | 'group';
+const MODES: readonly Mode[] = ['before', 'per-call', 'group'];
+
+interface Run {
+  mode: Mode;
+  measure: LocalSendMeasure;
+}
 
 export async function run(): Promise<void> {
   const messages = positiveInt(process.env.BENCH_SEND_LOCAL_MESSAGES, 2_000);
   const concurrency = positiveInt(process.env.BENCH_SEND_LOCAL_CONCURRENCY, 32);
-  const rounds = positiveInt(process.env.BENCH_SEND_LOCAL_ROUNDS, 2);
+  const rounds = positiveInt(process.env.BENCH_SEND_LOCAL_ROUNDS, 3);
+  const ref = process.env.BENCH_SEND_LOCAL_BASELINE_REF || BEFORE_15_LOCAL_SEND_REF;
   const tmpDir = await mkdtemp(path.join(tmpdir(), 'dn-mailer-bench-send-local-'));
+  let baseline: LocalSendBaseline | undefined;
   try {
-    printSetup(messages, concurrency, rounds, tmpDir);
-    const runs: LocalSendMeasure[] = [];
-    const go = async (spec: LocalSendSpec) => {
-      const measured = await runLocalSend(spec, tmpDir);
-      printRow(measured);
-      runs.push(measured);
+    try {
+      baseline = await loadLocalSendBaseline(REPO, ref);
+    } catch (error) {
+      console.log(
+        `before #15: could not export or load commit ${ref.slice(0, 12)}: ${(error as Error).message}`,
+      );
+    }
+    printSetup(messages, concurrency, rounds, tmpDir, ref);
+    const syncBefore = measureSync(tmpDir);
+    const runs: Run[] = [];
+    const go = async (mode: Mode, spec: Omit<LocalSendSpec, 'groupCommit'>) => {
+      const measure =
+        mode === 'before'
+          ? await (baseline as LocalSendBaseline).run(spec, tmpDir)
+          : await runLocalSend({ ...spec, groupCommit: mode === 'group' }, tmpDir);
+      printRow(mode, measure);
+      runs.push({ mode, measure });
     };
     printHeader();
-    await go({ label: 'warmup', messages: 200, concurrency, groupCommit: true });
+    const modes = MODES.filter((mode) => mode !== 'before' || baseline !== undefined);
+    for (const mode of modes) await go(mode, { label: `warmup-${mode}`, messages: 200, concurrency });
     for (let round = 1; round <= rounds; round++) {
-      // Alternating, the former path first in odd rounds and second in even ones: drift on a shared machine
-      // (other processes, the page cache) falls on both.
-      const order = round % 2 === 1 ? [false, true] : [true, false];
-      for (const groupCommit of order)
-        await go({
-          label: `${groupCommit ? 'group' : 'percall'}-${round}`,
-          messages,
-          concurrency,
-          groupCommit,
-        });
+      // Each path takes each place in the order in turn: drift on a shared machine (other processes, the page
+      // cache) falls on all of them.
+      const order = modes.map((_, i) => modes[(i + round - 1) % modes.length] as Mode);
+      for (const mode of order) await go(mode, { label: `${mode}-${round}`, messages, concurrency });
     }
-    printSummary(runs.filter((r) => r.spec.label !== 'warmup'));
-    if (runs.some((r) => r.check.mismatches > 0)) process.exitCode = 1;
+    const syncAfter = measureSync(tmpDir);
+    printSummary(
+      runs.filter((r) => !r.measure.spec.label.startsWith('warmup')),
+      [syncBefore, syncAfter],
+      ref,
+    );
+    if (runs.some((r) => r.measure.check.mismatches > 0)) process.exitCode = 1;
   } finally {
+    await baseline?.remove();
     await rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** Median milliseconds of a 4 KiB write + fdatasync, what a WAL commit at synchronous=FULL waits for at least. */
+function measureSync(dir: string, samples = 200): number {
+  const file = path.join(dir, 'sync-probe');
+  const fd = openSync(file, 'w', 0o600);
+  const block = Buffer.alloc(4096, 7);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const start = performance.now();
+      writeSync(fd, block);
+      fdatasyncSync(fd);
+      times.push(performance.now() - start);
+    }
+  } finally {
+    closeSync(fd);
+    unlinkSync(file);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
 }
 
 function positiveInt(raw: string | undefined, fallback: number): number {
@@ -53,20 +107,30 @@ function positiveInt(raw: string | undefined, fallback: number): number {
   return value;
 }
 
-function printSetup(messages: number, concurrency: number, rounds: number, tmpDir: string): void {
+function printSetup(
+  messages: number,
+  concurrency: number,
+  rounds: number,
+  tmpDir: string,
+  ref: string,
+): void {
   console.log(
     `wiring: prepareSend + executeSend; openSqliteStore on a temp file (WAL, synchronous=FULL) as ledger, gates ` +
       `and tracking; createOutboxMailer (atomic .eml per message, the same MIME as a dry run); no --rate`,
   );
   console.log(
+    `paths: before #15 = commit ${ref.slice(0, 12)}'s send with group commit off (the send when #15 was filed); ` +
+      `per-call = today's code, group commit off; group = today's send`,
+  );
+  console.log(
     `runs: ${messages} messages each (unique addresses, bench/support/send-fixture.ts), concurrency ${concurrency} ` +
-      `(ses.concurrency's default), ${rounds} rounds of per-call then group commit, alternating; files under ` +
+      `(ses.concurrency's default), ${rounds} rounds of the three paths in rotating order; files under ` +
       `${tmpDir}; ${availableParallelism()} CPUs shared with whatever else runs`,
   );
 }
 
 const COLUMNS: [string, number][] = [
-  ['run', 10],
+  ['run', 15],
   ['commit', 8],
   ['msgs', 6],
   ['conc', 5],
@@ -87,12 +151,12 @@ function printHeader(): void {
   );
 }
 
-function printRow(m: LocalSendMeasure): void {
+function printRow(mode: Mode, m: LocalSendMeasure): void {
   const claimsAndFinishes = m.moves;
   const moveCommits = m.ledgerCommits - 1; // one is ensurePlanned
   const values = [
     m.spec.label,
-    m.spec.groupCommit ? 'group' : 'per-call',
+    mode === 'before' ? 'pre-#15' : mode,
     String(m.spec.messages),
     String(m.spec.concurrency),
     m.seconds.toFixed(2),
@@ -116,37 +180,59 @@ function printRow(m: LocalSendMeasure): void {
 const transactionsPerMessage = (m: LocalSendMeasure) =>
   (m.ledgerCommits + m.trackingCommits) / m.spec.messages;
 
-function printSummary(runs: readonly LocalSendMeasure[]): void {
-  const modes = [false, true].map((groupCommit) => {
-    const mine = runs.filter((r) => r.spec.groupCommit === groupCommit);
-    const messages = mine.reduce((sum, r) => sum + r.spec.messages, 0);
-    const seconds = mine.reduce((sum, r) => sum + r.seconds, 0);
-    const transactions = mine.reduce((sum, r) => sum + r.ledgerCommits + r.trackingCommits, 0);
-    const rates = mine.map((r) => (r.spec.messages / r.seconds).toFixed(0)).join(', ');
-    return { rate: messages / seconds, perMessage: transactions / messages, rates };
-  }) as [
-    { rate: number; perMessage: number; rates: string },
-    { rate: number; perMessage: number; rates: string },
-  ];
-  const [before, after] = modes;
-  const ratio = after.rate / before.rate;
+function printSummary(runs: readonly Run[], syncMs: [number, number], ref: string): void {
+  const figures = new Map(
+    MODES.map((mode) => {
+      const mine = runs.filter((r) => r.mode === mode).map((r) => r.measure);
+      const messages = mine.reduce((sum, r) => sum + r.spec.messages, 0);
+      const seconds = mine.reduce((sum, r) => sum + r.seconds, 0);
+      const transactions = mine.reduce((sum, r) => sum + r.ledgerCommits + r.trackingCommits, 0);
+      const rates = mine.map((r) => (r.spec.messages / r.seconds).toFixed(0)).join(', ');
+      return [
+        mode,
+        mine.length === 0
+          ? undefined
+          : { rate: messages / seconds, perMessage: transactions / messages, rates },
+      ];
+    }),
+  );
   console.log(
     '\nmsg/s = messages / (prepareSend + executeSend); ledger tx = ledger commits (1 planning + claims + finishes); ' +
       'track tx = tracking commits (batches of 25); tx/msg = (ledger tx + track tx) / messages; moves/tx = claims ' +
       'and finishes per claim-or-finish commit',
   );
+  const line = (label: string, mode: Mode) => {
+    const f = figures.get(mode);
+    console.log(
+      f === undefined
+        ? `${label} not measured`
+        : `${label} ${f.rate.toFixed(0)} msg/s (runs: ${f.rates}), ${f.perMessage.toFixed(3)} transactions a message`,
+    );
+  };
+  line(`local send before #15 (commit ${ref.slice(0, 12)}):`.padEnd(46), 'before');
+  line('local send today, group commit off (per-call):'.padEnd(46), 'per-call');
+  line('local send today (group commit):'.padEnd(46), 'group');
+  const [before, perCall, group] = MODES.map((mode) => figures.get(mode));
+  if (group && before) {
+    const ratio = group.rate / before.rate;
+    console.log(
+      `  goal, today / before #15: ${ratio.toFixed(2)}× — goal ≥ ${GOAL_RATIO}×: ${ratio >= GOAL_RATIO ? 'met' : 'NOT met'}`,
+    );
+  } else {
+    console.log(`  goal, today / before #15: no baseline, so no verdict (goal ≥ ${GOAL_RATIO}×)`);
+  }
+  if (group && perCall) {
+    console.log(
+      `  group commit alone, group / per-call in today's code: ${(group.rate / perCall.rate).toFixed(2)}×` +
+        (before ? `; today's per-call / before #15: ${(perCall.rate / before.rate).toFixed(2)}×` : ''),
+    );
+  }
   console.log(
-    `local send, one commit per claim and per finish (before): ${before.rate.toFixed(0)} msg/s (runs: ${before.rates}), ` +
-      `${before.perMessage.toFixed(3)} transactions a message`,
+    `  a 4 KiB write + fdatasync on this disk: median ${syncMs[0].toFixed(3)} ms before the runs, ` +
+      `${syncMs[1].toFixed(3)} ms after — the per-call paths wait for about two a message, group commit for ` +
+      `one per group; the slower the disk's sync, the larger the ratio`,
   );
-  console.log(
-    `local send, group commit (after):                          ${after.rate.toFixed(0)} msg/s (runs: ${after.rates}), ` +
-      `${after.perMessage.toFixed(3)} transactions a message`,
-  );
-  console.log(
-    `  ratio after/before: ${ratio.toFixed(2)}× — goal ≥ ${GOAL_RATIO}×: ${ratio >= GOAL_RATIO ? 'met' : 'NOT met'}`,
-  );
-  const mismatches = runs.reduce((sum, r) => sum + r.check.mismatches, 0);
+  const mismatches = runs.reduce((sum, r) => sum + r.measure.check.mismatches, 0);
   console.log(
     `correctness: ${mismatches} mismatches over ${runs.length} runs (ledger sent once with its ID, exactly one .eml ` +
       `per recipient filed under that ID, one success tracking row with the same ID) — must be 0`,

@@ -4,10 +4,9 @@
  * node_modules. The bench runs it as a child process beside today's CLI, on the same workspace, in the same run.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { exportCommit } from './git-export.js';
 
 const run = promisify(execFile);
 
@@ -21,27 +20,16 @@ export interface BaselineCli {
 }
 
 export async function buildBaselineCli(repo: string, ref = BASELINE_REF): Promise<BaselineCli> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dn-bench-baseline-'));
+  const source = await exportCommit(repo, ref);
   try {
-    await run('sh', ['-c', `git -C "$0" archive "$1" | tar -x -C "$2"`, repo, ref, dir], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    await symlink(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
     await run(
       process.execPath,
       [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: dir,
-        maxBuffer: 16 * 1024 * 1024,
-      },
+      { cwd: source.dir, maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await source.remove();
     throw error;
   }
-  return {
-    ref,
-    bin: path.join(dir, 'bin', 'dn-mailer.js'),
-    remove: () => rm(dir, { recursive: true, force: true }),
-  };
+  return { ref, bin: path.join(source.dir, 'bin', 'dn-mailer.js'), remove: source.remove };
 }
