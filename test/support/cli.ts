@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { collectOutput } from './child-output.js';
@@ -70,11 +71,38 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return spawnCli(args, options).done;
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts later (its URL often has to
+ * be written into a config first). Chosen below the kernel's ephemeral range (ip_local_port_range), where neither a
+ * listen on port 0 nor an outgoing connection is ever given a port: one from listen(0) could be handed to another
+ * test's emulator before this test's server binds it.
+ */
 export async function freePort(): Promise<number> {
+  const below = await ephemeralLow();
+  for (let attempt = 0; below > FIXED_PORTS_FROM + 1000 && attempt < 50; attempt += 1) {
+    const port = FIXED_PORTS_FROM + Math.floor(Math.random() * (below - FIXED_PORTS_FROM));
+    if (await listens(port)) return port;
+  }
+  return listens(0);
+}
+
+const FIXED_PORTS_FROM = 10_000;
+
+async function ephemeralLow(): Promise<number> {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '');
+  return Number.parseInt(range, 10) || 0;
+}
+
+/** Listens on `port` for a moment: the port it got, or 0 when it was taken. */
+async function listens(port: number): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
+  const got = await new Promise<number>((resolve) => {
+    server.once('error', () => resolve(0));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+  if (server.listening) await new Promise((resolve) => server.close(resolve));
+  return got;
 }
