@@ -49,16 +49,22 @@ export async function run(): Promise<void> {
     printSetup(messages, concurrency, rounds, tmpDir, ref);
     const syncBefore = measureSync(tmpDir);
     const runs: Run[] = [];
-    const go = async (mode: Mode, spec: Omit<LocalSendSpec, 'groupCommit'>) => {
-      const measure =
-        mode === 'before'
-          ? await (baseline as LocalSendBaseline).run(spec, tmpDir)
-          : await runLocalSend({ ...spec, groupCommit: mode === 'group' }, tmpDir);
+    type Spec = Omit<LocalSendSpec, 'groupCommit'>;
+    const runners = new Map<Mode, (spec: Spec) => Promise<LocalSendMeasure>>([
+      ['per-call', (spec) => runLocalSend({ ...spec, groupCommit: false }, tmpDir)],
+      ['group', (spec) => runLocalSend({ ...spec, groupCommit: true }, tmpDir)],
+    ]);
+    const before = baseline;
+    if (before) runners.set('before', (spec) => before.run(spec, tmpDir));
+    const modes = MODES.filter((mode) => runners.has(mode));
+    const go = async (mode: Mode, spec: Spec) => {
+      const runner = runners.get(mode);
+      if (!runner) return;
+      const measure = await runner(spec);
       printRow(mode, measure);
       runs.push({ mode, measure });
     };
     printHeader();
-    const modes = MODES.filter((mode) => mode !== 'before' || baseline !== undefined);
     for (const mode of modes) await go(mode, { label: `warmup-${mode}`, messages: 200, concurrency });
     for (let round = 1; round <= rounds; round++) {
       // Each path takes each place in the order in turn: drift on a shared machine (other processes, the page
