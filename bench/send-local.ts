@@ -48,29 +48,30 @@ export async function run(): Promise<void> {
     }
     printSetup(messages, concurrency, rounds, tmpDir, ref);
     const syncBefore = measureSync(tmpDir);
-    const runs: Run[] = [];
     type Spec = Omit<LocalSendSpec, 'groupCommit'>;
-    const runners = new Map<Mode, (spec: Spec) => Promise<LocalSendMeasure>>([
-      ['per-call', (spec) => runLocalSend({ ...spec, groupCommit: false }, tmpDir)],
-      ['group', (spec) => runLocalSend({ ...spec, groupCommit: true }, tmpDir)],
-    ]);
     const before = baseline;
-    if (before) runners.set('before', (spec) => before.run(spec, tmpDir));
-    const modes = MODES.filter((mode) => runners.has(mode));
-    const go = async (mode: Mode, spec: Spec) => {
-      const runner = runners.get(mode);
-      if (!runner) return;
-      const measure = await runner(spec);
+    // The paths in MODES order; before #15 only when its commit could be loaded.
+    type SendPath = { mode: Mode; send(spec: Spec): Promise<LocalSendMeasure> };
+    const paths: SendPath[] = [
+      ...(before ? [{ mode: 'before' as const, send: (spec: Spec) => before.run(spec, tmpDir) }] : []),
+      { mode: 'per-call', send: (spec) => runLocalSend({ ...spec, groupCommit: false }, tmpDir) },
+      { mode: 'group', send: (spec) => runLocalSend({ ...spec, groupCommit: true }, tmpDir) },
+    ];
+    const runs: Run[] = [];
+    const go = async ({ mode, send }: SendPath, spec: Spec) => {
+      const measure = await send(spec);
       printRow(mode, measure);
       runs.push({ mode, measure });
     };
     printHeader();
-    for (const mode of modes) await go(mode, { label: `warmup-${mode}`, messages: 200, concurrency });
+    for (const entry of paths) await go(entry, { label: `warmup-${entry.mode}`, messages: 200, concurrency });
     for (let round = 1; round <= rounds; round++) {
       // Each path takes each place in the order in turn: drift on a shared machine (other processes, the page
       // cache) falls on all of them.
-      const order = modes.map((_, i) => modes[(i + round - 1) % modes.length] as Mode);
-      for (const mode of order) await go(mode, { label: `${mode}-${round}`, messages, concurrency });
+      for (let i = 0; i < paths.length; i++) {
+        const entry = paths[(i + round - 1) % paths.length] as SendPath;
+        await go(entry, { label: `${entry.mode}-${round}`, messages, concurrency });
+      }
     }
     const syncAfter = measureSync(tmpDir);
     printSummary(

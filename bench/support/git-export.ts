@@ -11,7 +11,6 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export interface ExportedCommit {
-  ref: string;
   dir: string;
   remove(): Promise<void>;
 }
@@ -28,5 +27,5 @@ export async function exportCommit(repo: string, ref: string): Promise<ExportedC
     await remove();
     throw error;
   }
-  return { ref, dir, remove };
+  return { dir, remove };
 }

@@ -16,7 +16,6 @@ import type { LocalSendMeasure, LocalSendSpec } from './send-local-run.js';
 export const BEFORE_15_LOCAL_SEND_REF = '7df5b3b929726944f2f1756a138057b5dfe95343';
 
 export interface LocalSendBaseline {
-  ref: string;
   run(spec: Omit<LocalSendSpec, 'groupCommit'>, tmpDir: string): Promise<LocalSendMeasure>;
   remove(): Promise<void>;
 }
@@ -28,7 +27,6 @@ export async function loadLocalSendBaseline(repo: string, ref: string): Promise<
       pathToFileURL(path.join(source.dir, 'bench', 'support', 'send-local-run.ts')).href
     )) as { runLocalSend(spec: LocalSendSpec, tmpDir: string): Promise<LocalSendMeasure> };
     return {
-      ref,
       run: (spec, tmpDir) => harness.runLocalSend({ ...spec, groupCommit: false }, tmpDir),
       remove: source.remove,
     };
