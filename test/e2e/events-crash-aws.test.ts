@@ -22,6 +22,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPlanWorkspace } from '../../bench/support/plan-workspace.js';
 import { createRandom } from '../../bench/support/random.js';
+import { PLANNING_LEASE_MS } from '../../src/adapters/aws/dynamo-ledger.js';
 import { auditTableInput } from '../../src/adapters/aws/dynamo-tables.js';
 import { type AwsWorld, CONTACT_LIST, SEND_PATH, startAwsWorld, TOPIC } from '../support/aws-world.js';
 import { DEMO, DEMO_DIR } from '../support/demo.js';
@@ -212,11 +213,12 @@ describe('aws backend: ten SIGKILLs at random moments while the pump publishes S
       const sendsBefore = world.proxy.count(SEND);
       const run = cli(SEND_ARGS);
       // A random moment of the run: most once it is sending, some while it starts (syncing, planning, settling).
+      // A kill while the previous run planned left its planning lease behind: this run waits for it to expire first.
       if (random() < 0.75)
         await waitFor(
           'the run to send',
           () => run.child.exitCode !== null || world.proxy.count(SEND) > sendsBefore,
-          60_000,
+          PLANNING_LEASE_MS + 60_000,
         );
       const delayMs = Math.floor(random() * 1_500);
       await sleep(delayMs);

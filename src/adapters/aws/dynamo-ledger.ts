@@ -48,6 +48,12 @@ const NAMES = {
 } as const;
 
 /**
+ * How long a run's planning lease lasts unless renewed. A run killed while planning holds it that long: the next run
+ * of the campaign waits for it to expire (up to a lease and a half) before it plans and sends.
+ */
+export const PLANNING_LEASE_MS = 60_000;
+
+/**
  * The send ledger in DynamoDB (`tracking.ledgerTable`, keys campaignId + email). Every transition is an UpdateItem
  * whose ConditionExpression names the statuses the row may still have; DynamoDB applies it atomically per item, so
  * several runs or shards on the same table can never both claim a recipient (no transactions needed).
@@ -66,7 +72,7 @@ export function createDynamoLedger(
   options: DynamoLedgerOptions = {},
 ): SendLedger {
   const newToken = options.newToken ?? randomUUID;
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? PLANNING_LEASE_MS;
   const planning: PlanningOptions = {
     batching: options.batching ?? true,
     concurrency: options.concurrency ?? 16,
